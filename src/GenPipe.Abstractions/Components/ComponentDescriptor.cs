@@ -1,0 +1,69 @@
+namespace GenPipe.Abstractions.Components;
+
+/// <summary>
+/// Describes a component type a plugin provides: its open string id, the contract it implements, the options it
+/// accepts, and how to create it.
+/// </summary>
+public sealed class ComponentDescriptor
+{
+    /// <summary>The open id used in pipeline JSON, <c>family/name</c> (e.g. <c>scheduler/ddim</c>).</summary>
+    public required string Id { get; init; }
+
+    /// <summary>The contract the created component implements (e.g. <c>typeof(IScheduler)</c>).</summary>
+    public required Type ContractType { get; init; }
+
+    /// <summary>
+    /// The options type, bound from the component's <c>options</c> JSON object with snake_case keys. It must have a
+    /// public parameterless constructor; its property initialisers are the defaults.
+    /// </summary>
+    public Type OptionsType { get; init; } = typeof(NoOptions);
+
+    /// <summary>One line for <c>genpipe list</c> and <c>genpipe describe</c>.</summary>
+    public string Description { get; init; } = "";
+
+    /// <summary>True when the component needs a <c>source</c> (a weights folder or file).</summary>
+    public bool RequiresSource { get; init; }
+
+    /// <summary>Other ids that resolve to this component (e.g. ComfyUI names).</summary>
+    public IReadOnlyList<string> Aliases { get; init; } = [];
+
+    /// <summary>
+    /// When true, option keys this component does not know are reported as warnings rather than errors (schedulers
+    /// accept each other's configs, as diffusers' <c>from_config</c> does).
+    /// </summary>
+    public bool IgnoresUnknownOptions { get; init; }
+
+    /// <summary>Creates the component. Called once per distinct (type, source, options); the result is shared.</summary>
+    public required Func<ComponentActivationContext, CancellationToken, ValueTask<object>> Factory { get; init; }
+
+    /// <summary>A descriptor whose factory receives typed options.</summary>
+    public static ComponentDescriptor Create<TContract, TOptions>(
+        string id,
+        string description,
+        Func<TOptions, ComponentActivationContext, CancellationToken, ValueTask<TContract>> factory)
+        where TContract : class
+        where TOptions : class, new()
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        return new ComponentDescriptor
+        {
+            Id = id,
+            ContractType = typeof(TContract),
+            OptionsType = typeof(TOptions),
+            Description = description,
+            Factory = async (ctx, ct) => await factory((TOptions)ctx.Options, ctx, ct).ConfigureAwait(false),
+        };
+    }
+
+    /// <summary>A descriptor for a component created synchronously from its options.</summary>
+    public static ComponentDescriptor Create<TContract, TOptions>(
+        string id,
+        string description,
+        Func<TOptions, TContract> factory)
+        where TContract : class
+        where TOptions : class, new()
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        return Create<TContract, TOptions>(id, description, (o, _, _) => ValueTask.FromResult(factory(o)));
+    }
+}

@@ -1,0 +1,10 @@
+using GenPipe.Tensors;
+
+namespace GenPipe.Abstractions.Models;
+
+/// <summary>Maps a latent back to data (VAE/VQ decoder, GAN generator, flow inverse, detokenizer to a tensor).</summary>
+public interface IDecoder
+{
+    /// <summary>Decodes a batch.</summary>
+    ValueTask<Tensor> DecodeAsync(Tensor latent, CancellationToken cancellationToken);
+}

@@ -1,0 +1,32 @@
+namespace GenPipe.Abstractions.Operators;
+
+/// <summary>What the executor gives an operator for one step.</summary>
+public abstract class OperatorContext
+{
+    /// <summary>The step's id in the pipeline.</summary>
+    public abstract string StepId { get; }
+
+    /// <summary>The host's services.</summary>
+    public abstract IServiceProvider Services { get; }
+
+    /// <summary>Where operators with side effects put files. Nothing reaches the output folder unless the run succeeds.</summary>
+    public abstract IArtifactSink Artifacts { get; }
+
+    /// <summary>
+    /// The value of input <paramref name="name"/> converted to <typeparamref name="T"/>, or the port's default.
+    /// Throws when a required input is missing (the compiler prevents that for compiled pipelines).
+    /// </summary>
+    public abstract T GetInput<T>(string name);
+
+    /// <summary>True when the input was given or has a non-null default.</summary>
+    public abstract bool HasInput(string name);
+
+    /// <summary>The component bound to slot <paramref name="slot"/>, loaded on first use.</summary>
+    public abstract ValueTask<T> GetComponentAsync<T>(string slot, CancellationToken cancellationToken) where T : class;
+
+    /// <summary>True when the step binds a component to <paramref name="slot"/>.</summary>
+    public abstract bool HasComponent(string slot);
+
+    /// <summary>Reports progress inside the step (e.g. denoising iteration <paramref name="current"/> of <paramref name="total"/>).</summary>
+    public abstract void ReportIteration(int current, int total);
+}
