@@ -8,6 +8,9 @@ public interface IDenoiser
     /// <summary>What <see cref="PredictAsync"/> returns.</summary>
     PredictionType PredictionType { get; }
 
+    /// <summary>The shape of one sample without the batch dimension, at the model's native size (e.g. [2] or [4, 64, 64]).</summary>
+    IReadOnlyList<int> SampleShape { get; }
+
     /// <summary>Predicts for a batch of noisy samples at one timestep.</summary>
     ValueTask<Tensor> PredictAsync(DenoiserInput input, CancellationToken cancellationToken);
 }
