@@ -1,1 +1,3 @@
-return 0;
+using GenPipe.Cli;
+
+return await GenPipeCli.InvokeAsync(args, Console.Out, Console.Error).ConfigureAwait(false);

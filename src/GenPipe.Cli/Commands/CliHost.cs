@@ -1,0 +1,58 @@
+using GenPipe.Core;
+using GenPipe.Core.Catalog;
+using GenPipe.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace GenPipe.Cli.Commands;
+
+/// <summary>The GenPipe host as the command line builds it: settings, plugins, engine.</summary>
+internal sealed class CliHost : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+
+    private CliHost(ServiceProvider services) => _services = services;
+
+    public ComponentCatalog Catalog => _services.GetRequiredService<ComponentCatalog>();
+
+    public PluginLoadReport Plugins => _services.GetRequiredService<PluginLoadReport>();
+
+    public PipelineEngine Engine => _services.GetRequiredService<PipelineEngine>();
+
+    /// <summary>Builds the host; settings errors surface as <see cref="GenPipeConfigurationException"/>.</summary>
+    public static CliHost Create(HostArguments arguments, TextWriter error)
+    {
+        var commandLine = new List<string>();
+        if (arguments.MemoryBudget is not null)
+        {
+            commandLine.Add($"--{nameof(GenPipeHostOptions.MemoryBudget)}={arguments.MemoryBudget}");
+        }
+
+        var configuration = GenPipeConfiguration.Build(arguments.SettingsFile, commandLine, Environment.CurrentDirectory);
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging
+            .AddProvider(new TextWriterLoggerProvider(error))
+            .SetMinimumLevel(arguments.Verbose ? LogLevel.Debug : LogLevel.Warning));
+        var builder = services.AddGenPipe(options =>
+        {
+            configuration.Bind(options);
+            GenPipeConfiguration.ResolvePaths(options, configuration);
+        });
+        foreach (string folder in arguments.PluginFolders)
+        {
+            builder.AddPluginsFrom(Path.GetFullPath(folder));
+        }
+
+        var host = new CliHost(services.BuildServiceProvider());
+        _ = host.Catalog;
+        foreach (var failure in host.Plugins.Failures)
+        {
+            error.WriteLine($"warning: plugin skipped: {failure}");
+        }
+
+        return host;
+    }
+
+    public async ValueTask DisposeAsync() => await _services.DisposeAsync().ConfigureAwait(false);
+}

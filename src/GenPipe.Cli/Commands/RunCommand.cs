@@ -1,0 +1,71 @@
+using System.CommandLine;
+using GenPipe.Abstractions.Operators;
+using GenPipe.Core;
+using GenPipe.Tensors;
+
+namespace GenPipe.Cli.Commands;
+
+/// <summary><c>genpipe run pipeline.json [--set k=v]... [--out DIR]</c>.</summary>
+internal static class RunCommand
+{
+    public static Command Create(GlobalOptions globals, TextWriter output, TextWriter error)
+    {
+        var pipeline = new PipelineOptions();
+        var outDir = new Option<string?>("--out", "-o")
+        {
+            Description = "Output folder (default: out/<pipeline name>). Files appear only when the run succeeds.",
+        };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress output." };
+        var command = new Command("run", "Validate and run a pipeline, writing its files to the output folder.");
+        pipeline.AddTo(command);
+        command.Options.Add(outDir);
+        command.Options.Add(quiet);
+
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            var host = globals.Read(parsed);
+            try
+            {
+                await using var cli = CliHost.Create(host, error);
+                var compiled = cli.Engine.LoadFile(parsed.GetValue(pipeline.Pipeline)!, parsed.GetValue(pipeline.Set) ?? []);
+                foreach (var warning in compiled.Warnings)
+                {
+                    await error.WriteLineAsync(warning.ToString()).ConfigureAwait(false);
+                }
+
+                string outputDirectory = Path.GetFullPath(parsed.GetValue(outDir) ?? Path.Combine("out", compiled.Name));
+                var runOptions = new PipelineRunOptions { OutputDirectory = outputDirectory };
+                Task<PipelineResult> Run(IProgress<PipelineProgress>? progress) =>
+                    cli.Engine.RunAsync(compiled, runOptions, progress, cancellationToken);
+                var result = parsed.GetValue(quiet) ? await Run(null).ConfigureAwait(false)
+                    : SpectreProgress.IsAvailable(error) ? await SpectreProgress.RunAsync(Run).ConfigureAwait(false)
+                    : await Run(new ConsoleProgress(error)).ConfigureAwait(false);
+
+                await output.WriteLineAsync($"{compiled.Name}: done in {result.Elapsed.TotalSeconds:0.00} s").ConfigureAwait(false);
+                foreach (var (name, value) in result.Outputs)
+                {
+                    await output.WriteLineAsync($"  output {name}: {Describe(value)}").ConfigureAwait(false);
+                }
+
+                foreach (string file in result.Files)
+                {
+                    await output.WriteLineAsync($"  wrote {Path.GetRelativePath(Environment.CurrentDirectory, file)}").ConfigureAwait(false);
+                }
+
+                return ExitCodes.Success;
+            }
+            catch (Exception ex)
+            {
+                return ErrorReporter.Report(ex, error, host.Verbose);
+            }
+        });
+        return command;
+    }
+
+    private static string Describe(object value) => value switch
+    {
+        Tensor t => $"tensor {Tensor.FormatShape(t.Shape)}",
+        string[] files => $"{files.Length} file(s)",
+        _ => value.ToString() ?? "",
+    };
+}
