@@ -1,0 +1,25 @@
+using System.Text.Json;
+
+namespace GenPipe.Tensors.Tests.Rng;
+
+/// <summary>One reference file of successive <c>torch.randn</c> draws on a single seeded generator.</summary>
+internal sealed record RandnReferenceFile(string Path, long Seed, IReadOnlyList<(int[] Shape, float[] Values)> Draws)
+{
+    public static RandnReferenceFile Load(string path)
+    {
+        using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+        var root = document.RootElement;
+        var seedElement = root.GetProperty("seed");
+
+        // Seeds above long.MaxValue are torch's unsigned 64-bit seeds: keep their bits.
+        long seed = seedElement.TryGetInt64(out long signed) ? signed : unchecked((long)seedElement.GetUInt64());
+        var draws = root.GetProperty("draws").EnumerateArray()
+            .Select(d => (ReadInts(d.GetProperty("shape")), ReadFloats(d.GetProperty("values"))))
+            .ToList();
+        return new RandnReferenceFile(path, seed, draws);
+    }
+
+    public static float[] ReadFloats(JsonElement array) => array.EnumerateArray().Select(v => v.GetSingle()).ToArray();
+
+    public static int[] ReadInts(JsonElement array) => array.EnumerateArray().Select(v => v.GetInt32()).ToArray();
+}
