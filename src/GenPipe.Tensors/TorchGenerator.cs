@@ -13,13 +13,13 @@ namespace GenPipe.Tensors;
 /// <list type="bullet">
 /// <item>16 or more: fill the whole tensor with float uniforms (24 random bits each), turn each block of 16 into
 /// normals by Box-Muller over the pairs (i, i + 8), and, when the count is not a multiple of 16, draw the last 16
-/// uniforms again and redo that block. The log/sin/cos are the single-precision Cephes polynomials of torch's
-/// vectorised kernel.</item>
+/// uniforms again and redo that block, all in single precision.</item>
 /// <item>Fewer than 16: one double-precision Box-Muller per element from two 53-bit uniforms; the second normal of
 /// each pair is cached on the generator and used by the next small draw.</item>
 /// </list>
-/// <para>The vectorised path matches torch builds whose CPU kernel runs the AVX2 code (x86-64 with AVX2, the usual
-/// case); other builds may differ in the last bit of some values. Not thread-safe: give each thread its own
+/// <para>Torch computes the vectorised path's log/sin/cos differently depending on the CPU kernel it dispatches to;
+/// <see cref="TorchNormalKernel"/> picks which one to imitate (AVX2 by default). The scalar path uses the C library's
+/// double-precision functions through <see cref="Math"/>, as torch does. Not thread-safe: give each thread its own
 /// generator.</para>
 /// </remarks>
 public sealed class TorchGenerator : IRandomSource
@@ -35,16 +35,34 @@ public sealed class TorchGenerator : IRandomSource
     private readonly Mt19937 _engine;
     private double? _cachedNormal;
 
-    /// <summary>A generator in the state <c>torch.manual_seed(seed)</c> leaves it in.</summary>
+    /// <summary>A generator in the state <c>torch.manual_seed(seed)</c> leaves it in, imitating torch's AVX2 kernel.</summary>
     /// <param name="seed">Any 64-bit seed; negative values wrap as torch's unsigned seed does.</param>
     public TorchGenerator(long seed)
+        : this(seed, TorchNormalKernel.Avx2)
     {
+    }
+
+    /// <summary>A generator in the state <c>torch.manual_seed(seed)</c> leaves it in.</summary>
+    /// <param name="seed">Any 64-bit seed; negative values wrap as torch's unsigned seed does.</param>
+    /// <param name="kernel">Which torch CPU kernel's rounding to reproduce for draws of 16 or more values.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The kernel is not a defined value.</exception>
+    public TorchGenerator(long seed, TorchNormalKernel kernel)
+    {
+        if (!Enum.IsDefined(kernel))
+        {
+            throw new ArgumentOutOfRangeException(nameof(kernel), kernel, "Use TorchNormalKernel.Avx2 or TorchNormalKernel.Portable.");
+        }
+
         Seed = seed;
+        Kernel = kernel;
         _engine = new Mt19937(unchecked((ulong)seed));
     }
 
     /// <summary>The seed this generator started from.</summary>
     public long Seed { get; }
+
+    /// <summary>The torch CPU kernel whose results draws of 16 or more values reproduce.</summary>
+    public TorchNormalKernel Kernel { get; }
 
     /// <summary>Draws standard normal values like <c>torch.randn(shape, generator=g)</c> on the CPU in float32.</summary>
     /// <exception cref="ArgumentException">A dimension is negative.</exception>
@@ -124,7 +142,7 @@ public sealed class TorchGenerator : IRandomSource
 
         for (int i = 0; i + VectorisedMinimum <= data.Length; i += VectorisedMinimum)
         {
-            BoxMuller16(data.Slice(i, VectorisedMinimum));
+            BoxMuller16(data.Slice(i, VectorisedMinimum), Kernel);
         }
 
         if (data.Length % VectorisedMinimum != 0)
@@ -136,17 +154,32 @@ public sealed class TorchGenerator : IRandomSource
                 tail[i] = NextSingle();
             }
 
-            BoxMuller16(tail);
+            BoxMuller16(tail, Kernel);
         }
     }
 
-    private static void BoxMuller16(Span<float> block)
+    private static void BoxMuller16(Span<float> block, TorchNormalKernel kernel)
     {
         for (int j = 0; j < 8; j++)
         {
             // 1 - u maps [0, 1) to (0, 1] so the log is finite.
-            float radius = MathF.Sqrt(-2f * CephesFloatMath.Log(1f - block[j]));
-            var (sin, cos) = CephesFloatMath.SinCos(TwoPiFloat * block[j + 8]);
+            float u1 = 1f - block[j];
+            float u2 = block[j + 8];
+            float radius, sin, cos;
+            if (kernel == TorchNormalKernel.Avx2)
+            {
+                radius = MathF.Sqrt(-2f * CephesFloatMath.Log(u1));
+                (sin, cos) = CephesFloatMath.SinCos(TwoPiFloat * u2);
+            }
+            else
+            {
+                // The portable kernel forms the angle in double (2.0f * pi<double> * u2) before narrowing it.
+                radius = MathF.Sqrt(-2f * MathF.Log(u1));
+                float theta = (float)(2.0 * Math.PI * u2);
+                sin = MathF.Sin(theta);
+                cos = MathF.Cos(theta);
+            }
+
             block[j] = radius * cos;
             block[j + 8] = radius * sin;
         }

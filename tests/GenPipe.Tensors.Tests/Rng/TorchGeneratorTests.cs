@@ -103,6 +103,23 @@ public sealed class TorchGeneratorTests
         generator.NextUInt32().ShouldBe(new TorchGenerator(1).NextUInt32());
     }
 
+    [Fact]
+    public void KernelsShareTheStreamAndDifferOnlyInTheLastBits()
+    {
+        var avx2 = new TorchGenerator(4, TorchNormalKernel.Avx2);
+        var portable = new TorchGenerator(4, TorchNormalKernel.Portable);
+        portable.Kernel.ShouldBe(TorchNormalKernel.Portable);
+
+        float[] a = avx2.Randn(4096).Span.ToArray();
+        float[] b = portable.Randn(4096).Span.ToArray();
+
+        int differing = a.Zip(b).Count(p => p.First != p.Second);
+        differing.ShouldBeInRange(1, 4096 / 2);
+        a.Zip(b).Max(p => Math.Abs(p.First - p.Second)).ShouldBeLessThan(1e-5f);
+        avx2.NextUInt32().ShouldBe(portable.NextUInt32());
+        Should.Throw<ArgumentOutOfRangeException>(() => new TorchGenerator(1, (TorchNormalKernel)7));
+    }
+
     private static void AssertConsumes(int count, int words)
     {
         var generator = new TorchGenerator(8);
