@@ -180,6 +180,43 @@ public sealed class RgbImage
         }
     }
 
+    /// <summary>
+    /// Writes <paramref name="text"/> in a 3x5-pixel font with its top-left corner at (x, y), each font pixel drawn
+    /// as a <paramref name="scale"/>-sided square. The font has digits, '-', '+', '.', 'e' and space.
+    /// </summary>
+    /// <returns>The width of the text in pixels.</returns>
+    /// <exception cref="ArgumentException">The text has a character the font lacks.</exception>
+    public int DrawText(int x, int y, string text, Rgb color, int scale = 1)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentOutOfRangeException.ThrowIfLessThan(scale, 1);
+        for (int i = 0; i < text.Length; i++)
+        {
+            byte[] glyph = DigitFont.Glyph(text[i])
+                ?? throw new ArgumentException($"The built-in font has no '{text[i]}' (it has digits, '-', '+', '.', 'e' and space).", nameof(text));
+            int left = x + (i * DigitFont.Advance * scale);
+            for (int row = 0; row < DigitFont.GlyphHeight; row++)
+            {
+                for (int column = 0; column < DigitFont.GlyphWidth; column++)
+                {
+                    if ((glyph[row] & (1 << (DigitFont.GlyphWidth - 1 - column))) != 0)
+                    {
+                        FillRectangle(left + (column * scale), y + (row * scale), scale, scale, color);
+                    }
+                }
+            }
+        }
+
+        return MeasureText(text, scale);
+    }
+
+    /// <summary>The width in pixels that <see cref="DrawText"/> gives <paramref name="text"/>.</summary>
+    public static int MeasureText(string text, int scale = 1)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return text.Length == 0 ? 0 : ((text.Length * DigitFont.Advance) - 1) * scale;
+    }
+
     private int OffsetOf(int x, int y)
     {
         if (!Contains(x, y))

@@ -1,3 +1,4 @@
+using System.Globalization;
 using GenPipe.Tensors;
 
 namespace GenPipe.Core.Imaging;
@@ -14,6 +15,7 @@ public static class SampleRenderer
     private static readonly Rgb DotColor = new(31, 119, 180);
     private static readonly Rgb MarkerColor = new(214, 39, 40);
     private static readonly Rgb DefaultPadding = Rgb.Gray(96);
+    private static readonly Rgb LabelColor = Rgb.Gray(110);
 
     /// <summary>The smallest scatter plot, in pixels per side.</summary>
     public const int MinimumPlotSize = 32;
@@ -21,9 +23,16 @@ public static class SampleRenderer
     /// <summary>Opacity of one sample dot: dense regions get darker where dots overlap.</summary>
     public const float DotAlpha = 0.35f;
 
+    /// <summary>Plots at least this large label their grid lines (in a 3x5-pixel font, scaled by size / 256).</summary>
+    public const int MinimumLabelledPlotSize = 256;
+
+    /// <summary>Tick labels longer than this are left out rather than crowd the plot.</summary>
+    private const int MaximumLabelLength = 8;
+
     /// <summary>
     /// A square scatter plot of <paramref name="samples"/> (shape [N, 2], x then y) on a white background: the plot
-    /// area framed, light grid lines at round values, darker lines through x = 0 and y = 0 when in view,
+    /// area framed, light grid lines at round values (labelled inside the frame from
+    /// <see cref="MinimumLabelledPlotSize"/> pixels up), darker lines through x = 0 and y = 0 when in view,
     /// semi-transparent blue dots for the samples and opaque red crosses for <paramref name="markers"/> (for example
     /// the true means or training points, shape [M, 2]). Non-finite points are skipped.
     /// </summary>
@@ -164,23 +173,71 @@ public static class SampleRenderer
         int size = image.Width;
         int inset = PlotInset(size);
         int far = size - 1 - inset;
-        foreach (double x in NiceTicks(view.XMin, view.XMax))
+        var (xTicks, xStep) = NiceTicks(view.XMin, view.XMax);
+        var (yTicks, yStep) = NiceTicks(view.YMin, view.YMax);
+        foreach (double x in xTicks)
         {
             int px = (int)Math.Round(DataToPixel(view, size, x, 0).X);
             image.DrawLine(px, inset, px, far, x == 0 ? AxisColor : GridColor);
         }
 
-        foreach (double y in NiceTicks(view.YMin, view.YMax))
+        foreach (double y in yTicks)
         {
             int py = (int)Math.Round(DataToPixel(view, size, 0, y).Y);
             image.DrawLine(inset, py, far, py, y == 0 ? AxisColor : GridColor);
         }
 
         image.DrawRectangle(inset, inset, far - inset + 1, far - inset + 1, FrameColor);
+        if (size >= MinimumLabelledPlotSize)
+        {
+            DrawTickLabels(image, view, xTicks, xStep, yTicks, yStep);
+        }
+    }
+
+    /// <summary>
+    /// Writes each grid value inside the frame: x values along the bottom edge just right of their line, y values
+    /// along the left edge just above theirs (skipping the lowest, which would meet the x labels).
+    /// </summary>
+    private static void DrawTickLabels(RgbImage image, PlotRange view, List<double> xTicks, double xStep, List<double> yTicks, double yStep)
+    {
+        int size = image.Width;
+        int scale = size / MinimumLabelledPlotSize;
+        int inset = PlotInset(size);
+        int far = size - 1 - inset;
+        int gap = 2 * scale;
+        int textHeight = DigitFont.GlyphHeight * scale;
+        int xLabelTop = far - gap - textHeight;
+
+        foreach (double x in xTicks)
+        {
+            string label = FormatTick(x, xStep);
+            int left = (int)Math.Round(DataToPixel(view, size, x, 0).X) + gap;
+            if (label.Length <= MaximumLabelLength && left + RgbImage.MeasureText(label, scale) < far - gap)
+            {
+                image.DrawText(left, xLabelTop, label, LabelColor, scale);
+            }
+        }
+
+        foreach (double y in yTicks)
+        {
+            string label = FormatTick(y, yStep);
+            int top = (int)Math.Round(DataToPixel(view, size, 0, y).Y) - gap - textHeight + 1;
+            if (label.Length <= MaximumLabelLength && top > inset + gap && top + textHeight < xLabelTop - gap)
+            {
+                image.DrawText(inset + gap + 1, top, label, LabelColor, scale);
+            }
+        }
+    }
+
+    /// <summary>A tick value with as many decimals as its step needs (step 0.5 gives one, step 20 none).</summary>
+    private static string FormatTick(double value, double step)
+    {
+        int decimals = Math.Max(0, -(int)Math.Floor(Math.Log10(step) + 1e-9));
+        return value.ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
     }
 
     /// <summary>Round values (1, 2 or 5 times a power of ten apart) inside [min, max], about five to ten of them.</summary>
-    private static List<double> NiceTicks(double min, double max)
+    private static (List<double> Ticks, double Step) NiceTicks(double min, double max)
     {
         double raw = (max - min) / 6;
         double magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
@@ -189,10 +246,10 @@ public static class SampleRenderer
         for (double k = Math.Ceiling(min / step); k * step <= max; k++)
         {
             // Multiplying an integer index avoids drift, and snaps the zero line to exactly 0.
-            ticks.Add(k * step);
+            ticks.Add((k * step) + 0.0); // + 0.0 turns -0 into 0, which would print as "-0"
         }
 
-        return ticks;
+        return (ticks, step);
     }
 
     private static void DrawMarkers(RgbImage image, PlotRange view, ReadOnlySpan<float> markers, double dotRadius)

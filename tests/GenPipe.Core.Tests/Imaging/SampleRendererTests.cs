@@ -191,6 +191,72 @@ public sealed class SampleRendererTests
         PngReader.Read(stream.ToArray()).Pixels.ShouldBe(plot.Pixels);
     }
 
+    [Fact]
+    public void TextIsDrawnInTheThreeByFiveFont()
+    {
+        var image = new RgbImage(12, 7);
+        image.Fill(White);
+
+        int width = image.DrawText(1, 1, "7-", Rgb.Black, scale: 1);
+
+        width.ShouldBe(7);
+        RgbImage.MeasureText("7-", 2).ShouldBe(14);
+        string[] expected =
+        [
+            "............",
+            ".###........",
+            "...#........",
+            "...#.###....",
+            "...#........",
+            "...#........",
+            "............",
+        ];
+        Render(image).ShouldBe(expected);
+        Should.Throw<ArgumentException>(() => image.DrawText(0, 0, "x", Rgb.Black));
+    }
+
+    [Fact]
+    public void LargePlotsLabelTheirGridLines()
+    {
+        // Size 512: inset 16, data area 479 pixels for [0, 479], grid every 100, labels at scale 2 (glyphs 6x10).
+        var range = new PlotRange(0, 479, 0, 479);
+        var plot = SampleRenderer.ScatterPlot(new Tensor([-100f, -100f], 1, 2), 512, range: range);
+        var label = Rgb.Gray(110);
+
+        // "100" starts 4 pixels right of the x = 100 line (column 116); the data area's last row is 495, so the text
+        // takes rows 481..490. The '1' glyph's top row is .#. -> columns 122..123; its second row ##. -> 120..123.
+        plot.GetPixel(122, 481).ShouldBe(label);
+        plot.GetPixel(120, 481).ShouldNotBe(label);
+        plot.GetPixel(120, 483).ShouldBe(label);
+        // "200" sits above the y = 200 line (row 295): rows 282..291 from column 16 + 4 + 1 = 21. The '2' glyph's
+        // second row is ..# -> columns 25..26 only.
+        plot.GetPixel(21, 282).ShouldBe(label);
+        plot.GetPixel(21, 284).ShouldNotBe(label);
+        plot.GetPixel(25, 284).ShouldBe(label);
+        CountPixels(plot, label).ShouldBeGreaterThan(100);
+
+        SaveIfRequested(plot, "scatter_labels.png");
+        SampleRenderer.ScatterPlot(new Tensor([-100f, -100f], 1, 2), 255, range: range).Pixels
+            .Count(b => b == 110).ShouldBe(0);
+    }
+
+    private static string[] Render(RgbImage image)
+    {
+        var rows = new string[image.Height];
+        for (int y = 0; y < image.Height; y++)
+        {
+            var row = new char[image.Width];
+            for (int x = 0; x < image.Width; x++)
+            {
+                row[x] = image.GetPixel(x, y) == Rgb.Black ? '#' : '.';
+            }
+
+            rows[y] = new string(row);
+        }
+
+        return rows;
+    }
+
     private static int CountPixels(RgbImage image, Rgb color)
     {
         int count = 0;
