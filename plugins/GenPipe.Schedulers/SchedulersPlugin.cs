@@ -1,0 +1,55 @@
+using GenPipe.Abstractions.Components;
+using GenPipe.Abstractions.Models;
+using GenPipe.Abstractions.Plugins;
+
+namespace GenPipe.Schedulers;
+
+/// <summary>
+/// The plugin entry point: registers the diffusers-compatible schedulers. Each accepts the other schedulers' config
+/// keys (<see cref="ComponentDescriptor.IgnoresUnknownOptions"/>), as diffusers' <c>from_config</c> does, so a
+/// pipeline can swap <c>scheduler/ddim</c> for <c>scheduler/euler</c> and keep its <c>scheduler_config.json</c>.
+/// </summary>
+public sealed class SchedulersPlugin : IGenPipePlugin
+{
+    /// <summary>The component descriptors this plugin registers.</summary>
+    public static IReadOnlyList<ComponentDescriptor> Descriptors { get; } =
+    [
+        Describe<DdimSchedulerOptions>(
+            DdimScheduler.ComponentId,
+            "DDIM (Song et al., 2021): deterministic with eta = 0, stochastic with eta > 0; diffusers' DDIMScheduler.",
+            ["ddim"],
+            o => new DdimScheduler(o)),
+        Describe<EulerDiscreteSchedulerOptions>(
+            EulerDiscreteScheduler.ComponentId,
+            "Euler on the sigma-parameterised ODE (Karras et al., 2022); diffusers' EulerDiscreteScheduler.",
+            ["euler"],
+            o => new EulerDiscreteScheduler(o)),
+    ];
+
+    /// <inheritdoc />
+    public void Configure(IGenPipePluginBuilder plugin)
+    {
+        ArgumentNullException.ThrowIfNull(plugin);
+        foreach (var descriptor in Descriptors)
+        {
+            plugin.AddComponent(descriptor);
+        }
+    }
+
+    private static ComponentDescriptor Describe<TOptions>(
+        string id, string description, IReadOnlyList<string> aliases, Func<TOptions, IScheduler> create)
+        where TOptions : SchedulerOptions, new()
+    {
+        var descriptor = ComponentDescriptor.Create<IScheduler, TOptions>(id, description, create);
+        return new ComponentDescriptor
+        {
+            Id = descriptor.Id,
+            ContractType = descriptor.ContractType,
+            OptionsType = descriptor.OptionsType,
+            Description = descriptor.Description,
+            Aliases = aliases,
+            IgnoresUnknownOptions = true,
+            Factory = descriptor.Factory,
+        };
+    }
+}
