@@ -64,6 +64,14 @@ public sealed class DdimScheduler : IScheduler
             _scheduler = scheduler;
             double[] timesteps = TimestepSpacing.Timesteps(scheduler.Options, steps, roundLinspace: true);
             _timesteps = Array.ConvertAll(timesteps, t => (float)t);
+            if (_timesteps[0] > scheduler.Options.NumTrainTimesteps - 1)
+            {
+                throw new ArgumentOutOfRangeException(
+                    nameof(steps), steps,
+                    $"With steps_offset={scheduler.Options.StepsOffset}, {steps} leading steps reach timestep {_timesteps[0]}, past the " +
+                    $"last training step {scheduler.Options.NumTrainTimesteps - 1}; use fewer steps or timestep_spacing \"trailing\".");
+            }
+
             // diffusers steps back by the integer ratio whatever the spacing.
             _stride = scheduler.Options.NumTrainTimesteps / steps;
         }
@@ -89,9 +97,7 @@ public sealed class DdimScheduler : IScheduler
             float alphaProdPrev = prev >= 0 ? _scheduler._alphasCumprod[prev] : _scheduler._finalAlphaCumprod;
 
             var (original, epsilon) = PredictedSample.Split(_scheduler.PredictionType, modelOutput.Span, sample.Span, alphaProd);
-            PredictedSample.Clip(
-                original, sample.Shape, options.Thresholding, options.DynamicThresholdingRatio, options.SampleMaxValue,
-                options.ClipSample, options.ClipSampleRange);
+            options.ClipPrediction(original, sample.Shape);
 
             float betaProd = 1f - alphaProd;
             float betaProdPrev = 1f - alphaProdPrev;

@@ -9,6 +9,7 @@ public static class DiffusersSchedulerNames
     private static readonly Dictionary<string, string> IdsByClassName = new(StringComparer.Ordinal)
     {
         ["DDIMScheduler"] = DdimScheduler.ComponentId,
+        ["DDPMScheduler"] = DdpmScheduler.ComponentId,
         ["EulerDiscreteScheduler"] = EulerDiscreteScheduler.ComponentId,
     };
 

@@ -19,6 +19,11 @@ public sealed class SchedulersPlugin : IGenPipePlugin
             "DDIM (Song et al., 2021): deterministic with eta = 0, stochastic with eta > 0; diffusers' DDIMScheduler.",
             ["ddim"],
             o => new DdimScheduler(o)),
+        Describe<DdpmSchedulerOptions>(
+            DdpmScheduler.ComponentId,
+            "DDPM ancestral sampling (Ho et al., 2020) over the inference timesteps; diffusers' DDPMScheduler.",
+            ["ddpm"],
+            o => new DdpmScheduler(o)),
         Describe<EulerDiscreteSchedulerOptions>(
             EulerDiscreteScheduler.ComponentId,
             "Euler on the sigma-parameterised ODE (Karras et al., 2022); diffusers' EulerDiscreteScheduler.",

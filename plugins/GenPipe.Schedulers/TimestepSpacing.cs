@@ -34,7 +34,7 @@ internal static class TimestepSpacing
                 break;
             case "trailing":
                 // Counted down from the last training step by a fractional ratio.
-                timesteps = NumpyArange(trainSteps, 0, -(double)trainSteps / steps);
+                timesteps = CountDown(trainSteps, (double)trainSteps / steps, steps);
                 for (int i = 0; i < timesteps.Length; i++)
                 {
                     timesteps[i] = Math.Round(timesteps[i], MidpointRounding.ToEven) - 1;
@@ -83,13 +83,14 @@ internal static class TimestepSpacing
     }
 
     /// <summary>
-    /// numpy.arange with a fractional step: ceil((stop - start) / step) values start + i * delta, where delta is the
-    /// step as it survives the first addition. (So it may hold one value more than the step suggests, as numpy's does.)
+    /// start - i * ratio for i in 0..count-1, with numpy.arange's arithmetic (the step as it survives the first
+    /// subtraction). Deliberately exactly <paramref name="count"/> values: numpy sizes the range as
+    /// ceil(start / ratio), which for some counts (61, 103, 121, ...) is one more than asked, so diffusers then
+    /// appends a timestep of -1. GenPipe does not copy that.
     /// </summary>
-    private static double[] NumpyArange(double start, double stop, double step)
+    private static double[] CountDown(double start, double ratio, int count)
     {
-        int count = Math.Max(0, (int)Math.Ceiling((stop - start) / step));
-        double delta = (start + step) - start;
+        double delta = (start - ratio) - start;
         var values = new double[count];
         for (int i = 0; i < count; i++)
         {

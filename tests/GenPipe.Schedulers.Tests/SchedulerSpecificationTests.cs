@@ -31,6 +31,14 @@ public abstract class SchedulerSpecificationTests<TOptions>(ITestOutputHelper ou
             RefFile.Required(root, "config").AsObject(), root["step_kwargs"] as JsonObject);
         var scheduler = Create(options);
         var report = new ErrorReport();
+        if (root["results"] is JsonArray addNoiseResults)
+        {
+            // An add_noise file: the forward process at a few training timesteps, no run.
+            CheckAddNoise(scheduler, root, addNoiseResults, report);
+            output.WriteLine($"{reference.Name}: max relative error {report.MaxError:0.###E+0} ({report.Summary()})");
+            report.Above(Tolerance).ShouldBeEmpty($"{reference.Name}: relative errors above {Tolerance}");
+            return;
+        }
 
         report.Compare("alphas_cumprod", scheduler.AlphasCumprod, RefFile.Floats(root["alphas_cumprod"], "alphas_cumprod"));
         var session = scheduler.SetTimesteps((int)RefFile.Required(root, "num_inference_steps"));
@@ -77,6 +85,20 @@ public abstract class SchedulerSpecificationTests<TOptions>(ITestOutputHelper ou
         output.WriteLine($"{reference.Name}: max relative error {report.MaxError:0.###E+0} ({report.Summary()})");
         random.Remaining.ShouldBe(0, "the scheduler must draw exactly the noise diffusers drew");
         report.Above(Tolerance).ShouldBeEmpty($"{reference.Name}: relative errors above {Tolerance}");
+    }
+
+    private static void CheckAddNoise(IScheduler scheduler, JsonNode root, JsonArray results, ErrorReport report)
+    {
+        report.Compare("alphas_cumprod", scheduler.AlphasCumprod, RefFile.Floats(root["alphas_cumprod"], "alphas_cumprod"));
+        float[] originalValues = RefFile.Floats(root["original"], "original");
+        // The shape does not change an elementwise forward process; the file's layout note gives [1, 4, 8, 8].
+        var original = new Tensor(originalValues, originalValues.Length);
+        var noise = new Tensor(RefFile.Floats(root["noise"], "noise"), originalValues.Length);
+        foreach (var result in results)
+        {
+            float t = (float)RefFile.Required(result, "t");
+            report.Compare($"noisy[t={t}]", scheduler.AddNoise(original, noise, t).Span, RefFile.Floats(result!["noisy"], "noisy"));
+        }
     }
 
     [Fact]
@@ -139,14 +161,16 @@ public abstract class SchedulerSpecificationTests<TOptions>(ITestOutputHelper ou
     {
         var x = Tensor.Full(1.5f, 1, 2, 2, 2).Multiply(session.InitNoiseSigma);
         var other = Tensor.Full(-0.5f, 1, 2, 2, 2).Multiply(interleaved?.InitNoiseSigma ?? 1);
+        var random = new PatternRandomSource();
+        var otherRandom = new PatternRandomSource();
         for (int i = 0; i < session.Timesteps.Count; i++)
         {
             float t = session.Timesteps[i];
-            x = session.Step(RefModel.Evaluate(session.ScaleModelInput(x, t), t), t, x).PrevSample;
+            x = session.Step(RefModel.Evaluate(session.ScaleModelInput(x, t), t), t, x, random).PrevSample;
             if (interleaved is not null && i < interleaved.Timesteps.Count)
             {
                 float u = interleaved.Timesteps[i];
-                other = interleaved.Step(RefModel.Evaluate(interleaved.ScaleModelInput(other, u), u), u, other).PrevSample;
+                other = interleaved.Step(RefModel.Evaluate(interleaved.ScaleModelInput(other, u), u), u, other, otherRandom).PrevSample;
             }
         }
 
