@@ -8,6 +8,7 @@ namespace GenPipe.Schedulers;
 /// The plugin entry point: registers the diffusers-compatible schedulers. Each accepts the other schedulers' config
 /// keys (<see cref="ComponentDescriptor.IgnoresUnknownOptions"/>), as diffusers' <c>from_config</c> does, so a
 /// pipeline can swap <c>scheduler/ddim</c> for <c>scheduler/euler</c> and keep its <c>scheduler_config.json</c>.
+/// Aliases are the sampler names ComfyUI and A1111 use (<c>euler</c>, <c>ddim</c>, <c>ddpm</c>; A1111 capitalises them).
 /// </summary>
 public sealed class SchedulersPlugin : IGenPipePlugin
 {
@@ -43,18 +44,14 @@ public sealed class SchedulersPlugin : IGenPipePlugin
 
     private static ComponentDescriptor Describe<TOptions>(
         string id, string description, IReadOnlyList<string> aliases, Func<TOptions, IScheduler> create)
-        where TOptions : SchedulerOptions, new()
+        where TOptions : SchedulerOptions, new() => new()
     {
-        var descriptor = ComponentDescriptor.Create<IScheduler, TOptions>(id, description, create);
-        return new ComponentDescriptor
-        {
-            Id = descriptor.Id,
-            ContractType = descriptor.ContractType,
-            OptionsType = descriptor.OptionsType,
-            Description = descriptor.Description,
-            Aliases = aliases,
-            IgnoresUnknownOptions = true,
-            Factory = descriptor.Factory,
-        };
-    }
+        Id = id,
+        ContractType = typeof(IScheduler),
+        OptionsType = typeof(TOptions),
+        Description = description,
+        Aliases = aliases,
+        IgnoresUnknownOptions = true,
+        Factory = (context, _) => ValueTask.FromResult<object>(create((TOptions)context.Options)),
+    };
 }
