@@ -179,8 +179,9 @@ public sealed class EulerDiscreteScheduler : IScheduler
             return values[^1];
         }
 
+        // The sample points are 0, 1, 2, ...: the slope is the difference of neighbours, in double as numpy has it.
         int j = (int)Math.Floor(t);
-        double slope = ((double)values[j + 1] - values[j]) / 1.0;
+        double slope = (double)values[j + 1] - values[j];
         return (slope * (t - j)) + values[j];
     }
 
