@@ -122,16 +122,8 @@ public sealed class EulerDiscreteScheduler : IScheduler
     /// <summary>torch.linspace(ln sigma_max, ln sigma_min, n + 1).exp(), as diffusers' log_linear does (float32).</summary>
     private double[] LogLinearSigmas(int steps)
     {
-        float start = MathF.Log(_trainingSigmas[^1]);
-        float end = MathF.Log(_trainingSigmas[0]);
-        var sigmas = new double[steps + 1];
-        float step = (end - start) / steps;
-        for (int i = 0; i <= steps; i++)
-        {
-            sigmas[i] = MathF.Exp(i < (steps + 1) / 2 ? start + (step * i) : end - (step * (steps - i)));
-        }
-
-        return sigmas;
+        float[] logs = NoiseSchedule.TorchLinspace(MathF.Log(_trainingSigmas[^1]), MathF.Log(_trainingSigmas[0]), steps + 1);
+        return Array.ConvertAll(logs, l => (double)MathF.Exp(l));
     }
 
     /// <summary>Karras et al. (2022), eq. (5): sigma_i = (max^(1/rho) + i/(n-1) * (min^(1/rho) - max^(1/rho)))^rho.</summary>

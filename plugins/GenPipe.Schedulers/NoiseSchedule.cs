@@ -44,11 +44,14 @@ internal static class NoiseSchedule
     }
 
     /// <summary>
-    /// torch.linspace in float32 on the CPU: a float step, the first half counted up from the start and the second
-    /// half counted down from the end, which makes both ends exact.
+    /// torch.linspace in float32 as PyTorch's vectorised CPU kernel computes it, bit for bit: the first half counts up
+    /// from the start and the second half down from the end (so both ends are exact); each 8-lane vector starts at
+    /// base = start + step * idx and its lanes are base + lane * step, both fused multiply-adds in the AVX2 build; the
+    /// tail that fills no pair of vectors is computed one element at a time without fusing.
     /// </summary>
-    private static float[] TorchLinspace(float start, float end, int steps)
+    internal static float[] TorchLinspace(float start, float end, int steps)
     {
+        const int Lanes = 8;
         var values = new float[steps];
         if (steps == 1)
         {
@@ -58,7 +61,19 @@ internal static class NoiseSchedule
 
         float step = (end - start) / (steps - 1);
         int halfway = steps / 2;
-        for (int i = 0; i < steps; i++)
+        int vectorised = steps / (2 * Lanes) * (2 * Lanes);
+        for (int idx = 0; idx < vectorised; idx += Lanes)
+        {
+            float baseValue = idx < halfway
+                ? MathF.FusedMultiplyAdd(step, idx, start)
+                : MathF.FusedMultiplyAdd(-step, steps - idx - 1, end);
+            for (int lane = 0; lane < Lanes; lane++)
+            {
+                values[idx + lane] = MathF.FusedMultiplyAdd(lane, step, baseValue);
+            }
+        }
+
+        for (int i = vectorised; i < steps; i++)
         {
             values[i] = i < halfway ? start + (step * i) : end - (step * (steps - i - 1));
         }
