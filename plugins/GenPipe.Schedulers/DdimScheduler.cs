@@ -98,6 +98,10 @@ public sealed class DdimScheduler : IScheduler
 
             var (original, epsilon) = PredictedSample.Split(_scheduler.PredictionType, modelOutput.Span, sample.Span, alphaProd);
             options.ClipPrediction(original, sample.Shape);
+            if (options.UseClippedModelOutput)
+            {
+                PredictedSample.EpsilonFromOriginal(original, sample.Span, alphaProd, epsilon);
+            }
 
             float betaProd = 1f - alphaProd;
             float betaProdPrev = 1f - alphaProdPrev;

@@ -21,6 +21,12 @@ public sealed record DdimSchedulerOptions : SampleClippingOptions
     /// </summary>
     public double Eta { get; init; }
 
+    /// <summary>
+    /// <c>use_clipped_model_output</c>: recompute eps from the clipped or thresholded x_0, so the direction term agrees
+    /// with the clipped prediction. A <c>step()</c> argument in diffusers (GLIDE-style sampling); configuration here.
+    /// </summary>
+    public bool UseClippedModelOutput { get; init; }
+
     /// <inheritdoc />
     public override IEnumerable<OptionProblem> Validate()
     {

@@ -53,4 +53,25 @@ public sealed class DdimSchedulerTests(ITestOutputHelper output) : SchedulerSpec
 
         x.Span.ToArray().ShouldAllBe(v => Math.Abs(v - 0.25f) < 1e-6f);
     }
+
+    [Fact]
+    public void Clipped_model_output_moves_the_direction_term_with_the_clipped_prediction()
+    {
+        // x_t = 3, eps = 0 predicts x_0 = 3 / sqrt(a_t), clipped to 1. With use_clipped_model_output,
+        // eps = (x_t - sqrt(a_t) * 1) / sqrt(1 - a_t) and x_prev = sqrt(a_prev) * 1 + sqrt(1 - a_prev) * eps.
+        var options = new DdimSchedulerOptions { UseClippedModelOutput = true };
+        var scheduler = new DdimScheduler(options);
+        var session = scheduler.SetTimesteps(10);
+        float t = session.Timesteps[0];
+        double a = scheduler.AlphasCumprod[(int)t];
+        double aPrev = scheduler.AlphasCumprod[(int)session.Timesteps[1]];
+        double eps = (3 - Math.Sqrt(a)) / Math.Sqrt(1 - a);
+        double expected = Math.Sqrt(aPrev) + (Math.Sqrt(1 - aPrev) * eps);
+
+        var x = session.Step(Tensor.Zeros(1, 1, 1, 2), t, Tensor.Full(3f, 1, 1, 1, 2)).PrevSample;
+        x[0, 0, 0, 0].ShouldBe((float)expected, 1e-5f);
+        var plain = new DdimScheduler(options with { UseClippedModelOutput = false }).SetTimesteps(10)
+            .Step(Tensor.Zeros(1, 1, 1, 2), t, Tensor.Full(3f, 1, 1, 1, 2)).PrevSample;
+        plain[0, 0, 0, 0].ShouldBe((float)Math.Sqrt(aPrev), 1e-6f);
+    }
 }

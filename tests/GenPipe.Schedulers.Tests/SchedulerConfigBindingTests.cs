@@ -72,7 +72,7 @@ public sealed class SchedulerConfigBindingTests
                 "timestep_spacing", "steps_offset", "rescale_betas_zero_snr",
             ];
         string[] clipping = ["clip_sample", "clip_sample_range", "thresholding", "dynamic_thresholding_ratio", "sample_max_value"];
-        SchedulerConfigJson.Keys<DdimSchedulerOptions>().ShouldBe([.. shared, .. clipping, "set_alpha_to_one", "eta"], ignoreOrder: true);
+        SchedulerConfigJson.Keys<DdimSchedulerOptions>().ShouldBe([.. shared, .. clipping, "set_alpha_to_one", "eta", "use_clipped_model_output"], ignoreOrder: true);
         SchedulerConfigJson.Keys<DdpmSchedulerOptions>().ShouldBe([.. shared, .. clipping, "variance_type"], ignoreOrder: true);
         string[] eulerKeys =
             [
