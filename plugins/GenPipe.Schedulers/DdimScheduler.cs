@@ -1,0 +1,149 @@
+using GenPipe.Abstractions.Models;
+using GenPipe.Tensors;
+
+namespace GenPipe.Schedulers;
+
+/// <summary>
+/// DDIM: Song, Meng and Ermon (2021), "Denoising Diffusion Implicit Models", eq. (12), with a = alphas_cumprod:
+/// <code>
+///   x_0   = (x_t - sqrt(1 - a_t) * eps) / sqrt(a_t)
+///   sigma = eta * sqrt((1 - a_prev) / (1 - a_t)) * sqrt(1 - a_t / a_prev)
+///   x_prev = sqrt(a_prev) * x_0 + sqrt(1 - a_prev - sigma^2) * eps + sigma * z,   z ~ N(0, I)
+/// </code>
+/// eta = 0 is the deterministic sampler; eta = 1 is DDPM's posterior variance. Reproduces diffusers' DDIMScheduler.
+/// </summary>
+public sealed class DdimScheduler : IScheduler
+{
+    /// <summary>The component id.</summary>
+    public const string ComponentId = "scheduler/ddim";
+
+    private readonly float[] _alphasCumprod;
+
+    // The alpha_cumprod "before" the first training step, used after the last inference step.
+    private readonly float _finalAlphaCumprod;
+
+    /// <summary>Creates the scheduler.</summary>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    public DdimScheduler(DdimSchedulerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.ThrowIfInvalid();
+        Options = options;
+        PredictionType = options.ParsedPredictionType();
+        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
+        _finalAlphaCumprod = options.SetAlphaToOne ? 1f : _alphasCumprod[0];
+    }
+
+    /// <summary>The configuration.</summary>
+    public DdimSchedulerOptions Options { get; }
+
+    /// <inheritdoc />
+    public string Id => ComponentId;
+
+    /// <inheritdoc />
+    public PredictionType PredictionType { get; }
+
+    /// <inheritdoc />
+    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
+
+    /// <inheritdoc />
+    public ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
+
+    /// <inheritdoc />
+    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) =>
+        VariancePreservingNoise.Add(_alphasCumprod, original, noise, timestep);
+
+    private sealed class Session : ISchedulerSession
+    {
+        private readonly DdimScheduler _scheduler;
+        private readonly int _stride;
+        private readonly float[] _timesteps;
+
+        public Session(DdimScheduler scheduler, int steps)
+        {
+            _scheduler = scheduler;
+            double[] timesteps = TimestepSpacing.Timesteps(scheduler.Options, steps, roundLinspace: true);
+            _timesteps = Array.ConvertAll(timesteps, t => (float)t);
+            if (_timesteps[0] > scheduler.Options.NumTrainTimesteps - 1)
+            {
+                throw new ArgumentOutOfRangeException(
+                    nameof(steps), steps,
+                    $"With steps_offset={scheduler.Options.StepsOffset}, {steps} leading steps reach timestep {_timesteps[0]}, past the " +
+                    $"last training step {scheduler.Options.NumTrainTimesteps - 1}; use fewer steps or timestep_spacing \"trailing\".");
+            }
+
+            // diffusers steps back by the integer ratio whatever the spacing.
+            _stride = scheduler.Options.NumTrainTimesteps / steps;
+        }
+
+        public IReadOnlyList<float> Timesteps => _timesteps;
+
+        public IReadOnlyList<float>? Sigmas => null;
+
+        public float InitNoiseSigma => 1f;
+
+        public int Order => 1;
+
+        // DDIM works on the unscaled sample: the model sees x_t itself.
+        public Tensor ScaleModelInput(Tensor sample, float timestep) => sample;
+
+        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        {
+            PredictedSample.RequireSameShape(modelOutput, sample);
+            var options = _scheduler.Options;
+            int t = TrainingIndex(timestep, _scheduler._alphasCumprod.Length);
+            int prev = t - _stride;
+            float alphaProd = _scheduler._alphasCumprod[t];
+            float alphaProdPrev = prev >= 0 ? _scheduler._alphasCumprod[prev] : _scheduler._finalAlphaCumprod;
+
+            var (original, epsilon) = PredictedSample.Split(_scheduler.PredictionType, modelOutput.Span, sample.Span, alphaProd);
+            options.ClipPrediction(original, sample.Shape);
+            if (options.UseClippedModelOutput)
+            {
+                PredictedSample.EpsilonFromOriginal(original, sample.Span, alphaProd, epsilon);
+            }
+
+            float betaProd = 1f - alphaProd;
+            float betaProdPrev = 1f - alphaProdPrev;
+            float variance = betaProdPrev / betaProd * (1f - (alphaProd / alphaProdPrev));
+            float stdDev = (float)options.Eta * MathF.Sqrt(variance);
+            float directionScale = MathF.Sqrt(1f - alphaProdPrev - (stdDev * stdDev));
+            float originalScale = MathF.Sqrt(alphaProdPrev);
+
+            var prevSample = new float[original.Length];
+            for (int i = 0; i < prevSample.Length; i++)
+            {
+                prevSample[i] = (originalScale * original[i]) + (directionScale * epsilon[i]);
+            }
+
+            if (options.Eta > 0)
+            {
+                if (random is null)
+                {
+                    throw new ArgumentNullException(nameof(random), $"DDIM with eta={options.Eta} draws noise each step: pass a random source.");
+                }
+
+                Tensor z = random.Randn(sample.GetShape());
+                ReadOnlySpan<float> noise = z.Span;
+                for (int i = 0; i < prevSample.Length; i++)
+                {
+                    prevSample[i] += stdDev * noise[i];
+                }
+            }
+
+            return new SchedulerStepOutput(new Tensor(prevSample, sample.GetShape()), new Tensor(original, sample.GetShape()));
+        }
+
+        private static int TrainingIndex(float timestep, int trainSteps)
+        {
+            int t = (int)timestep;
+            if (t != timestep || t < 0 || t >= trainSteps)
+            {
+                throw new ArgumentOutOfRangeException(
+                    nameof(timestep), timestep, $"DDIM steps at whole training timesteps in 0..{trainSteps - 1}.");
+            }
+
+            return t;
+        }
+    }
+}

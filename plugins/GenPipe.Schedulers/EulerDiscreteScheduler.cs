@@ -1,0 +1,303 @@
+using GenPipe.Abstractions.Models;
+using GenPipe.Tensors;
+
+namespace GenPipe.Schedulers;
+
+/// <summary>
+/// Euler's method on the probability-flow ODE in the sigma parameterisation of Karras et al. (2022), "Elucidating
+/// the Design Space of Diffusion-Based Generative Models", Algorithm 2 (churn optional):
+/// <code>
+///   sigma_t = sqrt((1 - a_t) / a_t),   x = x_vp * sqrt(1 + sigma^2)
+///   sigma_hat = sigma_i * (1 + gamma),  x += sqrt(sigma_hat^2 - sigma_i^2) * s_noise * z   (only when gamma > 0)
+///   d = (x - x_0) / sigma_hat,          x_next = x + d * (sigma_{i+1} - sigma_hat)
+/// </code>
+/// The model sees x / sqrt(sigma^2 + 1). Reproduces diffusers' EulerDiscreteScheduler.
+/// </summary>
+public sealed class EulerDiscreteScheduler : IScheduler
+{
+    /// <summary>The component id.</summary>
+    public const string ComponentId = "scheduler/euler";
+
+    private const double KarrasRho = 7.0;
+
+    private readonly float[] _alphasCumprod;
+
+    // The training sigmas, ascending with the timestep, and their logarithms (float32, as numpy keeps them).
+    private readonly float[] _trainingSigmas;
+    private readonly float[] _logTrainingSigmas;
+
+    /// <summary>Creates the scheduler.</summary>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    public EulerDiscreteScheduler(EulerDiscreteSchedulerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.ThrowIfInvalid();
+        Options = options;
+        PredictionType = options.ParsedPredictionType();
+        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
+        if (options.RescaleBetasZeroSnr)
+        {
+            // Zero terminal SNR makes the last sigma infinite; diffusers keeps it finite with 2^-24.
+            _alphasCumprod[^1] = 1f / (1 << 24);
+        }
+
+        _trainingSigmas = Array.ConvertAll(_alphasCumprod, a => MathF.Sqrt((1f - a) / a));
+        _logTrainingSigmas = Array.ConvertAll(_trainingSigmas, MathF.Log);
+    }
+
+    /// <summary>The configuration.</summary>
+    public EulerDiscreteSchedulerOptions Options { get; }
+
+    /// <inheritdoc />
+    public string Id => ComponentId;
+
+    /// <inheritdoc />
+    public PredictionType PredictionType { get; }
+
+    /// <inheritdoc />
+    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
+
+    /// <inheritdoc />
+    public ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
+
+    /// <summary>
+    /// The forward process in this scheduler's units: x = x_0 + sigma(t) * noise, sigma interpolated linearly
+    /// between training steps (diffusers looks sigma up in a run's schedule; a training timestep needs no run).
+    /// </summary>
+    public Tensor AddNoise(Tensor original, Tensor noise, float timestep)
+    {
+        PredictedSample.RequireSameShape(noise, original);
+        if (!(timestep >= 0 && timestep <= _trainingSigmas.Length - 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(timestep), timestep, $"add_noise needs a timestep in 0..{_trainingSigmas.Length - 1}.");
+        }
+
+        float sigma = (float)Interpolate(timestep, _trainingSigmas);
+        ReadOnlySpan<float> x = original.Span;
+        ReadOnlySpan<float> eps = noise.Span;
+        var result = new float[x.Length];
+        for (int i = 0; i < result.Length; i++)
+        {
+            result[i] = x[i] + (eps[i] * sigma);
+        }
+
+        return new Tensor(result, original.GetShape());
+    }
+
+    /// <summary>The sigmas and timesteps of a run, as diffusers' <c>set_timesteps</c> computes them.</summary>
+    private (float[] Sigmas, float[] Timesteps) Schedule(int steps)
+    {
+        var options = Options;
+        double[] timesteps = TimestepSpacing.Timesteps(options, steps, roundLinspace: false);
+        // numpy holds the timesteps as float32 before interpolating.
+        timesteps = Array.ConvertAll(timesteps, t => (double)(float)t);
+
+        double[] sigmas;
+        if (options.InterpolationType == "log_linear")
+        {
+            sigmas = LogLinearSigmas(steps);
+        }
+        else
+        {
+            sigmas = Array.ConvertAll(timesteps, t => Interpolate(t, _trainingSigmas));
+        }
+
+        if (options.UseKarrasSigmas || options.UseExponentialSigmas)
+        {
+            double sigmaMin = options.SigmaMin ?? sigmas[^1];
+            double sigmaMax = options.SigmaMax ?? sigmas[0];
+            sigmas = options.UseKarrasSigmas ? KarrasSigmas(sigmaMin, sigmaMax, steps) : ExponentialSigmas(sigmaMin, sigmaMax, steps);
+            timesteps = Array.ConvertAll(sigmas, SigmaToTimestep);
+        }
+
+        double last = options.FinalSigmasType == "sigma_min" ? Math.Sqrt((1 - _alphasCumprod[0]) / _alphasCumprod[0]) : 0;
+        float[] runSigmas = [.. sigmas.Select(s => (float)s), (float)last];
+
+        float[] runTimesteps = options.TimestepType == "continuous" && PredictionType == PredictionType.VPrediction
+            ? [.. runSigmas[..^1].Select(s => 0.25f * MathF.Log(s))]
+            : Array.ConvertAll(timesteps, t => (float)t);
+        return (runSigmas, runTimesteps);
+    }
+
+    /// <summary>torch.linspace(ln sigma_max, ln sigma_min, n + 1).exp(), as diffusers' log_linear does (float32).</summary>
+    private double[] LogLinearSigmas(int steps)
+    {
+        float[] logs = NoiseSchedule.TorchLinspace(MathF.Log(_trainingSigmas[^1]), MathF.Log(_trainingSigmas[0]), steps + 1);
+        return Array.ConvertAll(logs, l => (double)MathF.Exp(l));
+    }
+
+    /// <summary>Karras et al. (2022), eq. (5): sigma_i = (max^(1/rho) + i/(n-1) * (min^(1/rho) - max^(1/rho)))^rho.</summary>
+    private static double[] KarrasSigmas(double sigmaMin, double sigmaMax, int steps)
+    {
+        double minInvRho = Math.Pow(sigmaMin, 1 / KarrasRho);
+        double maxInvRho = Math.Pow(sigmaMax, 1 / KarrasRho);
+        double[] ramp = TimestepSpacing.NumpyLinspace(0, 1, steps);
+        return Array.ConvertAll(ramp, r => Math.Pow(maxInvRho + (r * (minInvRho - maxInvRho)), KarrasRho));
+    }
+
+    /// <summary>Sigmas evenly spaced in log space from sigma_max down to sigma_min.</summary>
+    private static double[] ExponentialSigmas(double sigmaMin, double sigmaMax, int steps) =>
+        Array.ConvertAll(TimestepSpacing.NumpyLinspace(Math.Log(sigmaMax), Math.Log(sigmaMin), steps), Math.Exp);
+
+    /// <summary>The fractional training timestep of a sigma: linear interpolation of ln sigma between training steps.</summary>
+    private double SigmaToTimestep(double sigma)
+    {
+        double logSigma = Math.Log(Math.Max(sigma, 1e-10));
+        float[] logs = _logTrainingSigmas;
+        // The last training step whose ln sigma does not exceed ours, kept one short of the end.
+        int low = 0;
+        for (int i = 0; i < logs.Length && logs[i] <= logSigma; i++)
+        {
+            low = i;
+        }
+
+        low = Math.Min(low, logs.Length - 2);
+        double lowLog = logs[low];
+        double highLog = logs[low + 1];
+        double w = Math.Clamp((lowLog - logSigma) / (lowLog - highLog), 0, 1);
+        return ((1 - w) * low) + (w * (low + 1));
+    }
+
+    /// <summary>numpy.interp of <paramref name="values"/> (one per training step) at fractional step <paramref name="t"/>.</summary>
+    private static double Interpolate(double t, float[] values)
+    {
+        if (t <= 0)
+        {
+            return values[0];
+        }
+
+        if (t >= values.Length - 1)
+        {
+            return values[^1];
+        }
+
+        // The sample points are 0, 1, 2, ...: the slope is the difference of neighbours, in double as numpy has it.
+        int j = (int)Math.Floor(t);
+        double slope = (double)values[j + 1] - values[j];
+        return (slope * (t - j)) + values[j];
+    }
+
+    private sealed class Session : ISchedulerSession
+    {
+        private readonly EulerDiscreteScheduler _scheduler;
+        private readonly float[] _sigmas;
+        private readonly float[] _timesteps;
+        private int? _stepIndex;
+
+        public Session(EulerDiscreteScheduler scheduler, int steps)
+        {
+            _scheduler = scheduler;
+            (_sigmas, _timesteps) = scheduler.Schedule(steps);
+            float maxSigma = _sigmas.Max();
+            // With leading spacing the first timestep is not the noisiest; diffusers then adds the VP unit variance.
+            InitNoiseSigma = scheduler.Options.TimestepSpacing is "linspace" or "trailing"
+                ? maxSigma
+                : MathF.Sqrt((maxSigma * maxSigma) + 1f);
+        }
+
+        public IReadOnlyList<float> Timesteps => _timesteps;
+
+        public IReadOnlyList<float>? Sigmas => _sigmas;
+
+        public float InitNoiseSigma { get; }
+
+        public int Order => 1;
+
+        public Tensor ScaleModelInput(Tensor sample, float timestep)
+        {
+            ArgumentNullException.ThrowIfNull(sample);
+            float sigma = _sigmas[StepIndex(timestep)];
+            float scale = MathF.Sqrt((sigma * sigma) + 1f);
+            ReadOnlySpan<float> x = sample.Span;
+            var result = new float[x.Length];
+            for (int i = 0; i < result.Length; i++)
+            {
+                result[i] = x[i] / scale;
+            }
+
+            return new Tensor(result, sample.GetShape());
+        }
+
+        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        {
+            PredictedSample.RequireSameShape(modelOutput, sample);
+            var options = _scheduler.Options;
+            int index = StepIndex(timestep);
+            if (index >= _timesteps.Length)
+            {
+                throw new InvalidOperationException($"All {_timesteps.Length} steps of this run are done; start a new run with SetTimesteps.");
+            }
+
+            float sigma = _sigmas[index];
+            float gamma = options.STmin <= sigma && sigma <= options.STmax
+                ? (float)Math.Min(options.SChurn / (_sigmas.Length - 1), Math.Sqrt(2) - 1)
+                : 0f;
+            float sigmaHat = sigma * (gamma + 1f);
+
+            float[] x = sample.Span.ToArray();
+            if (gamma > 0)
+            {
+                if (random is null)
+                {
+                    throw new ArgumentNullException(nameof(random), $"Euler with s_churn={options.SChurn} draws noise: pass a random source.");
+                }
+
+                ReadOnlySpan<float> z = random.Randn(sample.GetShape()).Span;
+                float churn = MathF.Sqrt((sigmaHat * sigmaHat) - (sigma * sigma));
+                float sNoise = (float)options.SNoise;
+                for (int i = 0; i < x.Length; i++)
+                {
+                    x[i] += z[i] * sNoise * churn;
+                }
+            }
+
+            ReadOnlySpan<float> m = modelOutput.Span;
+            var original = new float[x.Length];
+            float vScale = -sigma / MathF.Sqrt((sigma * sigma) + 1f);
+            float vDivisor = (sigma * sigma) + 1f;
+            for (int i = 0; i < x.Length; i++)
+            {
+                original[i] = _scheduler.PredictionType switch
+                {
+                    PredictionType.Epsilon => x[i] - (sigmaHat * m[i]),
+                    PredictionType.VPrediction => (m[i] * vScale) + (x[i] / vDivisor),
+                    PredictionType.Sample => m[i],
+                    _ => throw new NotSupportedException($"prediction_type {_scheduler.PredictionType} is not supported by Euler."),
+                };
+            }
+
+            float dt = _sigmas[index + 1] - sigmaHat;
+            var prev = new float[x.Length];
+            for (int i = 0; i < x.Length; i++)
+            {
+                float derivative = (x[i] - original[i]) / sigmaHat;
+                prev[i] = x[i] + (derivative * dt);
+            }
+
+            _stepIndex = index + 1;
+            return new SchedulerStepOutput(new Tensor(prev, sample.GetShape()), new Tensor(original, sample.GetShape()));
+        }
+
+        /// <summary>
+        /// Where the run stands. Like diffusers, the first call finds the timestep in the schedule (the second match
+        /// when it repeats, so img2img starting mid-schedule does not skip a sigma); later calls follow the counter.
+        /// </summary>
+        private int StepIndex(float timestep)
+        {
+            if (_stepIndex is { } index)
+            {
+                return index;
+            }
+
+            int first = Array.IndexOf(_timesteps, timestep);
+            if (first < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(timestep), timestep, "The timestep is not one of this run's timesteps.");
+            }
+
+            int second = Array.IndexOf(_timesteps, timestep, first + 1);
+            _stepIndex = second >= 0 ? second : first;
+            return _stepIndex.Value;
+        }
+    }
+}

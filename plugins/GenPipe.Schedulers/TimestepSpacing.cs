@@ -1,0 +1,102 @@
+namespace GenPipe.Schedulers;
+
+/// <summary>
+/// Which training timesteps an inference run visits (<c>timestep_spacing</c>; see Lin et al., 2023, Table 2), in
+/// descending order, with the double arithmetic of numpy so that roundings land where diffusers' do.
+/// </summary>
+internal static class TimestepSpacing
+{
+    /// <summary>
+    /// The timesteps for <paramref name="steps"/> inference steps. <c>linspace</c> gives fractional timesteps unless
+    /// <paramref name="roundLinspace"/> (DDIM rounds them, Euler interpolates between training steps).
+    /// </summary>
+    public static double[] Timesteps(SchedulerOptions options, int steps, bool roundLinspace)
+    {
+        int trainSteps = options.NumTrainTimesteps;
+        if (steps < 1 || steps > trainSteps)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(steps), steps, $"The number of inference steps must lie in 1..{trainSteps} (num_train_timesteps).");
+        }
+
+        double[] timesteps;
+        switch (options.TimestepSpacing)
+        {
+            case "leading":
+                // Multiples of the integer ratio counted from 0, shifted by steps_offset.
+                int ratio = trainSteps / steps;
+                timesteps = new double[steps];
+                for (int i = 0; i < steps; i++)
+                {
+                    timesteps[i] = ((double)(steps - 1 - i) * ratio) + options.StepsOffset;
+                }
+
+                break;
+            case "trailing":
+                // Counted down from the last training step by a fractional ratio.
+                timesteps = CountDown(trainSteps, (double)trainSteps / steps, steps);
+                for (int i = 0; i < timesteps.Length; i++)
+                {
+                    timesteps[i] = Math.Round(timesteps[i], MidpointRounding.ToEven) - 1;
+                }
+
+                break;
+            case "linspace":
+                timesteps = NumpyLinspace(0, trainSteps - 1, steps);
+                Array.Reverse(timesteps);
+                if (roundLinspace)
+                {
+                    for (int i = 0; i < timesteps.Length; i++)
+                    {
+                        timesteps[i] = Math.Round(timesteps[i], MidpointRounding.ToEven);
+                    }
+                }
+
+                break;
+            default:
+                throw new ArgumentException(
+                    $"Unknown timestep_spacing '{options.TimestepSpacing}'; use one of: {string.Join(", ", SchedulerOptions.TimestepSpacings)}.",
+                    nameof(options));
+        }
+
+        return timesteps;
+    }
+
+    /// <summary>numpy.linspace: start + i * step in double, with the end point set exactly.</summary>
+    public static double[] NumpyLinspace(double start, double stop, int count)
+    {
+        var values = new double[count];
+        if (count == 1)
+        {
+            values[0] = start;
+            return values;
+        }
+
+        double step = (stop - start) / (count - 1);
+        for (int i = 0; i < count; i++)
+        {
+            values[i] = (i * step) + start;
+        }
+
+        values[^1] = stop;
+        return values;
+    }
+
+    /// <summary>
+    /// start - i * ratio for i in 0..count-1, with numpy.arange's arithmetic (the step as it survives the first
+    /// subtraction). Deliberately exactly <paramref name="count"/> values: numpy sizes the range as
+    /// ceil(start / ratio), which for some counts (61, 103, 121, ...) is one more than asked, so diffusers then
+    /// appends a timestep of -1. GenPipe does not copy that.
+    /// </summary>
+    private static double[] CountDown(double start, double ratio, int count)
+    {
+        double delta = (start - ratio) - start;
+        var values = new double[count];
+        for (int i = 0; i < count; i++)
+        {
+            values[i] = start + (i * delta);
+        }
+
+        return values;
+    }
+}

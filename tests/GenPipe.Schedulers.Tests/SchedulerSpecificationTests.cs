@@ -1,0 +1,179 @@
+using System.Text.Json.Nodes;
+using GenPipe.Abstractions.Models;
+using GenPipe.Tensors;
+using Shouldly;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace GenPipe.Schedulers.Tests;
+
+/// <summary>
+/// What every scheduler must do, checked against diffusers' own numbers. A scheduler's test class inherits this,
+/// declares the diffusers class and file prefixes it covers with <see cref="CoversSchedulerAttribute"/>, and says how
+/// to build the scheduler from options; every matching reference file then runs as one theory case.
+/// </summary>
+public abstract class SchedulerSpecificationTests<TOptions>(ITestOutputHelper output)
+    where TOptions : SchedulerOptions, new()
+{
+    /// <summary>The bound on max |ours - diffusers| / max |diffusers| for every quantity of a trajectory.</summary>
+    public const double Tolerance = 1e-5;
+
+    /// <summary>Creates the scheduler under test.</summary>
+    protected abstract IScheduler Create(TOptions options);
+
+    [Theory]
+    [SchedulerReferenceFiles]
+    public void Reproduces_the_diffusers_trajectory(string file)
+    {
+        var reference = RefFile.Load(SchedulerReferenceFilesAttribute.Resolve(file));
+        var root = reference.Root;
+        var options = SchedulerConfigJson.Bind<TOptions>(
+            RefFile.Required(root, "config").AsObject(), root["step_kwargs"] as JsonObject);
+        var scheduler = Create(options);
+        var report = new ErrorReport();
+        if (root["results"] is JsonArray addNoiseResults)
+        {
+            // An add_noise file: the forward process at a few training timesteps, no run.
+            CheckAddNoise(scheduler, root, addNoiseResults, report);
+            output.WriteLine($"{reference.Name}: max relative error {report.MaxError:0.###E+0} ({report.Summary()})");
+            report.Above(Tolerance).ShouldBeEmpty($"{reference.Name}: relative errors above {Tolerance}");
+            return;
+        }
+
+        report.Compare("alphas_cumprod", scheduler.AlphasCumprod, RefFile.Floats(root["alphas_cumprod"], "alphas_cumprod"));
+        var session = scheduler.SetTimesteps((int)RefFile.Required(root, "num_inference_steps"));
+        report.Compare("timesteps", [.. session.Timesteps], RefFile.Floats(root["timesteps"], "timesteps"));
+        if (root["sigmas"] is JsonArray sigmas)
+        {
+            session.Sigmas.ShouldNotBeNull("diffusers has sigmas for this scheduler");
+            report.Compare("sigmas", [.. session.Sigmas], RefFile.Floats(sigmas, "sigmas"));
+        }
+        else
+        {
+            session.Sigmas.ShouldBeNull("diffusers has no sigmas for this scheduler");
+        }
+
+        report.Compare("init_noise_sigma", session.InitNoiseSigma, (float)RefFile.Required(root, "init_noise_sigma"));
+        session.Order.ShouldBe((int)RefFile.Required(root, "order"));
+
+        var shape = RefFile.Required(root, "shape").AsArray().Select(d => (int)d!).ToArray();
+        var steps = RefFile.Required(root, "steps").AsArray();
+        var random = new ReplayingRandomSource(
+            [.. steps.SelectMany(s => (s?["noise"] as JsonArray ?? []).Select(n => RefFile.Floats(n, "noise")))]);
+        session.Timesteps.Count.ShouldBe(steps.Count);
+
+        var x = new Tensor(RefFile.Floats(root["x_T"], "x_T"), shape).Multiply(session.InitNoiseSigma);
+        report.Compare("x_init", x.Span, RefFile.Floats(root["x_init"], "x_init"));
+        for (int i = 0; i < steps.Count; i++)
+        {
+            var step = steps[i]!;
+            float t = session.Timesteps[i];
+            var modelInput = session.ScaleModelInput(x, t);
+            report.Compare($"x_in[{i}]", modelInput.Span, RefFile.Floats(step["x_in"], "x_in"));
+            var result = session.Step(RefModel.Evaluate(modelInput, t), t, x, random);
+            report.Compare($"x_out[{i}]", result.PrevSample.Span, RefFile.Floats(step["x_out"], "x_out"));
+            if (step["pred_original_sample"] is JsonArray original)
+            {
+                result.PredOriginalSample.ShouldNotBeNull($"step {i}: diffusers returns pred_original_sample");
+                report.Compare($"pred_original_sample[{i}]", result.PredOriginalSample.Span, RefFile.Floats(original, "pred_original_sample"));
+            }
+
+            x = result.PrevSample;
+        }
+
+        report.Compare("x_final", x.Span, RefFile.Floats(root["x_final"], "x_final"));
+        output.WriteLine($"{reference.Name}: max relative error {report.MaxError:0.###E+0} ({report.Summary()})");
+        random.Remaining.ShouldBe(0, "the scheduler must draw exactly the noise diffusers drew");
+        report.Above(Tolerance).ShouldBeEmpty($"{reference.Name}: relative errors above {Tolerance}");
+    }
+
+    private static void CheckAddNoise(IScheduler scheduler, JsonNode root, JsonArray results, ErrorReport report)
+    {
+        report.Compare("alphas_cumprod", scheduler.AlphasCumprod, RefFile.Floats(root["alphas_cumprod"], "alphas_cumprod"));
+        float[] originalValues = RefFile.Floats(root["original"], "original");
+        // The shape does not change an elementwise forward process; the file's layout note gives [1, 4, 8, 8].
+        var original = new Tensor(originalValues, originalValues.Length);
+        var noise = new Tensor(RefFile.Floats(root["noise"], "noise"), originalValues.Length);
+        foreach (var result in results)
+        {
+            float t = (float)RefFile.Required(result, "t");
+            report.Compare($"noisy[t={t}]", scheduler.AddNoise(original, noise, t).Span, RefFile.Floats(result!["noisy"], "noisy"));
+        }
+    }
+
+    [Fact]
+    public void Default_options_are_valid_and_create_a_scheduler()
+    {
+        var options = new TOptions();
+        options.Validate().ShouldBeEmpty();
+        var scheduler = Create(options);
+        scheduler.AlphasCumprod.Length.ShouldBe(options.NumTrainTimesteps);
+        scheduler.PredictionType.ShouldBe(PredictionType.Epsilon);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-3)]
+    [InlineData(1001)]
+    public void Rejects_step_counts_outside_the_training_schedule(int steps)
+    {
+        var scheduler = Create(new TOptions());
+        Should.Throw<ArgumentOutOfRangeException>(() => scheduler.SetTimesteps(steps));
+    }
+
+    [Theory]
+    [InlineData("leading", 1)]
+    [InlineData("leading", 50)]
+    [InlineData("trailing", 25)]
+    [InlineData("linspace", 7)]
+    [InlineData("trailing", 1000)]
+    public void Timesteps_descend_within_the_training_range(string spacing, int steps)
+    {
+        var scheduler = Create(new TOptions() with { TimestepSpacing = spacing, StepsOffset = 1 });
+        var timesteps = scheduler.SetTimesteps(steps).Timesteps;
+        timesteps.Count.ShouldBe(steps);
+        timesteps.ShouldAllBe(t => t >= 0 && t <= 999);
+        for (int i = 1; i < timesteps.Count; i++)
+        {
+            timesteps[i].ShouldBeLessThan(timesteps[i - 1]);
+        }
+    }
+
+    [Fact]
+    public void Runs_of_one_scheduler_do_not_share_state()
+    {
+        var scheduler = Create(new TOptions() with { BetaSchedule = "scaled_linear", BetaStart = 0.00085, BetaEnd = 0.012 });
+        var alone = Run(scheduler.SetTimesteps(6), interleaved: null);
+        var interleaved = Run(scheduler.SetTimesteps(6), interleaved: scheduler.SetTimesteps(4));
+        interleaved.Span.ToArray().ShouldBe(alone.Span.ToArray());
+    }
+
+    [Fact]
+    public void The_diffusers_class_name_maps_to_this_scheduler()
+    {
+        string className = GetType().GetCustomAttributes(typeof(CoversSchedulerAttribute), false)
+            .Cast<CoversSchedulerAttribute>().Single().SchedulerClass;
+        DiffusersSchedulerNames.ToComponentId(className).ShouldBe(Create(new TOptions()).Id);
+    }
+
+    // Runs a trajectory from fixed noise; when another run is given, steps it in between to expose shared state.
+    private static Tensor Run(ISchedulerSession session, ISchedulerSession? interleaved)
+    {
+        var x = Tensor.Full(1.5f, 1, 2, 2, 2).Multiply(session.InitNoiseSigma);
+        var other = Tensor.Full(-0.5f, 1, 2, 2, 2).Multiply(interleaved?.InitNoiseSigma ?? 1);
+        var random = new PatternRandomSource();
+        var otherRandom = new PatternRandomSource();
+        for (int i = 0; i < session.Timesteps.Count; i++)
+        {
+            float t = session.Timesteps[i];
+            x = session.Step(RefModel.Evaluate(session.ScaleModelInput(x, t), t), t, x, random).PrevSample;
+            if (interleaved is not null && i < interleaved.Timesteps.Count)
+            {
+                float u = interleaved.Timesteps[i];
+                other = interleaved.Step(RefModel.Evaluate(interleaved.ScaleModelInput(other, u), u), u, other, otherRandom).PrevSample;
+            }
+        }
+
+        return x;
+    }
+}

@@ -1,0 +1,79 @@
+using GenPipe.Abstractions.Models;
+using Shouldly;
+using Xunit;
+
+namespace GenPipe.Schedulers.Tests;
+
+/// <summary>Timesteps and training schedules at settings the bundled references do not cover, from closed forms.</summary>
+public sealed class TimestepScheduleTests
+{
+    private static readonly DdimSchedulerOptions StableDiffusion = new()
+    {
+        BetaStart = 0.00085, BetaEnd = 0.012, BetaSchedule = "scaled_linear", StepsOffset = 1, ClipSample = false, SetAlphaToOne = false,
+    };
+
+    [Theory]
+    [InlineData("leading", 50, new float[] { 981, 961, 941 }, 1f)]
+    [InlineData("leading", 4, new float[] { 751, 501, 251, 1 }, 1f)]
+    [InlineData("trailing", 3, new float[] { 999, 666, 332 }, 332f)]
+    // numpy.linspace(0, 999, 7) = 0, 166.5, 333, 499.5, 666, 832.5, 999, rounded half to even.
+    [InlineData("linspace", 7, new float[] { 999, 832, 666, 500, 333, 166, 0 }, 0f)]
+    public void Ddim_timesteps_follow_the_spacing(string spacing, int steps, float[] first, float last)
+    {
+        var timesteps = new DdimScheduler(StableDiffusion with { TimestepSpacing = spacing }).SetTimesteps(steps).Timesteps;
+        timesteps.Count.ShouldBe(steps);
+        timesteps.Take(first.Length).ShouldBe(first);
+        timesteps[^1].ShouldBe(last);
+    }
+
+    [Fact]
+    public void Euler_linspace_timesteps_stay_fractional()
+    {
+        var options = new EulerDiscreteSchedulerOptions { TimestepSpacing = "linspace" };
+        new EulerDiscreteScheduler(options).SetTimesteps(7).Timesteps.ShouldBe([999f, 832.5f, 666f, 499.5f, 333f, 166.5f, 0f]);
+    }
+
+    [Fact]
+    public void Trailing_spacing_gives_exactly_the_steps_asked_where_numpy_gives_one_more()
+    {
+        // numpy.arange(1000, 0, -1000/61) has 62 values; diffusers then appends timestep -1. GenPipe keeps 61.
+        var timesteps = new DdimScheduler(StableDiffusion with { TimestepSpacing = "trailing" }).SetTimesteps(61).Timesteps;
+        timesteps.Count.ShouldBe(61);
+        timesteps[^1].ShouldBe(15f);
+    }
+
+    [Fact]
+    public void Linear_betas_give_the_closed_form_cumulative_product()
+    {
+        var scheduler = new DdimScheduler(new DdimSchedulerOptions());
+        // beta_i = 0.0001 + i * (0.02 - 0.0001) / 999
+        double product = 1;
+        for (int i = 0; i < 1000; i++)
+        {
+            product *= 1 - (0.0001 + (i * (0.02 - 0.0001) / 999));
+            scheduler.AlphasCumprod[i].ShouldBe((float)product, Math.Max(1e-6f * (float)product, 1e-12f));
+        }
+    }
+
+    [Fact]
+    public void Cosine_schedule_follows_its_alpha_bar()
+    {
+        var scheduler = new DdimScheduler(new DdimSchedulerOptions { BetaSchedule = "squaredcos_cap_v2" });
+        static double AlphaBar(double t) => Math.Pow(Math.Cos((t + 0.008) / 1.008 * Math.PI / 2), 2);
+        // Away from the capped end, alphas_cumprod telescopes to alpha_bar((i + 1) / n) / alpha_bar(0).
+        foreach (int i in new[] { 0, 100, 500, 900 })
+        {
+            scheduler.AlphasCumprod[i].ShouldBe((float)(AlphaBar((i + 1) / 1000.0) / AlphaBar(0)), 1e-5f);
+        }
+    }
+
+    [Fact]
+    public void Zero_terminal_snr_ends_with_zero_signal_and_keeps_the_first_step()
+    {
+        var plain = new DdimScheduler(StableDiffusion);
+        var rescaled = new DdimScheduler(StableDiffusion with { RescaleBetasZeroSnr = true });
+        rescaled.AlphasCumprod[^1].ShouldBe(0f, 1e-9f);
+        rescaled.AlphasCumprod[0].ShouldBe(plain.AlphasCumprod[0], 1e-6f);
+        rescaled.PredictionType.ShouldBe(PredictionType.Epsilon);
+    }
+}
