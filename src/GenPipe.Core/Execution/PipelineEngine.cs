@@ -213,9 +213,9 @@ public sealed class PipelineEngine : IAsyncDisposable
         }
 
         var early = new DiagnosticBag(sourceName, map, []);
-        foreach (var (path, _) in map.DuplicateKeys)
+        foreach (var (path, position) in map.DuplicateKeys)
         {
-            early.KeyError(path, $"the key '{path[(path.LastIndexOf('.') + 1)..]}' appears twice in the same object; remove one");
+            early.ErrorAt(path, position, $"the key '{path[(path.LastIndexOf('.') + 1)..]}' appears twice in the same object; remove one");
         }
 
         if (early.HasErrors)
