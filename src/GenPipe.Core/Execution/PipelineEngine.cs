@@ -220,7 +220,7 @@ public sealed class PipelineEngine : IAsyncDisposable
 
         if (early.HasErrors)
         {
-            throw new PipelineValidationException(early.Errors);
+            throw new PipelineValidationException(early.Errors, sourceName);
         }
 
         var root = JsonNode.Parse(utf8, NodeOptions, DocumentOptions);
@@ -231,7 +231,7 @@ public sealed class PipelineEngine : IAsyncDisposable
         var errors = overrideErrors.Concat(diagnostics.Errors).ToArray();
         if (errors.Length > 0 || compiled is null)
         {
-            throw new PipelineValidationException(errors);
+            throw new PipelineValidationException(errors, sourceName);
         }
 
         foreach (var warning in compiled.Warnings)

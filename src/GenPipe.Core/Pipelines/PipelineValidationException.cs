@@ -3,9 +3,9 @@ namespace GenPipe.Core;
 /// <summary>A pipeline was rejected before anything ran. <see cref="Diagnostics"/> lists every error found.</summary>
 public sealed class PipelineValidationException : Exception
 {
-    /// <summary>Creates the exception from the errors found (at least one).</summary>
-    public PipelineValidationException(IReadOnlyList<PipelineDiagnostic> diagnostics)
-        : base(FormatMessage(diagnostics))
+    /// <summary>Creates the exception from the errors found (at least one) in the pipeline <paramref name="sourceName"/>.</summary>
+    public PipelineValidationException(IReadOnlyList<PipelineDiagnostic> diagnostics, string? sourceName = null)
+        : base(FormatMessage(diagnostics, sourceName))
     {
         Diagnostics = diagnostics;
     }
@@ -33,7 +33,7 @@ public sealed class PipelineValidationException : Exception
     /// <summary>The errors, in document order.</summary>
     public IReadOnlyList<PipelineDiagnostic> Diagnostics { get; }
 
-    private static string FormatMessage(IReadOnlyList<PipelineDiagnostic> diagnostics)
+    private static string FormatMessage(IReadOnlyList<PipelineDiagnostic> diagnostics, string? sourceName)
     {
         ArgumentNullException.ThrowIfNull(diagnostics);
         if (diagnostics.Count == 0)
@@ -41,7 +41,7 @@ public sealed class PipelineValidationException : Exception
             return "The pipeline is invalid.";
         }
 
-        string file = diagnostics[0].File;
+        string file = sourceName ?? diagnostics[0].File;
         string count = diagnostics.Count == 1 ? "1 error" : $"{diagnostics.Count} errors";
         return $"The pipeline '{file}' has {count}:{Environment.NewLine}" +
             string.Join(Environment.NewLine, diagnostics.Select(d => "  " + d));
