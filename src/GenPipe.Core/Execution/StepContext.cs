@@ -89,7 +89,7 @@ internal sealed class StepContext : OperatorContext
         }
 
         var target = Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T);
-        if (value is IConvertible && (target.IsPrimitive || target == typeof(decimal)) && value.GetType().IsPrimitive)
+        if (IsNumeric(target) && IsNumeric(value.GetType()))
         {
             try
             {
@@ -108,6 +108,9 @@ internal sealed class StepContext : OperatorContext
 
         throw new InvalidCastException($"Input '{name}' of step '{StepId}' is a {value.GetType().Name}, not a {typeof(T).Name}.");
     }
+
+    private static bool IsNumeric(Type type) =>
+        type == typeof(decimal) || (type.IsPrimitive && type != typeof(bool) && type != typeof(char) && type != typeof(IntPtr) && type != typeof(UIntPtr));
 
     private static bool IsIntegral(Type type) =>
         type == typeof(int) || type == typeof(long) || type == typeof(short) || type == typeof(byte) || type == typeof(uint) || type == typeof(ulong);

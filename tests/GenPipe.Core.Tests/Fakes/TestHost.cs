@@ -9,7 +9,7 @@ public sealed class TestHost : IAsyncDisposable
 {
     public const string SourceName = "pipelines/test.json";
 
-    public TestHost(string? baseDirectory = null, IReadOnlyList<string>? modelRoots = null)
+    public TestHost(string? baseDirectory = null, IReadOnlyList<string>? modelRoots = null, IEnumerable<IPipelineOperator>? extraOperators = null)
     {
         BaseDirectory = baseDirectory;
         Diffuse = new FakeOperator(
@@ -119,7 +119,7 @@ public sealed class TestHost : IAsyncDisposable
             builder.AddComponent(descriptor, CatalogSource.BuiltIn).ShouldBeNull();
         }
 
-        foreach (var op in new[] { Diffuse, Decode, Save, Add, Text })
+        foreach (var op in new IPipelineOperator[] { Diffuse, Decode, Save, Add, Text }.Concat(extraOperators ?? []))
         {
             builder.AddOperator(op, CatalogSource.BuiltIn).ShouldBeNull();
         }
