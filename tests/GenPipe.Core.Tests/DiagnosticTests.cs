@@ -164,6 +164,18 @@ public sealed class DiagnosticTests : IAsyncLifetime
     }
 
     [Fact]
+    public void NumbersOutOfRangeAreErrorsNotCrashes()
+    {
+        const string json = """{ "steps": [ { "id": "x", "op": "add", "in": { "a": 1e400 } }, { "id": "y", "op": "diffuse", "in": { "steps": 3000000000 } } ] }""";
+        var errors = _host.Errors(json);
+        
+        // Two missing slots of step y, then the numbers.
+        errors.Select(e => e.JsonPath).ShouldBe(["$.steps[0].in.a", "$.steps[1]", "$.steps[1]", "$.steps[1].in.steps"]);
+        errors[0].Message.ShouldBe("input 'a' of operator 'add': expected a finite number, got a number (1e400)");
+        errors[3].Message.ShouldContain("expected an integer (int)");
+    }
+
+    [Fact]
     public void BareStepIdWhereAStepOutputIsExpectedSuggestsTheReference()
     {
         string json = Samples.Mixture.Replace("{ \"latents\": \"@latents\"", "{ \"latents\": \"latents\"", StringComparison.Ordinal);

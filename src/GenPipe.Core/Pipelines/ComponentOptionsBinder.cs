@@ -78,7 +78,17 @@ internal static class ComponentOptionsBinder
 
         if (bound is IValidatableOptions validatable)
         {
-            var problems = validatable.Validate().ToArray();
+            OptionProblem[] problems;
+            try
+            {
+                problems = validatable.Validate().ToArray();
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // A validator that throws is a plugin bug; report it where the options are rather than crash.
+                problems = [new OptionProblem("", $"the options of {descriptor.Id} could not be validated: {ex.Message}")];
+            }
+
             foreach (var problem in problems)
             {
                 string path = problem.Key.Length == 0 ? optionsPath

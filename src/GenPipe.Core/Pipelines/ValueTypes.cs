@@ -141,7 +141,12 @@ internal static class ValueTypes
 
         if ((portType == typeof(double) || portType == typeof(float)) && kind == JsonValueKind.Number)
         {
-            double d = jsonValue!.GetValue<double>();
+            if (!jsonValue!.TryGetValue<double>(out double d) || !double.IsFinite(d))
+            {
+                problem = $"expected a finite number, got {Describe(node)}";
+                return false;
+            }
+
             value = portType == typeof(float) ? (float)d : d;
             return true;
         }
@@ -225,7 +230,7 @@ internal static class ValueTypes
             JsonValueKind.True => true,
             JsonValueKind.False => false,
             JsonValueKind.Number when ((JsonValue)node!).TryGetValue<int>(out int i) => i,
-            JsonValueKind.Number => node!.GetValue<double>(),
+            JsonValueKind.Number when ((JsonValue)node!).TryGetValue<double>(out double d) => d,
             _ => JsonSerializer.SerializeToElement(node),
         };
     }
