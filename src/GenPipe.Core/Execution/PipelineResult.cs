@@ -1,9 +1,10 @@
 namespace GenPipe.Core;
 
-/// <summary>What a successful run produced.</summary>
+/// <summary>What a successful run produced. (The constructor is public so hosts can fake results in tests.)</summary>
 public sealed class PipelineResult
 {
-    internal PipelineResult(IReadOnlyDictionary<string, object> outputs, IReadOnlyList<string> files, TimeSpan elapsed)
+    /// <summary>Creates a result.</summary>
+    public PipelineResult(IReadOnlyDictionary<string, object> outputs, IReadOnlyList<string> files, TimeSpan elapsed)
     {
         Outputs = outputs;
         Files = files;
