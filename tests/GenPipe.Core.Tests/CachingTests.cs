@@ -1,5 +1,7 @@
 using GenPipe.Abstractions.Operators;
 using GenPipe.Core.Tests.Fakes;
+using Shouldly;
+using Xunit;
 
 namespace GenPipe.Core.Tests;
 

@@ -1,4 +1,6 @@
 using GenPipe.Core.Tests.Fakes;
+using Shouldly;
+using Xunit;
 
 namespace GenPipe.Core.Tests;
 

@@ -1,3 +1,4 @@
+using Shouldly;
 namespace GenPipe.Core.Tests.Fakes;
 
 /// <summary>Pipeline texts the tests start from (line numbers in the comments are used by assertions).</summary>

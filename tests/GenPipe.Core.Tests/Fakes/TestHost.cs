@@ -1,6 +1,7 @@
 using System.Globalization;
 using GenPipe.Abstractions.Operators;
 using GenPipe.Core.Catalog;
+using Shouldly;
 
 namespace GenPipe.Core.Tests.Fakes;
 
