@@ -1,0 +1,244 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GenPipe.Abstractions.Operators;
+using GenPipe.Core.Catalog;
+using GenPipe.Core.Execution;
+using GenPipe.Core.Pipelines;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GenPipe.Core;
+
+/// <summary>
+/// Loads pipelines (parse, apply <c>--set</c> overrides, compile) and runs them. The engine owns the components it
+/// loads (shared by every pipeline it runs, disposed with it) and the step outputs it keeps between runs.
+/// </summary>
+public sealed class PipelineEngine : IAsyncDisposable
+{
+    private static readonly JsonNodeOptions NodeOptions = new() { PropertyNameCaseInsensitive = false };
+    private static readonly JsonDocumentOptions DocumentOptions = new()
+    {
+        CommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    private readonly ComponentCatalog _catalog;
+    private readonly IServiceProvider _services;
+    private readonly PipelineEngineOptions _options;
+    private readonly ILogger<PipelineEngine> _logger;
+    private readonly ComponentCache _components = new();
+    private readonly StepOutputCache _stepOutputs = new();
+
+    /// <summary>Creates an engine over <paramref name="catalog"/>; <paramref name="services"/> reach components and operators.</summary>
+    public PipelineEngine(ComponentCatalog catalog, IServiceProvider services, PipelineEngineOptions? options = null, ILogger<PipelineEngine>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(services);
+        _catalog = catalog;
+        _services = services;
+        _options = options ?? new PipelineEngineOptions();
+        _logger = logger ?? NullLogger<PipelineEngine>.Instance;
+    }
+
+    /// <summary>
+    /// Reads, overrides and compiles the pipeline file at <paramref name="path"/>. Component sources resolve relative to
+    /// the file's folder, then the model roots.
+    /// </summary>
+    /// <exception cref="PipelineValidationException">The file is missing, unreadable or invalid; every error is listed.</exception>
+    public CompiledPipeline LoadFile(string path, IReadOnlyList<string>? overrides = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            string reason = ex is FileNotFoundException or DirectoryNotFoundException ? "the pipeline file was not found; check the path" : $"the pipeline file could not be read: {ex.Message}";
+            throw new PipelineValidationException([new PipelineDiagnostic(PipelineDiagnosticSeverity.Error, path, JsonPathText.Root, 0, 0, reason)]);
+        }
+
+        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        return Compile(bytes, path, directory, overrides ?? []);
+    }
+
+    /// <summary>
+    /// Compiles pipeline JSON held in memory. <paramref name="sourceName"/> names it in diagnostics;
+    /// <paramref name="baseDirectory"/> (or the current directory when null) anchors relative component sources.
+    /// </summary>
+    /// <exception cref="PipelineValidationException">The pipeline is invalid; every error is listed.</exception>
+    public CompiledPipeline Load(string json, string sourceName, string? baseDirectory, IReadOnlyList<string>? overrides = null)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(sourceName);
+        return Compile(Encoding.UTF8.GetBytes(json), sourceName, baseDirectory is null ? null : Path.GetFullPath(baseDirectory), overrides ?? []);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="pipeline"/>: steps in order, unchanged cacheable steps taken from earlier runs, files moved
+    /// into the output folder only when every step succeeded.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">The run was cancelled; no file was written.</exception>
+    /// <exception cref="PipelineExecutionException">A step failed; no file was written.</exception>
+    public async Task<PipelineResult> RunAsync(
+        CompiledPipeline pipeline,
+        PipelineRunOptions? options = null,
+        IProgress<PipelineProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        var runClock = Stopwatch.StartNew();
+        string outputDirectory = options?.OutputDirectory ?? Path.Combine(Directory.GetCurrentDirectory(), "out");
+        var sink = new StagingArtifactSink(outputDirectory);
+        var produced = new Dictionary<string, object>(StringComparer.Ordinal);
+        var keys = new Dictionary<string, string>(StringComparer.Ordinal);
+        int count = pipeline.Steps.Count;
+        try
+        {
+            for (int index = 0; index < count; index++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var step = pipeline.Steps[index];
+                bool cacheable = step.Operator.Signature.Cacheable;
+
+                // A step with side effects gets a fresh key each run, so everything downstream of it runs again too.
+                string key = StepOutputCache.KeyOf(step, keys) + (cacheable ? "" : ":" + Guid.NewGuid().ToString("N"));
+                keys[step.Id] = key;
+                if (cacheable && _stepOutputs.TryGet(pipeline.SourceFile, step.Id, key, out object cached))
+                {
+                    produced[step.Id] = cached;
+                    progress?.Report(new PipelineProgress(PipelineProgressKind.StepCached, step.Id, index, count, 0, 0, TimeSpan.Zero));
+                    continue;
+                }
+
+                object output = await RunStepAsync(step, index, count, produced, sink, progress, cancellationToken).ConfigureAwait(false);
+                produced[step.Id] = output;
+                if (cacheable)
+                {
+                    _stepOutputs.Set(pipeline.SourceFile, step.Id, key, output);
+                }
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            var files = sink.Commit();
+            var outputs = pipeline.Outputs.ToDictionary(o => o.Key, o => produced[o.Value], StringComparer.Ordinal);
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                _logger.LogInformation("Pipeline {Name} finished in {Elapsed} ms with {FileCount} file(s)", pipeline.Name, runClock.ElapsedMilliseconds, files.Count);
+            }
+
+            return new PipelineResult(outputs, files, runClock.Elapsed);
+        }
+        catch
+        {
+            sink.Discard();
+            throw;
+        }
+    }
+
+    /// <summary>Disposes the loaded components and forgets cached step outputs.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _stepOutputs.Clear();
+        await _components.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task<object> RunStepAsync(
+        PipelineStep step,
+        int index,
+        int count,
+        Dictionary<string, object> produced,
+        StagingArtifactSink sink,
+        IProgress<PipelineProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        progress?.Report(new PipelineProgress(PipelineProgressKind.StepStarted, step.Id, index, count, 0, 0, TimeSpan.Zero));
+        var values = step.Inputs.Values.ToDictionary(
+            i => i.Name,
+            i => i.Kind == StepInputKind.StepOutput ? produced[i.Reference!] : i.Value,
+            StringComparer.Ordinal);
+        var context = new StepContext(
+            step,
+            values,
+            _components,
+            _services,
+            sink,
+            (current, total) => progress?.Report(new PipelineProgress(PipelineProgressKind.Iteration, step.Id, index, count, current, total, clock.Elapsed)));
+        object? output;
+        try
+        {
+            output = await step.Operator.ExecuteAsync(context, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw new PipelineExecutionException(step.Id, $"Step '{step.Id}' ({step.OperatorName}) failed: {ex.Message}", ex);
+        }
+
+        if (output is null)
+        {
+            throw new PipelineExecutionException(step.Id, $"Step '{step.Id}' ({step.OperatorName}) returned no output.", new InvalidOperationException("null output"));
+        }
+
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            _logger.LogDebug("Step {StepId} ({Operator}) took {Elapsed} ms", step.Id, step.OperatorName, clock.ElapsedMilliseconds);
+        }
+
+        progress?.Report(new PipelineProgress(PipelineProgressKind.StepCompleted, step.Id, index, count, 0, 0, clock.Elapsed));
+        return output;
+    }
+
+    private CompiledPipeline Compile(byte[] bytes, string sourceName, string? baseDirectory, IReadOnlyList<string> overrides)
+    {
+        ReadOnlySpan<byte> utf8 = bytes;
+        if (utf8.StartsWith("\uFEFF"u8))
+        {
+            utf8 = utf8[3..];
+        }
+
+        JsonSourceMap map;
+        try
+        {
+            map = JsonSourceMap.Build(utf8);
+        }
+        catch (JsonSourceException ex)
+        {
+            throw new PipelineValidationException([new PipelineDiagnostic(
+                PipelineDiagnosticSeverity.Error, sourceName, JsonPathText.Root, ex.Position.Line, ex.Position.Column,
+                $"malformed JSON: {ex.Message}; fix the syntax at this position")]);
+        }
+
+        var early = new DiagnosticBag(sourceName, map, []);
+        foreach (var (path, position) in map.DuplicateKeys)
+        {
+            early.ErrorAt(path, position, $"the key '{path[(path.LastIndexOf('.') + 1)..]}' appears twice in the same object; remove one");
+        }
+
+        if (early.HasErrors)
+        {
+            throw new PipelineValidationException(early.Errors, sourceName);
+        }
+
+        var root = JsonNode.Parse(utf8, NodeOptions, DocumentOptions);
+        var overrideErrors = new List<PipelineDiagnostic>();
+        var applied = root is JsonObject document ? PipelineOverrides.Apply(document, overrides, overrideErrors) : [];
+        var diagnostics = new DiagnosticBag(sourceName, map, applied);
+        var compiled = new PipelineCompiler(_catalog, _options.ModelRoots, sourceName, baseDirectory, diagnostics).Compile(root);
+        var errors = overrideErrors.Concat(diagnostics.Errors).ToArray();
+        if (errors.Length > 0 || compiled is null)
+        {
+            throw new PipelineValidationException(errors, sourceName);
+        }
+
+        foreach (var warning in compiled.Warnings)
+        {
+            _logger.LogWarning("{Warning}", warning.ToString());
+        }
+
+        return compiled;
+    }
+}

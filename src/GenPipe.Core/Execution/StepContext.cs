@@ -1,0 +1,117 @@
+using System.Globalization;
+using GenPipe.Abstractions.Operators;
+
+namespace GenPipe.Core.Execution;
+
+/// <summary>The executor's <see cref="OperatorContext"/> for one step of one run.</summary>
+internal sealed class StepContext : OperatorContext
+{
+    private readonly PipelineStep _step;
+    private readonly IReadOnlyDictionary<string, object?> _values;
+    private readonly ComponentCache _components;
+    private readonly Action<int, int> _reportIteration;
+
+    public StepContext(
+        PipelineStep step,
+        IReadOnlyDictionary<string, object?> values,
+        ComponentCache components,
+        IServiceProvider services,
+        IArtifactSink artifacts,
+        Action<int, int> reportIteration)
+    {
+        _step = step;
+        _values = values;
+        _components = components;
+        _reportIteration = reportIteration;
+        Services = services;
+        Artifacts = artifacts;
+    }
+
+    public override string StepId => _step.Id;
+
+    public override IServiceProvider Services { get; }
+
+    public override IArtifactSink Artifacts { get; }
+
+    public override T GetInput<T>(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var port = _step.Operator.Signature.Inputs.FirstOrDefault(p => p.Name == name)
+            ?? throw new ArgumentException($"Operator '{_step.OperatorName}' declares no input '{name}'.", nameof(name));
+        object? value = _values.TryGetValue(name, out var given) && given is not null ? given : port.Default;
+        if (value is null)
+        {
+            if (port.Required)
+            {
+                throw new InvalidOperationException($"Step '{StepId}' has no value for required input '{name}'.");
+            }
+
+            return default!;
+        }
+
+        return Convert<T>(value, name);
+    }
+
+    public override bool HasInput(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (_values.TryGetValue(name, out var given) && given is not null)
+        {
+            return true;
+        }
+
+        return _step.Operator.Signature.Inputs.FirstOrDefault(p => p.Name == name)?.Default is not null;
+    }
+
+    public override async ValueTask<T> GetComponentAsync<T>(string slot, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(slot);
+        if (!_step.Components.TryGetValue(slot, out var component))
+        {
+            throw new InvalidOperationException($"Step '{StepId}' binds no component to slot '{slot}'; check HasComponent first for optional slots.");
+        }
+
+        object instance = await _components.GetAsync(component, Services, cancellationToken).ConfigureAwait(false);
+        return instance as T ?? throw new InvalidCastException(
+            $"Component '{component.Name}' ({component.TypeId}) is a {instance.GetType().Name}, not a {typeof(T).Name}.");
+    }
+
+    public override bool HasComponent(string slot) => _step.Components.ContainsKey(slot);
+
+    public override void ReportIteration(int current, int total) => _reportIteration(current, total);
+
+    // JSON numbers arrive as int or double; operators may read them as any numeric type.
+    private T Convert<T>(object value, string name)
+    {
+        if (value is T typed)
+        {
+            return typed;
+        }
+
+        var target = Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T);
+        if (IsNumeric(target) && IsNumeric(value.GetType()))
+        {
+            try
+            {
+                if (value is double d && IsIntegral(target) && d != Math.Floor(d))
+                {
+                    throw new InvalidCastException($"{d} is not a whole number.");
+                }
+
+                return (T)System.Convert.ChangeType(value, target, CultureInfo.InvariantCulture);
+            }
+            catch (Exception ex) when (ex is OverflowException or InvalidCastException or FormatException)
+            {
+                throw new InvalidCastException($"Input '{name}' of step '{StepId}' is {value} ({value.GetType().Name}), which does not convert to {typeof(T).Name}: {ex.Message}", ex);
+            }
+        }
+
+        throw new InvalidCastException($"Input '{name}' of step '{StepId}' is a {value.GetType().Name}, not a {typeof(T).Name}.");
+    }
+
+    private static bool IsNumeric(Type type) =>
+        type == typeof(decimal) || (type.IsPrimitive && type != typeof(bool) && type != typeof(char) && type != typeof(IntPtr) && type != typeof(UIntPtr));
+
+    private static bool IsIntegral(Type type) =>
+        type == typeof(int) || type == typeof(long) || type == typeof(short) || type == typeof(byte) || type == typeof(uint) || type == typeof(ulong);
+}

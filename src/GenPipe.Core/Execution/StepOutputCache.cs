@@ -1,0 +1,68 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace GenPipe.Core.Execution;
+
+/// <summary>
+/// The last output of each step, kept between runs with the key of the inputs that produced it. A step whose key is
+/// unchanged is not recomputed. One entry per (pipeline, step), so memory stays bounded by the pipelines run.
+/// </summary>
+internal sealed class StepOutputCache
+{
+    private readonly Dictionary<(string Pipeline, string Step), (string Key, object Output)> _entries = [];
+    private readonly Lock _lock = new();
+
+    /// <summary>
+    /// The cache key of a step: its operator, its inputs (parameter values and literals canonically; step outputs by
+    /// their producers' keys) and the identities of its components.
+    /// </summary>
+    public static string KeyOf(PipelineStep step, IReadOnlyDictionary<string, string> upstreamKeys)
+    {
+        var text = new StringBuilder();
+        text.Append("op=").Append(step.OperatorName).Append('\n');
+        foreach (var input in step.Inputs.Values.OrderBy(i => i.Name, StringComparer.Ordinal))
+        {
+            text.Append("in:").Append(input.Name).Append('=');
+            text.Append(input.Kind == StepInputKind.StepOutput ? "@" + upstreamKeys[input.Reference!] : Pipelines.ValueTypes.Canonical(input.Value));
+            text.Append('\n');
+        }
+
+        foreach (var (slot, component) in step.Components.OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            text.Append("with:").Append(slot).Append('=').Append(component.Identity).Append('\n');
+        }
+
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    public bool TryGet(string pipeline, string step, string key, out object output)
+    {
+        lock (_lock)
+        {
+            if (_entries.TryGetValue((pipeline, step), out var entry) && entry.Key == key)
+            {
+                output = entry.Output;
+                return true;
+            }
+        }
+
+        output = null!;
+        return false;
+    }
+
+    public void Set(string pipeline, string step, string key, object output)
+    {
+        lock (_lock)
+        {
+            _entries[(pipeline, step)] = (key, output);
+        }
+    }
+
+    public void Clear()
+    {
+        lock (_lock)
+        {
+            _entries.Clear();
+        }
+    }
+}

@@ -1,0 +1,156 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using GenPipe.Abstractions.Components;
+using GenPipe.Core.Text;
+
+namespace GenPipe.Core.Pipelines;
+
+/// <summary>
+/// Binds a component's <c>options</c> object to its options type with snake_case keys, reporting unknown keys (with
+/// suggestions), mistyped values and the options' own validation problems, each at its JSON path.
+/// </summary>
+internal static class ComponentOptionsBinder
+{
+    /// <summary>How options (and array-typed literals) are read: snake_case keys, enums as snake_case strings, strict numbers.</summary>
+    public static JsonSerializerOptions SerializerOptions { get; } = CreateSerializerOptions();
+
+    /// <summary>
+    /// The bound options, or null when they have errors (reported to <paramref name="diagnostics"/>).
+    /// <paramref name="canonicalJson"/> is the bound object serialized, the options' identity.
+    /// </summary>
+    public static object? Bind(JsonObject? options, ComponentDescriptor descriptor, string optionsPath, DiagnosticBag diagnostics, out string canonicalJson)
+    {
+        canonicalJson = "{}";
+        var known = KnownKeys(descriptor.OptionsType);
+        var accepted = new JsonObject();
+        bool failed = false;
+        foreach (var (key, value) in options ?? [])
+        {
+            string keyPath = JsonPathText.Property(optionsPath, key);
+            if (!known.TryGetValue(key, out var property))
+            {
+                string? suggestion = NameSuggester.Suggest(key, known.Keys);
+                string list = known.Count == 0 ? $"{descriptor.Id} takes no options" : $"{descriptor.Id} accepts: {string.Join(", ", known.Keys)}";
+                if (descriptor.IgnoresUnknownOptions)
+                {
+                    diagnostics.KeyWarning(keyPath, $"option '{key}' is not used by {descriptor.Id} and is ignored", suggestion);
+                }
+                else
+                {
+                    diagnostics.KeyError(keyPath, $"unknown option '{key}' ({list})", suggestion);
+                    failed = true;
+                }
+
+                continue;
+            }
+
+            try
+            {
+                _ = value.Deserialize(property.PropertyType, SerializerOptions);
+                accepted[key] = value?.DeepClone();
+            }
+            catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or FormatException)
+            {
+                string where = ex is JsonException { Path: { Length: > 1 } inner } ? $" (at {key}{inner.TrimStart('$')})" : "";
+                diagnostics.Error(keyPath, $"option '{key}': expected {ValueTypes.Expectation(property.PropertyType)}, got {ValueTypes.Describe(value)}{where}");
+                failed = true;
+            }
+        }
+
+        if (failed)
+        {
+            return null;
+        }
+
+        object bound;
+        try
+        {
+            bound = accepted.Deserialize(descriptor.OptionsType, SerializerOptions)
+                ?? throw new JsonException("the options deserialized to null");
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
+        {
+            diagnostics.Error(optionsPath, $"the options of {descriptor.Id} could not be read: {ex.Message}");
+            return null;
+        }
+
+        if (bound is IValidatableOptions validatable)
+        {
+            OptionProblem[] problems;
+            try
+            {
+                problems = validatable.Validate().ToArray();
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // A validator that throws is a plugin bug; report it where the options are rather than crash.
+                problems = [new OptionProblem("", $"the options of {descriptor.Id} could not be validated: {ex.Message}")];
+            }
+
+            foreach (var problem in problems)
+            {
+                string path = problem.Key.Length == 0 ? optionsPath
+                    : problem.Key.StartsWith('[') ? optionsPath + problem.Key
+                    : optionsPath + "." + problem.Key;
+                diagnostics.Error(path, problem.Message);
+            }
+
+            if (problems.Length > 0)
+            {
+                return null;
+            }
+        }
+
+        canonicalJson = Canonicalize(bound, descriptor.OptionsType, accepted);
+        return bound;
+    }
+
+    /// <summary>The JSON keys an options type accepts, with their properties.</summary>
+    public static IReadOnlyDictionary<string, PropertyInfo> KnownKeys(Type optionsType)
+    {
+        var keys = new Dictionary<string, PropertyInfo>(StringComparer.Ordinal);
+        foreach (var property in optionsType.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (property.SetMethod is not { IsPublic: true } || property.GetIndexParameters().Length > 0 ||
+                property.GetCustomAttribute<JsonIgnoreAttribute>() is not null)
+            {
+                continue;
+            }
+
+            string name = property.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name
+                ?? JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name);
+            keys[name] = property;
+        }
+
+        return keys;
+    }
+
+    private static string Canonicalize(object bound, Type optionsType, JsonObject accepted)
+    {
+        try
+        {
+            return JsonSerializer.Serialize(bound, optionsType, SerializerOptions);
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
+        {
+            // Options that cannot be written back are identified by what the pipeline wrote.
+            return accepted.ToJsonString();
+        }
+    }
+
+    private static JsonSerializerOptions CreateSerializerOptions()
+    {
+        var options = new JsonSerializerOptions
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+            NumberHandling = JsonNumberHandling.Strict,
+            UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+            WriteIndented = false,
+        };
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+}
