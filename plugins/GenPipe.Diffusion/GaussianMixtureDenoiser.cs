@@ -131,9 +131,10 @@ public sealed class GaussianMixtureDenoiser : IDenoiser
         return ValueTask.FromResult(output);
     }
 
+    // float32, as diffusers builds its sigma table from the float32 alphas_cumprod tensor before interpolating in double.
     private double Sigma(int timestep)
     {
-        double alphaBar = _alphasCumprod[timestep];
-        return Math.Sqrt((1 - alphaBar) / alphaBar);
+        float alphaBar = _alphasCumprod[timestep];
+        return MathF.Sqrt((1f - alphaBar) / alphaBar);
     }
 }
