@@ -42,7 +42,8 @@ internal static class SampleStatistics
     }
 
     /// <summary>
-    /// Asserts |sample mean - mean| &lt;= k SE + bias and |sample cov - cov| &lt;= k SE + bias, element by element.
+    /// Asserts |sample mean - mean| &lt;= k SE + allowance and |sample cov - cov| &lt;= k SE + allowance, element by element
+    /// (<paramref name="bias"/> is the allowance for a known systematic error, beyond sampling noise).
     /// SE of a mean is sqrt(var / N); SE of a covariance element is sqrt(Var[(x_a - m_a)(x_b - m_b)] / N), estimated
     /// from the samples' own fourth moments (mixtures are not Gaussian, so 2 sigma^4 / N would be wrong).
     /// </summary>
