@@ -12,7 +12,6 @@ public sealed class GaussianMixture
     private readonly double[][] _means;
     private readonly double[] _stds;
     private readonly double[] _weights;
-    private readonly double[] _logWeights;
 
     /// <summary>A mixture of <paramref name="means"/>.Count components.</summary>
     /// <param name="means">K means of one dimension D.</param>
@@ -41,7 +40,6 @@ public sealed class GaussianMixture
         _stds = stds.Count == 1 ? Enumerable.Repeat(stds[0], k).ToArray() : stds.ToArray();
         double total = weights?.Sum() ?? k;
         _weights = weights is null ? Enumerable.Repeat(1.0 / k, k).ToArray() : weights.Select(w => w / total).ToArray();
-        _logWeights = _weights.Select(w => Math.Log(w)).ToArray();
         Dimension = _means[0].Length;
     }
 
@@ -146,83 +144,18 @@ public sealed class GaussianMixture
             throw new ArgumentException($"The result has {result.Length} values; the mixture has dimension {Dimension}.", nameof(result));
         }
 
-        Span<double> responsibilities = _means.Length <= 64 ? stackalloc double[_means.Length] : new double[_means.Length];
-        Responsibilities(noisy, alphaBar, responsibilities);
-        double sqrtAlphaBar = Math.Sqrt(alphaBar);
-        result.Clear();
-        for (int k = 0; k < _means.Length; k++)
-        {
-            double s2 = _stds[k] * _stds[k];
-            double gain = sqrtAlphaBar * s2 / NoisyVariance(k, alphaBar);
-            for (int d = 0; d < Dimension; d++)
-            {
-                double mu = _means[k][d];
-                result[d] += responsibilities[k] * (mu + (gain * (noisy[d] - (sqrtAlphaBar * mu))));
-            }
-        }
+        AtNoiseLevel(alphaBar).PosteriorMean(noisy, result, new double[_means.Length]);
     }
 
     /// <summary>The log density of the noisy marginal p_t(x_t) at <paramref name="noisy"/>, noise level <paramref name="alphaBar"/>.</summary>
     public double NoisyLogDensity(ReadOnlySpan<double> noisy, double alphaBar)
     {
         CheckPoint(noisy, alphaBar);
-        Span<double> logTerms = _means.Length <= 64 ? stackalloc double[_means.Length] : new double[_means.Length];
-        ComponentLogTerms(noisy, alphaBar, logTerms);
-        return LogSumExp(logTerms);
+        return AtNoiseLevel(alphaBar).LogDensity(noisy, new double[_means.Length]);
     }
 
-    // r_k = w_k N_k(x_t) / sum_j w_j N_j(x_t), through log-sum-exp so far-away points do not underflow to 0/0.
-    private void Responsibilities(ReadOnlySpan<double> noisy, double alphaBar, Span<double> responsibilities)
-    {
-        ComponentLogTerms(noisy, alphaBar, responsibilities);
-        double logNormaliser = LogSumExp(responsibilities);
-        for (int k = 0; k < responsibilities.Length; k++)
-        {
-            responsibilities[k] = Math.Exp(responsibilities[k] - logNormaliser);
-        }
-    }
-
-    // log w_k + log N(x_t; sqrt(abar) mu_k, (abar s_k^2 + 1 - abar) I).
-    private void ComponentLogTerms(ReadOnlySpan<double> noisy, double alphaBar, Span<double> logTerms)
-    {
-        double sqrtAlphaBar = Math.Sqrt(alphaBar);
-        for (int k = 0; k < _means.Length; k++)
-        {
-            double variance = NoisyVariance(k, alphaBar);
-            double squaredDistance = 0;
-            for (int d = 0; d < Dimension; d++)
-            {
-                double diff = noisy[d] - (sqrtAlphaBar * _means[k][d]);
-                squaredDistance += diff * diff;
-            }
-
-            logTerms[k] = _logWeights[k] - (0.5 * Dimension * Math.Log(2 * Math.PI * variance)) - (0.5 * squaredDistance / variance);
-        }
-    }
-
-    private double NoisyVariance(int k, double alphaBar) => (alphaBar * _stds[k] * _stds[k]) + 1 - alphaBar;
-
-    private static double LogSumExp(ReadOnlySpan<double> values)
-    {
-        double max = double.NegativeInfinity;
-        foreach (double v in values)
-        {
-            max = Math.Max(max, v);
-        }
-
-        if (double.IsNegativeInfinity(max))
-        {
-            return max;
-        }
-
-        double sum = 0;
-        foreach (double v in values)
-        {
-            sum += Math.Exp(v - max);
-        }
-
-        return max + Math.Log(sum);
-    }
+    /// <summary>The mixture under the forward process at <paramref name="alphaBar"/>, for evaluating many points.</summary>
+    internal MixtureNoiseLevel AtNoiseLevel(double alphaBar) => new(_means, _stds, _weights, alphaBar);
 
     private int ChooseComponent(double uniform)
     {

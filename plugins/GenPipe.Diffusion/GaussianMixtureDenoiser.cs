@@ -109,8 +109,10 @@ public sealed class GaussianMixtureDenoiser : IDenoiser
         double sqrtAlphaBar = Math.Sqrt(alphaBar);
         double sqrtOneMinusAlphaBar = Math.Sqrt(1 - alphaBar);
         var output = Tensor.Zeros(sample.GetShape());
+        var level = Mixture.AtNoiseLevel(alphaBar);
         var x = new double[dimension];
         var posteriorMean = new double[dimension];
+        var scratch = new double[level.ComponentCount];
         var source = sample.Span;
         var target = output.Span;
         for (int n = 0; n < sample.Dim(0); n++)
@@ -121,7 +123,7 @@ public sealed class GaussianMixtureDenoiser : IDenoiser
                 x[d] = source[offset + d];
             }
 
-            Mixture.PosteriorMean(x, alphaBar, posteriorMean);
+            level.PosteriorMean(x, posteriorMean, scratch);
             for (int d = 0; d < dimension; d++)
             {
                 target[offset + d] = (float)((x[d] - (sqrtAlphaBar * posteriorMean[d])) / sqrtOneMinusAlphaBar);
