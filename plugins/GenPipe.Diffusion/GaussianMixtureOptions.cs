@@ -10,6 +10,9 @@ namespace GenPipe.Diffusion;
 /// </summary>
 public sealed class GaussianMixtureOptions : IValidatableOptions
 {
+    /// <summary>The largest accepted <see cref="NumTrainTimesteps"/>: far beyond any real schedule, small enough to allocate.</summary>
+    public const int MaxTrainTimesteps = 1_000_000;
+
     /// <summary>The component means: K vectors of one dimension D.</summary>
     public double[][] Means { get; set; } =
     [
@@ -154,9 +157,11 @@ public sealed class GaussianMixtureOptions : IValidatableOptions
 
     private void ValidateSchedule(List<OptionProblem> problems)
     {
-        if (NumTrainTimesteps < 2)
+        if (NumTrainTimesteps < 2 || NumTrainTimesteps > MaxTrainTimesteps)
         {
-            problems.Add(new("num_train_timesteps", $"num_train_timesteps is {NumTrainTimesteps}; it must be at least 2 (diffusers' default is 1000)."));
+            problems.Add(new(
+                "num_train_timesteps",
+                $"num_train_timesteps is {NumTrainTimesteps}; it must lie between 2 and {MaxTrainTimesteps} (diffusers' default is 1000)."));
         }
 
         if (!(BetaStart > 0 && BetaStart < 1))

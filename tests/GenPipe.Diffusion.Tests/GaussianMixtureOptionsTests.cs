@@ -98,6 +98,7 @@ public sealed class GaussianMixtureOptionsTests
 
         problems.Select(p => p.Key).ShouldBe(["num_train_timesteps", "beta_start", "beta_end", "beta_schedule"]);
         problems[3].Message.ShouldContain("linear, scaled_linear");
+        Keys(new GaussianMixtureOptions { NumTrainTimesteps = int.MaxValue }).ShouldBe(["num_train_timesteps"]);
     }
 
     [Fact]
