@@ -1,0 +1,10 @@
+using GenPipe.Abstractions.Operators;
+
+namespace GenPipe.Core.Operators;
+
+/// <summary>The operators the host provides itself (registered with <c>CatalogSource.BuiltIn</c>).</summary>
+public static class BuiltInOperators
+{
+    /// <summary><c>diffuse</c>, <c>decode</c> and <c>save</c>.</summary>
+    public static IReadOnlyList<IPipelineOperator> All { get; } = [new DiffuseOperator(), new DecodeOperator(), new SaveOperator()];
+}

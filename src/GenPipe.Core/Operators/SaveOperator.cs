@@ -1,0 +1,136 @@
+using GenPipe.Abstractions.Operators;
+using GenPipe.Core.Imaging;
+using GenPipe.Tensors;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GenPipe.Core.Operators;
+
+/// <summary>
+/// <c>save</c>: writes samples to the run's output folder as <c>&lt;name&gt;.npy</c> (raw float32, numpy format) and
+/// <c>&lt;name&gt;.png</c>. The picture depends on the shape: [N, 2] becomes a scatter plot, [N, C, H, W] with C = 1 or
+/// 3 an image grid. Other shapes have no picture: with <c>format</c> <c>png+npy</c> only the npy file is written and a
+/// warning says why; with <c>format</c> <c>png</c> alone the step fails before writing anything. (Projecting [N, D]
+/// onto its first two dimensions was rejected: a plot that silently drops dimensions misleads more than it shows.)
+/// </summary>
+public sealed class SaveOperator : IPipelineOperator
+{
+    /// <summary>The operator name.</summary>
+    public const string OperatorName = "save";
+
+    /// <inheritdoc />
+    public OperatorSignature Signature { get; } = new(
+        OperatorName,
+        "Writes samples as .npy and a .png scatter plot or image grid.",
+        [],
+        [
+            new InputPort("samples", typeof(Tensor), Description: "The samples, batch first: [N, 2] points or [N, C, H, W] images."),
+            new InputPort("name", typeof(string), Required: false, Default: "samples", Description: "File name without extension."),
+            new InputPort("format", typeof(string), Required: false, Default: "png+npy", Description: "png, npy, or png+npy."),
+        ],
+        typeof(string[]),
+        Cacheable: false);
+
+    /// <inheritdoc />
+    public async ValueTask<object> ExecuteAsync(OperatorContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var samples = context.GetInput<Tensor>("samples");
+        string name = context.GetInput<string>("name");
+        string format = context.GetInput<string>("format");
+        CheckName(context.StepId, name);
+        var (png, npy) = ParseFormat(context.StepId, format);
+        string? pictureProblem = PictureProblem(samples);
+        if (png && pictureProblem is not null && !npy)
+        {
+            throw new InvalidOperationException($"Step '{context.StepId}': cannot save {name}.png: {pictureProblem} Use \"format\": \"npy\".");
+        }
+
+        var written = new List<string>();
+        if (npy)
+        {
+            written.Add(await context.Artifacts.WriteAsync(
+                name + ".npy",
+                (stream, _) =>
+                {
+                    NpyWriter.Write(stream, samples);
+                    return ValueTask.CompletedTask;
+                },
+                cancellationToken).ConfigureAwait(false));
+        }
+
+        if (png && pictureProblem is null)
+        {
+            written.Add(await context.Artifacts.WriteAsync(
+                name + ".png",
+                (stream, _) =>
+                {
+                    PngWriter.Write(stream, Render(samples));
+                    return ValueTask.CompletedTask;
+                },
+                cancellationToken).ConfigureAwait(false));
+        }
+        else if (png)
+        {
+            Logger(context).LogWarning("Step '{StepId}': wrote {Name}.npy only, no {Name}.png: {Problem}", context.StepId, name, name, pictureProblem);
+        }
+
+        return written.ToArray();
+    }
+
+    /// <summary>Why <paramref name="samples"/> has no picture, or null when it has one.</summary>
+    internal static string? PictureProblem(Tensor samples)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        if (samples.Rank == 2 && samples.Dim(1) == 2)
+        {
+            return null;
+        }
+
+        if (samples.Rank == 4 && (samples.Dim(1) == 1 || samples.Dim(1) == 3))
+        {
+            return null;
+        }
+
+        return $"a picture needs [N, 2] points or [N, C, H, W] images with C = 1 or 3, and the samples have shape {Tensor.FormatShape(samples.Shape)}.";
+    }
+
+    private static RgbImage Render(Tensor samples) =>
+        samples.Rank == 2 ? SampleRenderer.ScatterPlot(samples) : SampleRenderer.ImageGrid(samples);
+
+    private static (bool Png, bool Npy) ParseFormat(string stepId, string format)
+    {
+        bool png = false;
+        bool npy = false;
+        foreach (string part in (format ?? "").Split('+', StringSplitOptions.TrimEntries))
+        {
+            switch (part.ToLowerInvariant())
+            {
+                case "png":
+                    png = true;
+                    break;
+                case "npy":
+                    npy = true;
+                    break;
+                default:
+                    throw new ArgumentException(
+                        $"Step '{stepId}': unknown save format '{format}'; use \"png\", \"npy\" or \"png+npy\".", nameof(format));
+            }
+        }
+
+        return (png, npy);
+    }
+
+    private static void CheckName(string stepId, string name)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name is "." or ".." || name.IndexOfAny(['/', '\\']) >= 0
+            || name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)
+        {
+            throw new ArgumentException(
+                $"Step '{stepId}': '{name}' is not a file name; give a plain name without folders or extension, e.g. \"samples\".", nameof(name));
+        }
+    }
+
+    private static ILogger Logger(OperatorContext context) =>
+        (context.Services.GetService(typeof(ILoggerFactory)) as ILoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SaveOperator>();
+}

@@ -1,0 +1,87 @@
+using GenPipe.Abstractions.Components;
+using GenPipe.Abstractions.Models;
+using GenPipe.Abstractions.Operators;
+using GenPipe.Abstractions.Plugins;
+using GenPipe.Core.Operators;
+using GenPipe.Diffusion.Tests.Fakes;
+using GenPipe.Tensors;
+using Microsoft.Extensions.DependencyInjection;
+using Shouldly;
+using Xunit;
+
+namespace GenPipe.Diffusion.Tests;
+
+public sealed class DecodeAndPluginTests
+{
+    [Fact]
+    public async Task DecodeThroughTheIdentityDecoderReturnsAnEqualCopy()
+    {
+        var latents = new Tensor([1f, -2f, 3.5f, 4f], 2, 2);
+        var context = new FakeOperatorContext(new DecodeOperator()).WithInput("latents", latents).WithComponent("decoder", new IdentityDecoder());
+
+        var decoded = (Tensor)await new DecodeOperator().ExecuteAsync(context, CancellationToken.None);
+
+        decoded.GetShape().ShouldBe([2, 2]);
+        decoded.Span.ToArray().ShouldBe([1f, -2f, 3.5f, 4f]);
+        decoded.ShouldNotBeSameAs(latents);
+    }
+
+    [Fact]
+    public void DecodeSignatureNeedsADecoderAndLatents()
+    {
+        var signature = new DecodeOperator().Signature;
+
+        signature.Name.ShouldBe("decode");
+        signature.Components.ShouldHaveSingleItem().ContractType.ShouldBe(typeof(IDecoder));
+        signature.Inputs.ShouldHaveSingleItem().ShouldBe(new InputPort("latents", typeof(Tensor), Description: signature.Inputs[0].Description));
+        signature.OutputType.ShouldBe(typeof(Tensor));
+    }
+
+    [Fact]
+    public void BuiltInOperatorsAreDiffuseDecodeAndSave()
+    {
+        BuiltInOperators.All.Select(o => o.Signature.Name).ShouldBe(["diffuse", "decode", "save"]);
+    }
+
+    [Fact]
+    public async Task ThePluginRegistersTheDenoiserAndTheDecoder()
+    {
+        var builder = new RecordingPluginBuilder();
+
+        new DiffusionPlugin().Configure(builder);
+
+        builder.Components.Select(c => (c.Id, c.ContractType, c.OptionsType)).ShouldBe(
+        [
+            ("denoiser/gaussian-mixture", typeof(IDenoiser), typeof(GaussianMixtureOptions)),
+            ("decoder/identity", typeof(IDecoder), typeof(NoOptions)),
+        ]);
+        builder.Components.ShouldAllBe(c => !c.RequiresSource && c.Description.Length > 0);
+        var options = new GaussianMixtureOptions { Means = [[1, 2, 3]], Stds = [0.5] };
+        var created = await builder.Components[0].Factory(Activation(options), CancellationToken.None);
+        created.ShouldBeOfType<GaussianMixtureDenoiser>().SampleShape.ShouldBe([3]);
+        (await builder.Components[1].Factory(Activation(new NoOptions()), CancellationToken.None)).ShouldBeOfType<IdentityDecoder>();
+    }
+
+    private static ComponentActivationContext Activation(object options) =>
+        new() { Name = "c", Options = options, Services = new NoServices() };
+
+    private sealed class NoServices : IServiceProvider
+    {
+        public object? GetService(Type serviceType) => null;
+    }
+
+    private sealed class RecordingPluginBuilder : IGenPipePluginBuilder
+    {
+        public IServiceCollection Services { get; } = new ServiceCollection();
+
+        public List<ComponentDescriptor> Components { get; } = [];
+
+        public IGenPipePluginBuilder AddComponent(ComponentDescriptor descriptor)
+        {
+            Components.Add(descriptor);
+            return this;
+        }
+
+        public IGenPipePluginBuilder AddOperator(IPipelineOperator pipelineOperator) => throw new InvalidOperationException("No operators expected.");
+    }
+}

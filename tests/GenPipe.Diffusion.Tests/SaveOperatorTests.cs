@@ -1,0 +1,133 @@
+using GenPipe.Core.Operators;
+using GenPipe.Diffusion.Tests.Fakes;
+using GenPipe.Tensors;
+using Shouldly;
+using Xunit;
+
+namespace GenPipe.Diffusion.Tests;
+
+public sealed class SaveOperatorTests
+{
+    // Format magics, true of any writer of these formats (not tied to one implementation's output).
+    private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+    private static readonly byte[] NpyMagic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
+
+    [Fact]
+    public async Task PointsBecomeNpyAndAScatterPlotPng()
+    {
+        var context = SaveContext(Tensor.Zeros(10, 2));
+
+        var paths = (string[])await new SaveOperator().ExecuteAsync(context, CancellationToken.None);
+
+        paths.ShouldBe([FakeArtifactSink.OutputFolder + "/samples.npy", FakeArtifactSink.OutputFolder + "/samples.png"]);
+        context.Sink.Files.Select(f => f.FileName).ShouldBe(["samples.npy", "samples.png"]);
+        context.Sink.Files[0].Content.Take(6).ShouldBe(NpyMagic);
+        context.Sink.Files[1].Content.Take(8).ShouldBe(PngSignature);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task ImagesWithOneOrThreeChannelsBecomeAGrid(int channels)
+    {
+        var context = SaveContext(Tensor.Zeros(4, channels, 8, 8)).WithInput("name", "digits");
+
+        var paths = (string[])await new SaveOperator().ExecuteAsync(context, CancellationToken.None);
+
+        paths.Select(Path.GetFileName).ShouldBe(["digits.npy", "digits.png"]);
+    }
+
+    [Fact]
+    public async Task NpyAloneWritesOneFile()
+    {
+        var context = SaveContext(Tensor.Zeros(3, 2)).WithInput("format", "npy");
+
+        var paths = (string[])await new SaveOperator().ExecuteAsync(context, CancellationToken.None);
+
+        paths.Select(Path.GetFileName).ShouldBe(["samples.npy"]);
+    }
+
+    [Fact]
+    public async Task PngAloneWritesOneFile()
+    {
+        var context = SaveContext(Tensor.Zeros(3, 2)).WithInput("format", "png");
+
+        var paths = (string[])await new SaveOperator().ExecuteAsync(context, CancellationToken.None);
+
+        paths.Select(Path.GetFileName).ShouldBe(["samples.png"]);
+    }
+
+    [Theory]
+    [InlineData(new[] { 5, 3 })]
+    [InlineData(new[] { 5, 1 })]
+    [InlineData(new[] { 2, 4, 8, 8 })]
+    [InlineData(new[] { 7 })]
+    public async Task ShapesWithoutAPictureKeepTheirNpy(int[] shape)
+    {
+        var context = SaveContext(Tensor.Zeros(shape));
+
+        var paths = (string[])await new SaveOperator().ExecuteAsync(context, CancellationToken.None);
+
+        paths.Select(Path.GetFileName).ShouldBe(["samples.npy"]);
+    }
+
+    [Fact]
+    public async Task PngAloneForAShapeWithoutAPictureFailsBeforeWriting()
+    {
+        var context = SaveContext(Tensor.Zeros(5, 3)).WithInput("format", "png");
+
+        var error = await Should.ThrowAsync<InvalidOperationException>(async () => await new SaveOperator().ExecuteAsync(context, CancellationToken.None));
+
+        error.Message.ShouldContain("[5, 3]");
+        error.Message.ShouldContain("\"format\": \"npy\"");
+        context.Sink.Files.ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData("jpg")]
+    [InlineData("png+")]
+    [InlineData("")]
+    public async Task UnknownFormatsAreRejected(string format)
+    {
+        var context = SaveContext(Tensor.Zeros(3, 2)).WithInput("format", format);
+
+        var error = await Should.ThrowAsync<ArgumentException>(async () => await new SaveOperator().ExecuteAsync(context, CancellationToken.None));
+
+        error.Message.ShouldContain("\"png+npy\"");
+        context.Sink.Files.ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData("../escape")]
+    [InlineData("dir/name")]
+    [InlineData("..")]
+    [InlineData(" ")]
+    public async Task NamesWithFoldersAreRejected(string name)
+    {
+        var context = SaveContext(Tensor.Zeros(3, 2)).WithInput("name", name);
+
+        var error = await Should.ThrowAsync<ArgumentException>(async () => await new SaveOperator().ExecuteAsync(context, CancellationToken.None));
+
+        error.Message.ShouldContain("not a file name");
+    }
+
+    [Fact]
+    public void SaveIsNotCacheable()
+    {
+        var signature = new SaveOperator().Signature;
+
+        signature.Name.ShouldBe("save");
+        signature.Cacheable.ShouldBeFalse();
+        signature.OutputType.ShouldBe(typeof(string[]));
+        signature.Components.ShouldBeEmpty();
+        signature.Inputs.Select(i => (i.Name, i.Type, i.Required, i.Default)).ShouldBe(
+        [
+            ("samples", typeof(Tensor), true, (object?)null),
+            ("name", typeof(string), false, "samples"),
+            ("format", typeof(string), false, "png+npy"),
+        ]);
+    }
+
+    private static FakeOperatorContext SaveContext(Tensor samples) =>
+        new FakeOperatorContext(new SaveOperator()).WithInput("samples", samples);
+}
