@@ -66,13 +66,10 @@ public static class GenPipeConfiguration
             builder.AddInMemoryCollection(appended);
             return builder.Build();
         }
-        catch (FormatException ex)
+        catch (Exception ex) when (ex is FormatException or InvalidDataException)
         {
-            throw new GenPipeConfigurationException($"The command line cannot be read as settings: {ex.Message} Use --Key value, e.g. --MemoryBudget 1GB.", ex);
-        }
-        catch (InvalidDataException ex)
-        {
-            throw new GenPipeConfigurationException($"Settings file '{file}' cannot be read: {ex.Message}", file, ex);
+            // JSON that parses but cannot be settings, such as a key given twice.
+            throw new GenPipeConfigurationException($"Settings file '{file}' cannot be used: {ex.GetBaseException().Message}", file, ex);
         }
     }
 

@@ -40,10 +40,47 @@ public sealed class PluginLoadContext : AssemblyLoadContext
         return path is null ? null : LoadFromAssemblyPath(path);
     }
 
+    /// <summary>
+    /// The path of native library <paramref name="name"/> (as written in <c>[DllImport]</c>) for this plugin, or null to
+    /// let the runtime search as usual. The plugin's <c>.deps.json</c> decides first (native assets of its packages, such
+    /// as <c>runtimes/linux-x64/native/libfoo.so</c>); then the plugin folder itself is probed with the platform's
+    /// naming (<c>libfoo.so</c>, <c>foo.dll</c>, ...), because a library copied in by hand or by a build step is not
+    /// listed in <c>.deps.json</c>.
+    /// </summary>
+    public string? ResolveNativeLibrary(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (_resolver.ResolveUnmanagedDllToPath(name) is { } listed)
+        {
+            return listed;
+        }
+
+        string folder = Path.GetDirectoryName(PluginAssemblyPath)!;
+        return NativeFileNames(name).Select(file => Path.Combine(folder, file)).FirstOrDefault(File.Exists);
+    }
+
     /// <inheritdoc />
     protected override IntPtr LoadUnmanagedDll(string unmanagedDllName)
     {
-        string? path = _resolver.ResolveUnmanagedDllToPath(unmanagedDllName);
+        string? path = ResolveNativeLibrary(unmanagedDllName);
         return path is null ? IntPtr.Zero : LoadUnmanagedDllFromPath(path);
+    }
+
+    private static IEnumerable<string> NativeFileNames(string name)
+    {
+        if (Path.IsPathRooted(name) || name.Contains(Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            yield break;
+        }
+
+        string suffix = OperatingSystem.IsWindows() ? ".dll" : OperatingSystem.IsMacOS() ? ".dylib" : ".so";
+        bool hasSuffix = name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase);
+        if (!OperatingSystem.IsWindows())
+        {
+            yield return hasSuffix ? "lib" + name : $"lib{name}{suffix}";
+        }
+
+        yield return hasSuffix ? name : name + suffix;
+        yield return name;
     }
 }
