@@ -9,10 +9,29 @@ internal static class TestPlugins
 
     public static string Dll(string name) => Path.Combine(Root, name, name + ".dll");
 
-    /// <summary>A fresh, empty folder under the system temp folder.</summary>
+    // One scratch folder per test run, removed when the run ends.
+    private static readonly Lazy<string> s_scratch = new(() =>
+    {
+        string path = Path.Combine(Path.GetTempPath(), "genpipe-hosting-tests-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(path);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A native library still mapped on some platforms; the OS cleans the temp folder eventually.
+            }
+        };
+        return path;
+    });
+
+    /// <summary>A fresh, empty folder under this run's scratch folder.</summary>
     public static string NewTempFolder()
     {
-        string path = Path.Combine(Path.GetTempPath(), "genpipe-hosting-tests", Guid.NewGuid().ToString("N"));
+        string path = Path.Combine(s_scratch.Value, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(path);
         return path;
     }
