@@ -59,6 +59,20 @@ public sealed class PluginLoaderTests
     }
 
     [Fact]
+    public void Plugin_without_deps_json_still_loads_when_it_has_no_private_dependencies()
+    {
+        string folder = Path.Combine(TestPlugins.NewTempFolder(), "EchoPlugin");
+        Directory.CreateDirectory(folder);
+        File.Copy(TestPlugins.Dll("EchoPlugin"), Path.Combine(folder, "EchoPlugin.dll"));
+
+        var plugin = PluginLoader.TryLoad(Path.Combine(folder, "EchoPlugin.dll"), out var failure);
+
+        failure.ShouldBeNull();
+        plugin!.Registrations.Components.Select(c => c.Id).ShouldBe(["test/echo", "test/ones"]);
+        plugin.Unload();
+    }
+
+    [Fact]
     public void Plugin_that_throws_in_Configure_is_reported_with_its_exception()
     {
         var plugin = PluginLoader.TryLoad(TestPlugins.Dll("ThrowingPlugin"), out var failure);
