@@ -2,6 +2,7 @@ using GenPipe.Abstractions;
 using GenPipe.Abstractions.Operators;
 using GenPipe.Core.Catalog;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -76,31 +77,7 @@ public sealed class PluginHost : IDisposable
             infos.Add(new LoadedPluginInfo(registrations.Source.Name, null, registrations.Version, GenPipeContract.Version, ids, ops));
         }
 
-        var loaded = new List<LoadedPlugin>();
-        IServiceCollection pluginServiceCollection = new ServiceCollection();
-        foreach (string dll in DiscoverAll(pluginPaths, failures))
-        {
-            var plugin = PluginLoader.TryLoad(dll, out var failure);
-            if (plugin is null)
-            {
-                failures.Add(failure!);
-                continue;
-            }
-
-            loaded.Add(plugin);
-            var (ids, ops) = plugin.Registrations.MergeInto(catalog, conflicts);
-            infos.Add(new LoadedPluginInfo(plugin.Name, plugin.AssemblyPath, plugin.Version, plugin.ContractVersion, ids, ops));
-            foreach (var descriptor in plugin.Registrations.Services)
-            {
-                pluginServiceCollection.Add(descriptor);
-            }
-
-            if (logger.IsEnabled(LogLevel.Debug))
-            {
-                logger.LogDebug("Loaded plugin {Plugin} from {Path}: {Components} components, {Operators} operators", plugin.Name, plugin.AssemblyPath, ids.Count, ops.Count);
-            }
-        }
-
+        var loaded = LoadFromDisk(pluginPaths, catalog, conflicts, failures, infos, logger);
         foreach (var failure in failures)
         {
             logger.LogWarning("Plugin skipped: {Failure}", failure);
@@ -111,19 +88,7 @@ public sealed class PluginHost : IDisposable
             logger.LogWarning("{Conflict}", conflict.Message);
         }
 
-        PluginServiceProvider? pluginServices = null;
-        if (pluginServiceCollection.Count > 0)
-        {
-            // Plugin services are built in their own container; give it the host's logging so they can take ILogger<T>.
-            if (hostServices.GetService(typeof(ILoggerFactory)) is ILoggerFactory loggerFactory)
-            {
-                pluginServiceCollection.AddSingleton(loggerFactory);
-                pluginServiceCollection.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
-            }
-
-            pluginServices = new PluginServiceProvider(pluginServiceCollection.BuildServiceProvider(), hostServices);
-        }
-
+        var pluginServices = BuildPluginServices(loaded, hostServices);
         var report = new PluginLoadReport(infos, failures, conflicts);
         return new PluginHost(catalog.Build(), report, loaded, (IServiceProvider?)pluginServices ?? hostServices, pluginServices);
     }
@@ -136,6 +101,60 @@ public sealed class PluginHost : IDisposable
         {
             plugin.Unload();
         }
+    }
+
+    private static List<LoadedPlugin> LoadFromDisk(
+        IEnumerable<string> pluginPaths,
+        ComponentCatalogBuilder catalog,
+        List<CatalogConflict> conflicts,
+        List<PluginLoadFailure> failures,
+        List<LoadedPluginInfo> infos,
+        ILogger logger)
+    {
+        var loaded = new List<LoadedPlugin>();
+        foreach (string dll in DiscoverAll(pluginPaths, failures))
+        {
+            var plugin = PluginLoader.TryLoad(dll, out var failure);
+            if (plugin is null)
+            {
+                failures.Add(failure!);
+                continue;
+            }
+
+            loaded.Add(plugin);
+            var (ids, ops) = plugin.Registrations.MergeInto(catalog, conflicts);
+            infos.Add(new LoadedPluginInfo(plugin.Name, plugin.AssemblyPath, plugin.Version, plugin.ContractVersion, ids, ops));
+            if (logger.IsEnabled(LogLevel.Debug))
+            {
+                logger.LogDebug("Loaded plugin {Plugin} from {Path}: {Components} components, {Operators} operators", plugin.Name, plugin.AssemblyPath, ids.Count, ops.Count);
+            }
+        }
+
+        return loaded;
+    }
+
+    // The host's container was built before these plugins loaded, so their services get a container of their own,
+    // consulted before the host's. It gets the host's logging so plugin services can take ILogger<T>.
+    private static PluginServiceProvider? BuildPluginServices(List<LoadedPlugin> loaded, IServiceProvider hostServices)
+    {
+        IServiceCollection services = new ServiceCollection();
+        foreach (var descriptor in loaded.SelectMany(p => p.Registrations.Services))
+        {
+            services.Add(descriptor);
+        }
+
+        if (services.Count == 0)
+        {
+            return null;
+        }
+
+        if (hostServices.GetService(typeof(ILoggerFactory)) is ILoggerFactory loggerFactory)
+        {
+            services.TryAddSingleton(loggerFactory);
+            services.TryAdd(ServiceDescriptor.Singleton(typeof(ILogger<>), typeof(Logger<>)));
+        }
+
+        return new PluginServiceProvider(services.BuildServiceProvider(), hostServices);
     }
 
     private static IEnumerable<string> DiscoverAll(IEnumerable<string> paths, List<PluginLoadFailure> failures)
