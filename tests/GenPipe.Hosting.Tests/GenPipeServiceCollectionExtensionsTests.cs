@@ -2,6 +2,7 @@ using GenPipe.Abstractions.Components;
 using GenPipe.Abstractions.Operators;
 using GenPipe.Core.Catalog;
 using GenPipe.Hosting.Plugins;
+using System.Runtime.Loader;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Shouldly;
@@ -95,5 +96,38 @@ public sealed class GenPipeServiceCollectionExtensionsTests
 
         report.Failures.ShouldHaveSingleItem().Reason.ShouldContain("ThrowingPlugin cannot find its configuration");
         provider.GetRequiredService<ComponentCatalog>().Components.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Plugin_folders_load_on_first_resolve_of_the_catalog_not_before()
+    {
+        string root = TestPlugins.NewTempFolder();
+        string folder = TestPlugins.CopyTo(root, "EchoPlugin");
+        var services = new ServiceCollection();
+        services.AddGenPipe(o => o.UseDefaultPluginFolder = false).AddPluginsFrom(root);
+        using var provider = services.BuildServiceProvider();
+        bool Loaded() => AssemblyLoadContext.All.Any(c => c.Assemblies.Any(a => a.Location.StartsWith(folder, StringComparison.Ordinal)));
+
+        Loaded().ShouldBeFalse();
+        provider.GetRequiredService<ComponentCatalog>().TryGetComponent("test/echo", out _).ShouldBeTrue();
+        Loaded().ShouldBeTrue();
+    }
+
+    [Fact]
+    public void Options_bind_from_GenPipe_configuration()
+    {
+        string dir = TestPlugins.NewTempFolder();
+        TestPlugins.CopyTo(Path.Combine(dir, "my-plugins"), "LibV2Plugin");
+        File.WriteAllText(Path.Combine(dir, "genpipe.json"), """{ "PluginFolders": [ "my-plugins" ], "MemoryBudget": "256MB", "UseDefaultPluginFolder": false }""");
+        var configuration = GenPipeConfiguration.Build(basePath: dir);
+        var services = new ServiceCollection();
+        services.AddGenPipe().BindConfiguration(configuration, dir);
+        using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<IOptions<GenPipeHostOptions>>().Value;
+
+        options.MemoryBudgetBytes.ShouldBe(256L << 20);
+        options.PluginFolders.ShouldBe([Path.Combine(dir, "my-plugins")]);
+        provider.GetRequiredService<PluginLoadReport>().Plugins.ShouldHaveSingleItem().Name.ShouldBe("LibV2Plugin");
     }
 }

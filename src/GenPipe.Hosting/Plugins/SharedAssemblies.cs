@@ -17,7 +17,7 @@ public static class SharedAssemblies
         "Microsoft.Extensions.DependencyInjection.Abstractions",
         "Microsoft.Extensions.Logging.Abstractions",
         "Microsoft.Extensions.Options",
-        "Microsoft.Extensions.Primitives",
+        "Microsoft.Extensions.Primitives", // Options exposes its types (IChangeToken), so it must unify too.
     };
 
     /// <summary>True when <paramref name="simpleName"/> resolves from the host.</summary>
