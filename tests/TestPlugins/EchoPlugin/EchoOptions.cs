@@ -1,0 +1,6 @@
+namespace EchoPlugin;
+
+public sealed class EchoOptions
+{
+    public string Prefix { get; set; } = "echo: ";
+}

@@ -1,0 +1,12 @@
+using GenPipe.Abstractions.Components;
+using GenPipe.Abstractions.Plugins;
+
+namespace LibV2Plugin;
+
+/// <summary>Reports the version of its private TestLib dependency.</summary>
+public sealed class LibV2PluginEntry : IGenPipePlugin
+{
+    public void Configure(IGenPipePluginBuilder plugin) =>
+        plugin.AddComponent(ComponentDescriptor.Create<Func<string>, NoOptions>(
+            "test/lib-v2", "TestLib's version as this plugin sees it.", _ => () => TestLib.LibraryInfo.Version));
+}
