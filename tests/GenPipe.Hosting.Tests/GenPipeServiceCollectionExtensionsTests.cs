@@ -52,7 +52,6 @@ public sealed class GenPipeServiceCollectionExtensionsTests
     public async Task Built_ins_static_plugins_and_folders_feed_one_catalog()
     {
         var services = new ServiceCollection();
-        services.AddSingleton<IPipelineOperator>(new NamedOperator("diffuse"));
         services.AddGenPipe(o =>
             {
                 o.UseDefaultPluginFolder = false;
@@ -65,7 +64,7 @@ public sealed class GenPipeServiceCollectionExtensionsTests
         var catalog = provider.GetRequiredService<ComponentCatalog>();
 
         catalog.Operators.Select(o => (o.Name, o.Source.Name)).ShouldBe(
-            [("diffuse", "built-in"), ("static-op", "GenPipe.Hosting.Tests"), ("echo", "EchoPlugin")]);
+            [("diffuse", "built-in"), ("decode", "built-in"), ("save", "built-in"), ("static-op", "GenPipe.Hosting.Tests"), ("echo", "EchoPlugin")]);
         catalog.Components.Select(c => c.Descriptor.Id).ShouldBe(["static/greeting", "test/echo", "test/ones", "test/lib-v1"]);
         provider.GetRequiredService<PluginLoadReport>().HasProblems.ShouldBeFalse();
 
@@ -81,7 +80,7 @@ public sealed class GenPipeServiceCollectionExtensionsTests
         var component = (Func<string, string>)await echo.Descriptor.Factory(context, CancellationToken.None);
         component("x").ShouldBe("echo: x!");
         host.Services.GetService<StaticGreeting>()!.Text.ShouldBe("hello from the static plugin");
-        host.Services.GetServices<IPipelineOperator>().ShouldHaveSingleItem().Signature.Name.ShouldBe("diffuse");
+        host.Services.GetServices<IPipelineOperator>().Select(o => o.Signature.Name).ShouldBe(["diffuse", "decode", "save"]);
     }
 
     [Fact]

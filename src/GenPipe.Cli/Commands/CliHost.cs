@@ -1,7 +1,7 @@
 using GenPipe.Core;
 using GenPipe.Core.Catalog;
 using GenPipe.Hosting;
-using Microsoft.Extensions.Configuration;
+using GenPipe.Hosting.Plugins;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -23,10 +23,16 @@ internal sealed class CliHost : IAsyncDisposable
     /// <summary>Builds the host; settings errors surface as <see cref="GenPipeConfigurationException"/>.</summary>
     public static CliHost Create(HostArguments arguments, TextWriter error)
     {
+        // The global options become configuration switches, so they override genpipe.json and GENPIPE_* variables.
         var commandLine = new List<string>();
         if (arguments.MemoryBudget is not null)
         {
-            commandLine.Add($"--{nameof(GenPipeHostOptions.MemoryBudget)}={arguments.MemoryBudget}");
+            commandLine.AddRange(["--memory-budget", arguments.MemoryBudget]);
+        }
+
+        foreach (string folder in arguments.PluginFolders)
+        {
+            commandLine.AddRange(["--plugins", folder]);
         }
 
         var configuration = GenPipeConfiguration.Build(arguments.SettingsFile, commandLine, Environment.CurrentDirectory);
@@ -34,21 +40,13 @@ internal sealed class CliHost : IAsyncDisposable
         services.AddLogging(logging => logging
             .AddProvider(new TextWriterLoggerProvider(error))
             .SetMinimumLevel(arguments.Verbose ? LogLevel.Debug : LogLevel.Warning));
-        var builder = services.AddGenPipe(options =>
-        {
-            configuration.Bind(options);
-            GenPipeConfiguration.ResolvePaths(options, configuration);
-        });
-        foreach (string folder in arguments.PluginFolders)
-        {
-            builder.AddPluginsFrom(Path.GetFullPath(folder));
-        }
+        services.AddGenPipe().BindConfiguration(configuration, Environment.CurrentDirectory);
 
         var host = new CliHost(services.BuildServiceProvider());
         _ = host.Catalog;
-        foreach (var failure in host.Plugins.Failures)
+        foreach (string problem in host.Plugins.ProblemMessages)
         {
-            error.WriteLine($"warning: plugin skipped: {failure}");
+            error.WriteLine($"warning: {problem}");
         }
 
         return host;

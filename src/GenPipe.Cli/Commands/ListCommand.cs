@@ -18,7 +18,7 @@ internal static class ListCommand
                 var console = Terminal.For(output);
 
                 var plugins = Terminal.NewTable("plugin", "version", "contracts", "path");
-                foreach (var plugin in cli.Plugins.Loaded)
+                foreach (var plugin in cli.Plugins.Plugins)
                 {
                     plugins.AddRow(
                         Terminal.Escape(plugin.Name),
@@ -57,12 +57,12 @@ internal static class ListCommand
                 console.Write(new Rule("Operators").LeftJustified());
                 console.Write(operators);
 
-                if (cli.Plugins.Failures.Count > 0)
+                if (cli.Plugins.HasProblems)
                 {
-                    console.Write(new Rule("Skipped plugins").LeftJustified());
-                    foreach (var failure in cli.Plugins.Failures)
+                    console.Write(new Rule("Problems").LeftJustified());
+                    foreach (string problem in cli.Plugins.ProblemMessages)
                     {
-                        console.WriteLine(failure.ToString());
+                        console.WriteLine(problem);
                     }
                 }
 

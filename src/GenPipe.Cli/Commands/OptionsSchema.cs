@@ -14,7 +14,11 @@ internal sealed record OptionInfo(string Key, string Type, string Default, strin
 /// <summary>Reads the keys, types and defaults of a component's options class.</summary>
 internal static class OptionsSchema
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     public static IReadOnlyList<OptionInfo> Describe(Type optionsType)
     {

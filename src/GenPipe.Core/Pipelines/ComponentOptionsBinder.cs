@@ -145,7 +145,8 @@ internal static class ComponentOptionsBinder
         var options = new JsonSerializerOptions
         {
             PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-            NumberHandling = JsonNumberHandling.Strict,
+            // Named literals only for values like s_tmax = +inf (diffusers defaults); quoted numbers stay errors.
+            NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
             WriteIndented = false,
         };

@@ -44,12 +44,15 @@ public static partial class GenPipeServiceCollectionExtensions
     {
         var state = services.GetRequiredService<GenPipeRegistrationState>();
         var options = services.GetRequiredService<IOptions<GenPipeHostOptions>>().Value;
-        var paths = new List<string>(state.PluginPaths);
-        paths.AddRange(options.PluginFolders.Select(p => Path.GetFullPath(p)));
+        // The bundled plugins (the default folder) come first, so a plugin dropped in later cannot take over their ids.
+        var paths = new List<string>();
         if (options.UseDefaultPluginFolder && Directory.Exists(GenPipeHostOptions.DefaultPluginFolder))
         {
             paths.Add(GenPipeHostOptions.DefaultPluginFolder);
         }
+
+        paths.AddRange(state.PluginPaths);
+        paths.AddRange(options.PluginFolders.Select(p => Path.GetFullPath(p)));
 
         var logger = services.GetService<ILoggerFactory>()?.CreateLogger("GenPipe.Hosting.Plugins");
         return PluginHost.Create(services.GetServices<IPipelineOperator>(), state.StaticPlugins, paths, services, logger);
