@@ -17,24 +17,27 @@ public sealed class GaussianMixturePipelineTests
     private static readonly string PipelinePath = Path.Combine(AppContext.BaseDirectory, "pipelines", "gaussian-mixture.json");
 
     [Theory]
-    [InlineData("scheduler/ddim", 50)]
-    [InlineData("scheduler/euler", 50)]
+    [InlineData("scheduler/ddim", 1000)]
+    [InlineData("scheduler/euler", 1000)]
     public async Task Samples_match_mixture_mean_and_covariance(string scheduler, int steps)
     {
-        const int N = 4000;
+        const int N = 16000;
         var samples = await SampleAsync($"components.scheduler.type={scheduler}", $"steps={steps}", $"count={N}", "seed=3");
         var (trueMean, trueCov) = MixtureMoments();
         var (mean, cov, meanSe, covSe) = SampleMoments(samples);
 
-        // Tolerance: 5 standard errors (estimated from the samples, so it holds for the mixture's non-Gaussian
-        // fourth moments too) plus a discretisation allowance of 0.02 (mean) and 0.05 (covariance): a 50-step
-        // deterministic solver with the exact denoiser measured |bias| below 0.01 / 0.03 at N = 100,000.
+        // Tolerance: 5 standard errors, estimated from the samples (so it holds for the mixture's non-Gaussian fourth
+        // moments too). No allowance for discretisation: at 1000 steps with the pipeline's linear beta schedule
+        // (terminal SNR ~ 4e-5) the bias is below what 100,000 samples resolve (measured |mean error| <= 0.019 with
+        // standard error 0.010, |covariance error| <= 0.056 with standard error ~0.04, for both schedulers and two
+        // seeds). At 50 steps DDIM's variance is 3% low, and with SD 1.5's scaled_linear schedule (terminal SNR
+        // 0.0047) even 1000 steps leave it 1.5% low: that is why the pipeline uses the linear schedule.
         for (int i = 0; i < 2; i++)
         {
-            Math.Abs(mean[i] - trueMean[i]).ShouldBeLessThan((5 * meanSe[i]) + 0.02, $"{scheduler}: mean[{i}] {mean[i]:F4} vs {trueMean[i]:F4}");
+            Math.Abs(mean[i] - trueMean[i]).ShouldBeLessThan(5 * meanSe[i], $"{scheduler}: mean[{i}] {mean[i]:F4} vs {trueMean[i]:F4}");
             for (int j = 0; j < 2; j++)
             {
-                Math.Abs(cov[i, j] - trueCov[i, j]).ShouldBeLessThan((5 * covSe[i, j]) + 0.05, $"{scheduler}: cov[{i},{j}] {cov[i, j]:F4} vs {trueCov[i, j]:F4}");
+                Math.Abs(cov[i, j] - trueCov[i, j]).ShouldBeLessThan(5 * covSe[i, j], $"{scheduler}: cov[{i},{j}] {cov[i, j]:F4} vs {trueCov[i, j]:F4}");
             }
         }
     }

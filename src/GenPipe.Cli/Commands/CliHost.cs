@@ -39,7 +39,9 @@ internal sealed class CliHost : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddLogging(logging => logging
             .AddProvider(new TextWriterLoggerProvider(error))
-            .SetMinimumLevel(arguments.Verbose ? LogLevel.Debug : LogLevel.Warning));
+            .SetMinimumLevel(arguments.Verbose ? LogLevel.Debug : LogLevel.Warning)
+            // The commands print the engine's pipeline warnings themselves, with their file positions.
+            .AddFilter(typeof(PipelineEngine).FullName, arguments.Verbose ? LogLevel.Debug : LogLevel.Error));
         services.AddGenPipe().BindConfiguration(configuration, Environment.CurrentDirectory);
 
         var host = new CliHost(services.BuildServiceProvider());
