@@ -1,4 +1,5 @@
 using System.CommandLine;
+using GenPipe.Core;
 
 namespace GenPipe.Cli.Commands;
 
@@ -20,5 +21,17 @@ internal sealed class PipelineOptions
     {
         command.Arguments.Add(Pipeline);
         command.Options.Add(Set);
+    }
+
+    /// <summary>Compiles the pipeline with its overrides and prints its warnings; invalid input throws.</summary>
+    public CompiledPipeline Load(CliHost cli, ParseResult parsed, TextWriter error)
+    {
+        var compiled = cli.Engine.LoadFile(parsed.GetValue(Pipeline)!, parsed.GetValue(Set) ?? []);
+        foreach (var warning in compiled.Warnings)
+        {
+            error.WriteLine(warning.ToString());
+        }
+
+        return compiled;
     }
 }

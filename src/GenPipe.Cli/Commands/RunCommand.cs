@@ -27,11 +27,7 @@ internal static class RunCommand
             try
             {
                 await using var cli = CliHost.Create(host, error);
-                var compiled = cli.Engine.LoadFile(parsed.GetValue(pipeline.Pipeline)!, parsed.GetValue(pipeline.Set) ?? []);
-                foreach (var warning in compiled.Warnings)
-                {
-                    await error.WriteLineAsync(warning.ToString()).ConfigureAwait(false);
-                }
+                var compiled = pipeline.Load(cli, parsed, error);
 
                 string outputDirectory = Path.GetFullPath(parsed.GetValue(outDir) ?? Path.Combine("out", compiled.Name));
                 var runOptions = new PipelineRunOptions { OutputDirectory = outputDirectory };

@@ -16,11 +16,7 @@ internal static class ValidateCommand
             try
             {
                 await using var cli = CliHost.Create(host, error);
-                var compiled = cli.Engine.LoadFile(parsed.GetValue(pipeline.Pipeline)!, parsed.GetValue(pipeline.Set) ?? []);
-                foreach (var warning in compiled.Warnings)
-                {
-                    await error.WriteLineAsync(warning.ToString()).ConfigureAwait(false);
-                }
+                var compiled = pipeline.Load(cli, parsed, error);
 
                 await output.WriteLineAsync(
                     $"{compiled.SourceFile}: valid pipeline '{compiled.Name}' " +
