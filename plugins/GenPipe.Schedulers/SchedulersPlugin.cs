@@ -50,7 +50,8 @@ public sealed class SchedulersPlugin : IGenPipePlugin
         ContractType = typeof(IScheduler),
         OptionsType = typeof(TOptions),
         Description = description,
-        Aliases = aliases,
+        // The diffusers class name is an alias too, so a scheduler_config.json's _class_name resolves to this id.
+        Aliases = DiffusersSchedulerNames.ToClassName(id) is { } className ? [.. aliases, className] : aliases,
         IgnoresUnknownOptions = true,
         Factory = (context, _) => ValueTask.FromResult<object>(create((TOptions)context.Options)),
     };

@@ -31,7 +31,6 @@ internal sealed partial class PipelineCompiler
             }
 
             CheckKeys(component, path, ComponentKeys, "component key");
-            string? typeId = RequiredString(component, path, "type", $"component '{name}' needs a \"type\" (a registered component id such as scheduler/ddim)");
             string? source = OptionalString(component, path, "source");
             var options = component["options"];
             string optionsPath = JsonPathText.Property(path, "options");
@@ -41,9 +40,28 @@ internal sealed partial class PipelineCompiler
                 continue;
             }
 
+            ComponentConfigFile? config = null;
+            if (OptionalString(component, path, "config") is { } configReference)
+            {
+                config = ReadConfigFile(name, configReference, JsonPathText.Property(path, "config"));
+                if (config is null)
+                {
+                    continue;
+                }
+            }
+
+            string? typeId = config?.ClassName is { } className && component["type"] is null
+                ? TypeFromClassName(name, className, config.Path, JsonPathText.Property(path, "config"))
+                : RequiredString(component, path, "type", $"component '{name}' needs a \"type\" (a registered component id such as scheduler/ddim)");
             if (typeId is null)
             {
                 continue;
+            }
+
+            // Keys from a config file are defaults; the pipeline's own "options" win.
+            if (config is not null)
+            {
+                options = ComponentConfigFile.Merge(config.Options, options as JsonObject);
             }
 
             if (!_catalog.TryGetComponent(typeId, out var registered))
@@ -84,6 +102,12 @@ internal sealed partial class PipelineCompiler
             return null;
         }
 
+        return ResolvePath(source, sourcePath, $"source '{source}' of component '{name}'");
+    }
+
+    /// <summary>A file or folder: absolute, or relative to the pipeline file, then to each model root.</summary>
+    private string? ResolvePath(string source, string jsonPath, string what)
+    {
         var tried = new List<string>();
         IEnumerable<string> candidates = Path.IsPathRooted(source)
             ? [source]
@@ -101,7 +125,44 @@ internal sealed partial class PipelineCompiler
             tried.Add(full);
         }
 
-        _diagnostics.Error(sourcePath, $"source '{source}' of component '{name}' was not found (looked in: {string.Join(", ", tried)}); fix the path (relative to the pipeline file) or add a model root");
+        _diagnostics.Error(jsonPath, $"{what} was not found (looked in: {string.Join(", ", tried)}); fix the path (relative to the pipeline file) or add a model root");
+        return null;
+    }
+
+    /// <summary>Reads a component's <c>config</c> file (a diffusers <c>scheduler_config.json</c> or <c>config.json</c>, or their folder).</summary>
+    private ComponentConfigFile? ReadConfigFile(string name, string reference, string jsonPath)
+    {
+        string? resolved = ResolvePath(reference, jsonPath, $"config '{reference}' of component '{name}'");
+        if (resolved is null)
+        {
+            return null;
+        }
+
+        string? file = ComponentConfigFile.Locate(resolved);
+        if (file is null)
+        {
+            _diagnostics.Error(jsonPath, $"config folder '{resolved}' of component '{name}' has no {string.Join(" or ", ComponentConfigFile.FileNames)}; name the file itself");
+            return null;
+        }
+
+        var config = ComponentConfigFile.Read(file, out string? problem);
+        if (config is null)
+        {
+            _diagnostics.Error(jsonPath, $"config file '{file}' of component '{name}' could not be read: {problem}");
+        }
+
+        return config;
+    }
+
+    /// <summary>The component id a config's <c>_class_name</c> stands for (class names are registered as aliases).</summary>
+    private string? TypeFromClassName(string name, string className, string file, string jsonPath)
+    {
+        if (_catalog.TryGetComponent(className, out var registered))
+        {
+            return registered.Descriptor.Id;
+        }
+
+        _diagnostics.Error(jsonPath, $"config '{file}' of component '{name}' names _class_name '{className}', which no loaded plugin provides; set \"type\" to a registered id (see 'genpipe list')");
         return null;
     }
 

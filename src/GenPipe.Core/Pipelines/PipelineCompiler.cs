@@ -17,7 +17,7 @@ internal sealed partial class PipelineCompiler
 
     private static readonly string[] TopLevelKeys = ["$schema", "format_version", "name", "description", "parameters", "components", "steps", "outputs"];
     private static readonly string[] ParameterKeys = ["type", "default", "description"];
-    private static readonly string[] ComponentKeys = ["type", "source", "options", "description"];
+    private static readonly string[] ComponentKeys = ["type", "source", "config", "options", "description"];
     private static readonly string[] StepKeys = ["id", "op", "with", "in", "description"];
 
     private readonly ComponentCatalog _catalog;
