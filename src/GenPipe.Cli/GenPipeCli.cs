@@ -20,6 +20,7 @@ public static class GenPipeCli
         root.Subcommands.Add(ValidateCommand.Create(globals, output, error));
         root.Subcommands.Add(ListCommand.Create(globals, output, error));
         root.Subcommands.Add(DescribeCommand.Create(globals, output, error));
+        root.Subcommands.Add(SchedulersCommand.Create(globals, output, error));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
