@@ -14,7 +14,8 @@ namespace GenPipe.Schedulers;
 /// diffusers' UniPCMultistepScheduler, with one deliberate difference: a first-order predictor has no correction
 /// sum, and GenPipe omits the term rather than evaluating B(h) * 0. diffusers evaluates it, and with bh1 a final
 /// sigma of 0 makes B(h) = -infinity, so its last sample is NaN; here it is the limit of every other B(h), the
-/// data prediction (exactly what bh2 returns there). For the same reason a step onto sigma 0 is always first order.
+/// data prediction (exactly what bh2 returns there). A step onto sigma 0 is always first order and returns that limit
+/// directly, which also keeps <c>predict_x0 = false</c> finite there (diffusers: sigma_t * (e^h - 1) = 0 * inf).
 /// </summary>
 public sealed class UniPcMultistepScheduler : IScheduler
 {
@@ -152,6 +153,13 @@ public sealed class UniPcMultistepScheduler : IScheduler
 
             // Both run with the output at sigma[from] newest in the history (the corrector before the new one joins).
             float[] m0 = _history[^1];
+            if (corrector is null && sigmas[from + 1] == 0)
+            {
+                // Onto sigma 0 the first-order step is the data prediction; the formulas would give -inf * 0 (bh1, or
+                // sigma_t * (e^h - 1) in the noise parameterisation), so evaluate the limit directly.
+                return predictX0 ? (float[])m0.Clone() : [.. x.Select((value, i) => (value - (sigmaS0 * m0[i])) / alphaS0)];
+            }
+
             var rks = new double[order];
             var differences = new List<float[]>();
             for (int j = 1; j < order; j++)

@@ -78,4 +78,53 @@ public sealed class UniPcMultistepSchedulerTests : SchedulerSpecificationTests<U
         Last("bh1").ShouldBe(Last("bh2"));
         Last("bh1").ShouldAllBe(v => float.IsFinite(v));
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void First_order_without_corrector_is_the_first_order_dpm_solver(bool predictX0)
+    {
+        // UniP-1 is DDIM / DPM-Solver-1 in either parameterisation; disabling every correction leaves only it.
+        var sd15 = new UniPcMultistepSchedulerOptions { BetaSchedule = "scaled_linear", BetaStart = 0.00085, BetaEnd = 0.012 };
+        var unipc = new UniPcMultistepScheduler(sd15 with
+        {
+            SolverOrder = 1, PredictX0 = predictX0, DisableCorrector = [.. Enumerable.Range(0, 8)],
+        }).SetTimesteps(8);
+        var dpm = new DpmSolverMultistepScheduler(new DpmSolverMultistepSchedulerOptions
+        {
+            BetaSchedule = "scaled_linear", BetaStart = 0.00085, BetaEnd = 0.012, SolverOrder = 1,
+        }).SetTimesteps(8);
+        var x = new Tensor([0.3f, -1.2f, 2f, 0.5f], 1, 1, 2, 2);
+        var y = x;
+        var report = new ErrorReport();
+        for (int i = 0; i < 8; i++)
+        {
+            float t = unipc.Timesteps[i];
+            x = unipc.Step(RefModel.Evaluate(x, t), t, x).PrevSample;
+            y = dpm.Step(RefModel.Evaluate(y, t), t, y).PrevSample;
+            report.Compare($"x[{i}]", x.Span, y.Span);
+        }
+
+        report.Above(1e-5).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void The_corrector_changes_the_trajectory_unless_disabled()
+    {
+        var options = new UniPcMultistepSchedulerOptions();
+        float[] Run(UniPcMultistepSchedulerOptions o)
+        {
+            var session = new UniPcMultistepScheduler(o).SetTimesteps(5);
+            var x = Tensor.Full(1f, 1, 1, 2, 2);
+            foreach (float t in session.Timesteps)
+            {
+                x = session.Step(RefModel.Evaluate(x, t), t, x).PrevSample;
+            }
+
+            return x.Span.ToArray();
+        }
+
+        Run(options with { DisableCorrector = [0, 1, 2, 3] }).ShouldNotBe(Run(options));
+        Run(options with { DisableCorrector = [4] }).ShouldBe(Run(options)); // index 4's correction would follow the last step
+    }
 }
