@@ -58,10 +58,11 @@ public sealed class DpmSolverMultistepScheduler : IScheduler
         SolverSchedule.RequireSteps(options, numInferenceSteps);
         int last = SolverSchedule.LastTimestep(_alphasCumprod, options.LambdaMinClipped);
         double[] timesteps = SolverSchedule.SpacedTimesteps(options, numInferenceSteps, last);
+        // diffusers rounds Karras timesteps to whole steps except under the cosine schedule (then truncates).
         var schedule = SolverSchedule.Build(
             options, _alphasCumprod, timesteps,
             options.FinalSigmasType == "zero" ? FinalSigma.Zero : FinalSigma.TrainingMin,
-            roundKarras: options.BetaSchedule != "squaredcos_cap_v2" || options.TrainedBetas is not null);
+            roundKarras: options.BetaSchedule != "squaredcos_cap_v2");
         return new Session(this, schedule);
     }
 
