@@ -11,6 +11,12 @@ public static class DiffusersSchedulerNames
         ["DDIMScheduler"] = DdimScheduler.ComponentId,
         ["DDPMScheduler"] = DdpmScheduler.ComponentId,
         ["EulerDiscreteScheduler"] = EulerDiscreteScheduler.ComponentId,
+        ["DPMSolverMultistepScheduler"] = DpmSolverMultistepScheduler.ComponentId,
+        ["DPMSolverSinglestepScheduler"] = DpmSolverSinglestepScheduler.ComponentId,
+        ["DEISMultistepScheduler"] = DeisMultistepScheduler.ComponentId,
+        ["UniPCMultistepScheduler"] = UniPcMultistepScheduler.ComponentId,
+        ["LCMScheduler"] = LcmScheduler.ComponentId,
+        ["TCDScheduler"] = TcdScheduler.ComponentId,
     };
 
     /// <summary>The diffusers class names with a GenPipe scheduler, and the ids they map to.</summary>

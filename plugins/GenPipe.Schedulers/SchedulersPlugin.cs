@@ -9,6 +9,9 @@ namespace GenPipe.Schedulers;
 /// keys (<see cref="ComponentDescriptor.IgnoresUnknownOptions"/>), as diffusers' <c>from_config</c> does, so a
 /// pipeline can swap <c>scheduler/ddim</c> for <c>scheduler/euler</c> and keep its <c>scheduler_config.json</c>.
 /// Aliases are the sampler names ComfyUI and A1111 use (<c>euler</c>, <c>ddim</c>, <c>ddpm</c>; A1111 capitalises them).
+/// A sampler name that stands for a scheduler with some options set (<c>dpmpp_2m_karras</c>: DPM-Solver++ with
+/// <c>use_karras_sigmas</c>) is its own id whose options type is a subclass with those defaults: the same scheduler
+/// class is created, the preset shows in <c>genpipe describe</c>, and a key set explicitly still wins.
 /// </summary>
 public sealed class SchedulersPlugin : IGenPipePlugin
 {
@@ -30,6 +33,18 @@ public sealed class SchedulersPlugin : IGenPipePlugin
             "Euler on the sigma-parameterised ODE (Karras et al., 2022); diffusers' EulerDiscreteScheduler.",
             ["euler"],
             o => new EulerDiscreteScheduler(o)),
+        // Exponential-integrator solvers; a preset id (e.g. dpmpp_2m_karras) is an options subclass with other defaults.
+        Describe<DpmSolverMultistepSchedulerOptions>(DpmSolverMultistepScheduler.ComponentId, "DPM-Solver++ multistep (Lu et al., 2022), 2M by default; diffusers' DPMSolverMultistepScheduler.", ["dpmpp_2m"], o => new DpmSolverMultistepScheduler(o)),
+        Describe<DpmSolverMultistepKarrasOptions>("scheduler/dpmpp-2m-karras", "DPM-Solver++ 2M with Karras sigmas (preset of scheduler/dpmpp-multistep).", ["dpmpp_2m_karras"], o => new DpmSolverMultistepScheduler(o)),
+        Describe<DpmSolverMultistepSdeOptions>("scheduler/dpmpp-2m-sde", "DPM-Solver++ 2M SDE, stochastic (preset of scheduler/dpmpp-multistep).", ["dpmpp_2m_sde"], o => new DpmSolverMultistepScheduler(o)),
+        Describe<DpmSolverMultistepSdeKarrasOptions>("scheduler/dpmpp-2m-sde-karras", "DPM-Solver++ 2M SDE with Karras sigmas (preset of scheduler/dpmpp-multistep).", ["dpmpp_2m_sde_karras"], o => new DpmSolverMultistepScheduler(o)),
+        Describe<DpmSolverMultistepThirdOrderOptions>("scheduler/dpmpp-3m", "DPM-Solver++ 3M (preset of scheduler/dpmpp-multistep).", ["dpmpp_3m"], o => new DpmSolverMultistepScheduler(o)),
+        Describe<DpmSolverSinglestepSchedulerOptions>(DpmSolverSinglestepScheduler.ComponentId, "DPM-Solver++ singlestep (Lu et al., 2022); diffusers' DPMSolverSinglestepScheduler.", ["dpmpp_singlestep"], o => new DpmSolverSinglestepScheduler(o)),
+        Describe<DeisMultistepSchedulerOptions>(DeisMultistepScheduler.ComponentId, "DEIS multistep (Zhang and Chen, 2023); diffusers' DEISMultistepScheduler.", ["deis"], o => new DeisMultistepScheduler(o)),
+        Describe<UniPcMultistepSchedulerOptions>(UniPcMultistepScheduler.ComponentId, "UniPC predictor-corrector (Zhao et al., 2023), B(h) = e^h - 1; diffusers' UniPCMultistepScheduler.", ["uni_pc_bh2", "unipc"], o => new UniPcMultistepScheduler(o)),
+        Describe<UniPcBh1Options>("scheduler/unipc-bh1", "UniPC with B(h) = h, ComfyUI's uni_pc (preset of scheduler/unipc).", ["uni_pc"], o => new UniPcMultistepScheduler(o)),
+        Describe<LcmSchedulerOptions>(LcmScheduler.ComponentId, "Latent Consistency Model sampling (Luo et al., 2023); diffusers' LCMScheduler.", ["lcm"], o => new LcmScheduler(o)),
+        Describe<TcdSchedulerOptions>(TcdScheduler.ComponentId, "Trajectory Consistency Distillation sampling (Zheng et al., 2024); diffusers' TCDScheduler.", ["tcd"], o => new TcdScheduler(o)),
     ];
 
     /// <inheritdoc />

@@ -16,11 +16,17 @@ public sealed class SchedulersPluginTests
         var builder = new RecordingBuilder();
         new SchedulersPlugin().Configure(builder);
 
-        builder.Components.Select(c => c.Id).ShouldBe(["scheduler/ddim", "scheduler/ddpm", "scheduler/euler"]);
+        builder.Components.Select(c => c.Id).ShouldBe([
+            "scheduler/ddim", "scheduler/ddpm", "scheduler/euler",
+            "scheduler/dpmpp-multistep", "scheduler/dpmpp-2m-karras", "scheduler/dpmpp-2m-sde", "scheduler/dpmpp-2m-sde-karras",
+            "scheduler/dpmpp-3m", "scheduler/dpmpp-singlestep", "scheduler/deis", "scheduler/unipc", "scheduler/unipc-bh1",
+            "scheduler/lcm", "scheduler/tcd"]);
         builder.Components.ShouldAllBe(c => c.ContractType == typeof(IScheduler) && c.IgnoresUnknownOptions && !c.RequiresSource);
-        builder.Components.Select(c => c.OptionsType)
+        builder.Components.Select(c => c.OptionsType).Take(3)
             .ShouldBe([typeof(DdimSchedulerOptions), typeof(DdpmSchedulerOptions), typeof(EulerDiscreteSchedulerOptions)]);
-        builder.Components.Select(c => string.Join(",", c.Aliases)).ShouldBe(["ddim", "ddpm", "euler"]);
+        builder.Components.Select(c => string.Join(",", c.Aliases)).ShouldBe([
+            "ddim", "ddpm", "euler", "dpmpp_2m", "dpmpp_2m_karras", "dpmpp_2m_sde", "dpmpp_2m_sde_karras", "dpmpp_3m",
+            "dpmpp_singlestep", "deis", "uni_pc_bh2,unipc", "uni_pc", "lcm", "tcd"]);
         builder.Components.ShouldAllBe(c => c.OptionsType.GetConstructor(Type.EmptyTypes) != null);
     }
 
