@@ -18,13 +18,9 @@ public sealed class EulerDiscreteScheduler : IScheduler
     /// <summary>The component id.</summary>
     public const string ComponentId = "scheduler/euler";
 
-    private const double KarrasRho = 7.0;
-
     private readonly float[] _alphasCumprod;
 
-    // The training sigmas, ascending with the timestep, and their logarithms (float32, as numpy keeps them).
-    private readonly float[] _trainingSigmas;
-    private readonly float[] _logTrainingSigmas;
+    private readonly TrainingSigmas _trainingSigmas;
 
     /// <summary>Creates the scheduler.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
@@ -41,8 +37,7 @@ public sealed class EulerDiscreteScheduler : IScheduler
             _alphasCumprod[^1] = 1f / (1 << 24);
         }
 
-        _trainingSigmas = Array.ConvertAll(_alphasCumprod, a => MathF.Sqrt((1f - a) / a));
-        _logTrainingSigmas = Array.ConvertAll(_trainingSigmas, MathF.Log);
+        _trainingSigmas = new TrainingSigmas(_alphasCumprod);
     }
 
     /// <summary>The configuration.</summary>
@@ -67,12 +62,12 @@ public sealed class EulerDiscreteScheduler : IScheduler
     public Tensor AddNoise(Tensor original, Tensor noise, float timestep)
     {
         PredictedSample.RequireSameShape(noise, original);
-        if (!(timestep >= 0 && timestep <= _trainingSigmas.Length - 1))
+        if (!(timestep >= 0 && timestep <= _alphasCumprod.Length - 1))
         {
-            throw new ArgumentOutOfRangeException(nameof(timestep), timestep, $"add_noise needs a timestep in 0..{_trainingSigmas.Length - 1}.");
+            throw new ArgumentOutOfRangeException(nameof(timestep), timestep, $"add_noise needs a timestep in 0..{_alphasCumprod.Length - 1}.");
         }
 
-        float sigma = (float)Interpolate(timestep, _trainingSigmas);
+        float sigma = (float)_trainingSigmas.At(timestep);
         ReadOnlySpan<float> x = original.Span;
         ReadOnlySpan<float> eps = noise.Span;
         var result = new float[x.Length];
@@ -88,27 +83,9 @@ public sealed class EulerDiscreteScheduler : IScheduler
     private (float[] Sigmas, float[] Timesteps) Schedule(int steps)
     {
         var options = Options;
-        double[] timesteps = TimestepSpacing.Timesteps(options, steps, roundLinspace: false);
-        // numpy holds the timesteps as float32 before interpolating.
-        timesteps = Array.ConvertAll(timesteps, t => (double)(float)t);
-
-        double[] sigmas;
-        if (options.InterpolationType == "log_linear")
-        {
-            sigmas = LogLinearSigmas(steps);
-        }
-        else
-        {
-            sigmas = Array.ConvertAll(timesteps, t => Interpolate(t, _trainingSigmas));
-        }
-
-        if (options.UseKarrasSigmas || options.UseExponentialSigmas)
-        {
-            double sigmaMin = options.SigmaMin ?? sigmas[^1];
-            double sigmaMax = options.SigmaMax ?? sigmas[0];
-            sigmas = options.UseKarrasSigmas ? KarrasSigmas(sigmaMin, sigmaMax, steps) : ExponentialSigmas(sigmaMin, sigmaMax, steps);
-            timesteps = Array.ConvertAll(sigmas, SigmaToTimestep);
-        }
+        double[] timesteps = TrainingSigmas.Timesteps(options, steps);
+        double[] sigmas = options.InterpolationType == "log_linear" ? LogLinearSigmas(steps) : _trainingSigmas.At(timesteps);
+        _trainingSigmas.TryRespace(options, steps, options.SigmaMin, options.SigmaMax, ref sigmas, ref timesteps);
 
         double last = options.FinalSigmasType == "sigma_min" ? Math.Sqrt((1 - _alphasCumprod[0]) / _alphasCumprod[0]) : 0;
         float[] runSigmas = [.. sigmas.Select(s => (float)s), (float)last];
@@ -122,59 +99,9 @@ public sealed class EulerDiscreteScheduler : IScheduler
     /// <summary>torch.linspace(ln sigma_max, ln sigma_min, n + 1).exp(), as diffusers' log_linear does (float32).</summary>
     private double[] LogLinearSigmas(int steps)
     {
-        float[] logs = NoiseSchedule.TorchLinspace(MathF.Log(_trainingSigmas[^1]), MathF.Log(_trainingSigmas[0]), steps + 1);
+        ReadOnlySpan<float> training = _trainingSigmas.Values;
+        float[] logs = NoiseSchedule.TorchLinspace(MathF.Log(training[^1]), MathF.Log(training[0]), steps + 1);
         return Array.ConvertAll(logs, l => (double)MathF.Exp(l));
-    }
-
-    /// <summary>Karras et al. (2022), eq. (5): sigma_i = (max^(1/rho) + i/(n-1) * (min^(1/rho) - max^(1/rho)))^rho.</summary>
-    private static double[] KarrasSigmas(double sigmaMin, double sigmaMax, int steps)
-    {
-        double minInvRho = Math.Pow(sigmaMin, 1 / KarrasRho);
-        double maxInvRho = Math.Pow(sigmaMax, 1 / KarrasRho);
-        double[] ramp = TimestepSpacing.NumpyLinspace(0, 1, steps);
-        return Array.ConvertAll(ramp, r => Math.Pow(maxInvRho + (r * (minInvRho - maxInvRho)), KarrasRho));
-    }
-
-    /// <summary>Sigmas evenly spaced in log space from sigma_max down to sigma_min.</summary>
-    private static double[] ExponentialSigmas(double sigmaMin, double sigmaMax, int steps) =>
-        Array.ConvertAll(TimestepSpacing.NumpyLinspace(Math.Log(sigmaMax), Math.Log(sigmaMin), steps), Math.Exp);
-
-    /// <summary>The fractional training timestep of a sigma: linear interpolation of ln sigma between training steps.</summary>
-    private double SigmaToTimestep(double sigma)
-    {
-        double logSigma = Math.Log(Math.Max(sigma, 1e-10));
-        float[] logs = _logTrainingSigmas;
-        // The last training step whose ln sigma does not exceed ours, kept one short of the end.
-        int low = 0;
-        for (int i = 0; i < logs.Length && logs[i] <= logSigma; i++)
-        {
-            low = i;
-        }
-
-        low = Math.Min(low, logs.Length - 2);
-        double lowLog = logs[low];
-        double highLog = logs[low + 1];
-        double w = Math.Clamp((lowLog - logSigma) / (lowLog - highLog), 0, 1);
-        return ((1 - w) * low) + (w * (low + 1));
-    }
-
-    /// <summary>numpy.interp of <paramref name="values"/> (one per training step) at fractional step <paramref name="t"/>.</summary>
-    private static double Interpolate(double t, float[] values)
-    {
-        if (t <= 0)
-        {
-            return values[0];
-        }
-
-        if (t >= values.Length - 1)
-        {
-            return values[^1];
-        }
-
-        // The sample points are 0, 1, 2, ...: the slope is the difference of neighbours, in double as numpy has it.
-        int j = (int)Math.Floor(t);
-        double slope = (double)values[j + 1] - values[j];
-        return (slope * (t - j)) + values[j];
     }
 
     private sealed class Session : ISchedulerSession
