@@ -30,6 +30,13 @@ public sealed class SchedulersPlugin : IGenPipePlugin
             "Euler on the sigma-parameterised ODE (Karras et al., 2022); diffusers' EulerDiscreteScheduler.",
             ["euler"],
             o => new EulerDiscreteScheduler(o)),
+        Describe<EulerAncestralDiscreteSchedulerOptions>(EulerAncestralDiscreteScheduler.ComponentId, "Euler ancestral sampling (k-diffusion); stochastic; diffusers' EulerAncestralDiscreteScheduler.", ["euler_a", "euler_ancestral", "euler-ancestral"], o => new EulerAncestralDiscreteScheduler(o)),
+        Describe<HeunDiscreteSchedulerOptions>(HeunDiscreteScheduler.ComponentId, "Heun's second-order method (Karras et al., 2022, Algorithm 1), 2n-1 model calls; diffusers' HeunDiscreteScheduler.", ["heun"], o => new HeunDiscreteScheduler(o)),
+        Describe<KDpm2DiscreteSchedulerOptions>(KDpm2DiscreteScheduler.ComponentId, "DPM-Solver-2 (k-diffusion sample_dpm_2), 2n-1 model calls; diffusers' KDPM2DiscreteScheduler.", ["dpm_2", "kdpm2", "k_dpm_2"], o => new KDpm2DiscreteScheduler(o)),
+        Describe<KDpm2AncestralDiscreteSchedulerOptions>(KDpm2AncestralDiscreteScheduler.ComponentId, "Ancestral DPM-Solver-2 (k-diffusion sample_dpm_2_ancestral); stochastic; diffusers' KDPM2AncestralDiscreteScheduler.", ["dpm_2_ancestral", "dpm_2_a", "kdpm2_a", "k_dpm_2_a"], o => new KDpm2AncestralDiscreteScheduler(o)),
+        Describe<LmsDiscreteSchedulerOptions>(LmsDiscreteScheduler.ComponentId, "Linear multistep in sigma (k-diffusion sample_lms); diffusers' LMSDiscreteScheduler.", ["lms", "k_lms"], o => new LmsDiscreteScheduler(o)),
+        Describe<PndmSchedulerOptions>(PndmScheduler.ComponentId, "Pseudo numerical methods (Liu et al., 2022): PLMS with optional Runge-Kutta warm-up; diffusers' PNDMScheduler.", ["pndm", "plms"], o => new PndmScheduler(o)),
+        Describe<FlowMatchEulerDiscreteSchedulerOptions>(FlowMatchEulerDiscreteScheduler.ComponentId, "Euler for rectified-flow models (SD3, Flux) with static or dynamic shift; diffusers' FlowMatchEulerDiscreteScheduler.", ["flow_match_euler", "flowmatch_euler"], o => new FlowMatchEulerDiscreteScheduler(o)),
     ];
 
     /// <inheritdoc />
@@ -44,7 +51,7 @@ public sealed class SchedulersPlugin : IGenPipePlugin
 
     private static ComponentDescriptor Describe<TOptions>(
         string id, string description, IReadOnlyList<string> aliases, Func<TOptions, IScheduler> create)
-        where TOptions : SchedulerOptions, new() => new()
+        where TOptions : class, IValidatableOptions, new() => new()
     {
         Id = id,
         ContractType = typeof(IScheduler),

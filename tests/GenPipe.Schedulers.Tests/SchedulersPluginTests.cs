@@ -10,18 +10,36 @@ namespace GenPipe.Schedulers.Tests;
 
 public sealed class SchedulersPluginTests
 {
-    [Fact]
-    public void Registers_each_scheduler_with_its_options_aliases_and_tolerance_of_foreign_keys()
+    [Theory]
+    [InlineData("scheduler/ddim", typeof(DdimSchedulerOptions), "ddim")]
+    [InlineData("scheduler/ddpm", typeof(DdpmSchedulerOptions), "ddpm")]
+    [InlineData("scheduler/euler", typeof(EulerDiscreteSchedulerOptions), "euler")]
+    [InlineData("scheduler/euler-ancestral", typeof(EulerAncestralDiscreteSchedulerOptions), "euler_a,euler_ancestral,euler-ancestral")]
+    [InlineData("scheduler/heun", typeof(HeunDiscreteSchedulerOptions), "heun")]
+    [InlineData("scheduler/kdpm2", typeof(KDpm2DiscreteSchedulerOptions), "dpm_2,kdpm2,k_dpm_2")]
+    [InlineData("scheduler/kdpm2-ancestral", typeof(KDpm2AncestralDiscreteSchedulerOptions), "dpm_2_ancestral,dpm_2_a,kdpm2_a,k_dpm_2_a")]
+    [InlineData("scheduler/lms", typeof(LmsDiscreteSchedulerOptions), "lms,k_lms")]
+    [InlineData("scheduler/pndm", typeof(PndmSchedulerOptions), "pndm,plms")]
+    [InlineData("scheduler/flow-match-euler", typeof(FlowMatchEulerDiscreteSchedulerOptions), "flow_match_euler,flowmatch_euler")]
+    public void Registers_each_scheduler_with_its_options_aliases_and_tolerance_of_foreign_keys(string id, Type optionsType, string aliases)
     {
         var builder = new RecordingBuilder();
         new SchedulersPlugin().Configure(builder);
 
-        builder.Components.Select(c => c.Id).ShouldBe(["scheduler/ddim", "scheduler/ddpm", "scheduler/euler"]);
-        builder.Components.ShouldAllBe(c => c.ContractType == typeof(IScheduler) && c.IgnoresUnknownOptions && !c.RequiresSource);
-        builder.Components.Select(c => c.OptionsType)
-            .ShouldBe([typeof(DdimSchedulerOptions), typeof(DdpmSchedulerOptions), typeof(EulerDiscreteSchedulerOptions)]);
-        builder.Components.Select(c => string.Join(",", c.Aliases)).ShouldBe(["ddim", "ddpm", "euler"]);
-        builder.Components.ShouldAllBe(c => c.OptionsType.GetConstructor(Type.EmptyTypes) != null);
+        var component = builder.Components.Single(c => c.Id == id);
+        component.ContractType.ShouldBe(typeof(IScheduler));
+        component.IgnoresUnknownOptions.ShouldBeTrue();
+        component.RequiresSource.ShouldBeFalse();
+        component.OptionsType.ShouldBe(optionsType);
+        string.Join(",", component.Aliases).ShouldBe(aliases);
+        component.OptionsType.GetConstructor(Type.EmptyTypes).ShouldNotBeNull();
+    }
+
+    [Fact]
+    public void Ids_and_aliases_are_unique()
+    {
+        var names = SchedulersPlugin.Descriptors.SelectMany(d => d.Aliases.Prepend(d.Id)).ToList();
+        names.ShouldBeUnique();
     }
 
     [Fact]
@@ -41,7 +59,8 @@ public sealed class SchedulersPluginTests
     {
         DiffusersSchedulerNames.ToComponentId("DDIMScheduler").ShouldBe("scheduler/ddim");
         DiffusersSchedulerNames.ToComponentId("EulerDiscreteScheduler").ShouldBe("scheduler/euler");
-        DiffusersSchedulerNames.ToComponentId("PNDMScheduler").ShouldBeNull();
+        DiffusersSchedulerNames.ToComponentId("ScoreSdeVeScheduler").ShouldBeNull();
+        DiffusersSchedulerNames.ToComponentId("PNDMScheduler").ShouldBe("scheduler/pndm");
         DiffusersSchedulerNames.ToClassName("scheduler/ddpm").ShouldBe("DDPMScheduler");
         DiffusersSchedulerNames.All.Values.ShouldAllBe(id => SchedulersPlugin.Descriptors.Any(d => d.Id == id));
     }
