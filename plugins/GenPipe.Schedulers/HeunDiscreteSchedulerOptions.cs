@@ -8,6 +8,14 @@ namespace GenPipe.Schedulers;
 /// </summary>
 public sealed record HeunDiscreteSchedulerOptions : SigmaScheduleOptions
 {
+    /// <summary>Options with diffusers' defaults for this class (beta_start 0.00085, beta_end 0.012, linspace spacing).</summary>
+    public HeunDiscreteSchedulerOptions()
+    {
+        BetaStart = 0.00085;
+        BetaEnd = 0.012;
+        TimestepSpacing = "linspace";
+    }
+
     /// <summary><c>clip_sample</c>: clamp the predicted x_0 to [-clip_sample_range, clip_sample_range].</summary>
     public bool ClipSample { get; init; }
 

@@ -2,7 +2,8 @@ namespace GenPipe.Schedulers;
 
 /// <summary>
 /// The schedule arithmetic both DPM-Solver-2 schedulers (KDPM2 and its ancestral variant) share: the sigmas of a run
-/// with Karras/exponential respacing (timesteps rounded, as diffusers does for these two), the geometric midpoints
+/// with Karras/exponential respacing (Karras timesteps rounded to whole steps, as diffusers does for these two; the
+/// exponential ones stay fractional), the geometric midpoints
 /// between noise levels, and the interleaving of each level with its midpoint.
 /// </summary>
 internal static class KDpm2Sigmas
@@ -12,7 +13,7 @@ internal static class KDpm2Sigmas
     {
         double[] timesteps = TrainingSigmas.Timesteps(options, steps);
         double[] sigmas = training.At(timesteps);
-        if (training.TryRespace(options, steps, null, null, ref sigmas, ref timesteps))
+        if (training.TryRespace(options, steps, null, null, ref sigmas, ref timesteps) && options.UseKarrasSigmas)
         {
             timesteps = Array.ConvertAll(timesteps, t => Math.Round(t, MidpointRounding.ToEven));
         }

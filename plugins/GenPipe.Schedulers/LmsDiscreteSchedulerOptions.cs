@@ -8,6 +8,12 @@ namespace GenPipe.Schedulers;
 /// </summary>
 public sealed record LmsDiscreteSchedulerOptions : SigmaScheduleOptions
 {
+    /// <summary>Options with diffusers' defaults for this class (linspace spacing).</summary>
+    public LmsDiscreteSchedulerOptions()
+    {
+        TimestepSpacing = "linspace";
+    }
+
     /// <summary><c>order</c>: how many past derivatives the linear multistep method combines (diffusers' default 4).</summary>
     public int Order { get; init; } = 4;
 
