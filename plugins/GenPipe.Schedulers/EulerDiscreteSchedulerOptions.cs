@@ -17,6 +17,12 @@ public sealed record EulerDiscreteSchedulerOptions : SigmaScheduleOptions
     /// <summary>The values of <c>final_sigmas_type</c>.</summary>
     public static readonly IReadOnlyList<string> FinalSigmasTypes = ["zero", "sigma_min"];
 
+    /// <summary>Options with diffusers' defaults for this class (linspace spacing).</summary>
+    public EulerDiscreteSchedulerOptions()
+    {
+        TimestepSpacing = "linspace";
+    }
+
     /// <summary>
     /// <c>interpolation_type</c>: <c>linear</c> interpolates the training sigmas at the timesteps;
     /// <c>log_linear</c> spaces the sigmas evenly in log space.
