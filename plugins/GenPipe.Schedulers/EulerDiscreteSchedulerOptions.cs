@@ -57,6 +57,9 @@ public sealed record EulerDiscreteSchedulerOptions : SigmaScheduleOptions
     public double SNoise { get; init; } = 1.0;
 
     /// <inheritdoc />
+    protected override bool SupportsZeroTerminalSnr => true;
+
+    /// <inheritdoc />
     public override IEnumerable<OptionProblem> Validate()
     {
         foreach (var problem in base.Validate())

@@ -26,6 +26,11 @@ public sealed record PndmSchedulerOptions : SchedulerOptions
             yield return problem;
         }
 
+        if (RescaleBetasZeroSnr)
+        {
+            yield return new OptionProblem("rescale_betas_zero_snr", "is not supported by PNDM (its transfer divides by sqrt(a_t)); set it to false.");
+        }
+
         if (PredictionType == "sample")
         {
             yield return new OptionProblem("prediction_type", "'sample' is not supported by PNDM; use \"epsilon\" or \"v_prediction\".");

@@ -17,12 +17,24 @@ public abstract record SigmaScheduleOptions : SchedulerOptions
     /// <summary><c>use_beta_sigmas</c>: the beta-distribution schedule; not implemented yet, so it must stay false.</summary>
     public bool UseBetaSigmas { get; init; }
 
+    /// <summary>
+    /// Whether the scheduler handles <c>rescale_betas_zero_snr</c> (an infinite last sigma); of the family only Euler's
+    /// diffusers class has the key, the others would run into sigma = infinity.
+    /// </summary>
+    protected virtual bool SupportsZeroTerminalSnr => false;
+
     /// <inheritdoc />
     public override IEnumerable<OptionProblem> Validate()
     {
         foreach (var problem in base.Validate())
         {
             yield return problem;
+        }
+
+        if (RescaleBetasZeroSnr && !SupportsZeroTerminalSnr)
+        {
+            yield return new OptionProblem(
+                "rescale_betas_zero_snr", $"is not supported by {GetType().Name.Replace("Options", "", StringComparison.Ordinal)}; set it to false or use scheduler/euler.");
         }
 
         if (UseBetaSigmas)

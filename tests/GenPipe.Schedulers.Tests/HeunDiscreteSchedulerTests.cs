@@ -17,6 +17,14 @@ public sealed class HeunDiscreteSchedulerTests(ITestOutputHelper output) : Sched
     protected override IEnumerable<float> PrincipalTimesteps(IReadOnlyList<float> timesteps) => timesteps.Where((_, i) => i % 2 == 0);
 
     [Fact]
+    public void Rejects_zero_terminal_snr_which_diffusers_heun_does_not_have()
+    {
+        new HeunDiscreteSchedulerOptions { RescaleBetasZeroSnr = true }.Validate().Single().Key.ShouldBe("rescale_betas_zero_snr");
+        new PndmSchedulerOptions { RescaleBetasZeroSnr = true }.Validate().Single().Key.ShouldBe("rescale_betas_zero_snr");
+        new EulerDiscreteSchedulerOptions { RescaleBetasZeroSnr = true }.Validate().ShouldBeEmpty();
+    }
+
+    [Fact]
     public void Is_exact_for_a_model_that_predicts_a_fixed_clean_sample()
     {
         // With x_0 fixed, dx/dsigma = (x - x_0) / sigma is solved by x = x_0 + sigma * c, which is linear in sigma:
