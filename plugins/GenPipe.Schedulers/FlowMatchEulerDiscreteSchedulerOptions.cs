@@ -99,9 +99,11 @@ public sealed record FlowMatchEulerDiscreteSchedulerOptions : IValidatableOption
             yield return new OptionProblem("mu", "is needed with use_dynamic_shifting: set mu, or image_seq_len to derive it from base_shift/max_shift.");
         }
 
-        if (ImageSeqLen is <= 0 || BaseImageSeqLen == MaxImageSeqLen)
+        if (ImageSeqLen is { } tokens && (tokens <= 0 || BaseImageSeqLen == MaxImageSeqLen))
         {
-            yield return new OptionProblem("image_seq_len", $"needs a positive token count and base_image_seq_len != max_image_seq_len, got {ImageSeqLen}, {BaseImageSeqLen}, {MaxImageSeqLen}.");
+            yield return new OptionProblem(
+                "image_seq_len",
+                $"needs a positive token count and base_image_seq_len != max_image_seq_len, got {tokens}, {BaseImageSeqLen}, {MaxImageSeqLen}.");
         }
 
         if (ShiftTerminal is { } terminal && !(terminal >= 0 && terminal < 1))

@@ -120,9 +120,10 @@ public sealed class KDpm2AncestralDiscreteScheduler : IScheduler
             int index = StepIndex(timestep);
             SigmaSpace.RequireStepLeft(index, _timesteps.Length);
             bool first = _firstSample is null;
-            int level = first ? index : index - 1;
-            float sigma = _sigmas[level];
-            float midpoint = _midpoints[level];
+            // The step's own entry of the interleaved arrays: this call's on the first model call, the previous one's on the second.
+            int at = first ? index : index - 1;
+            float sigma = _sigmas[at];
+            float midpoint = _midpoints[at];
 
             ReadOnlySpan<float> x = sample.Span;
             float[] original = SigmaSpace.Original(_scheduler.PredictionType, modelOutput.Span, x, first ? sigma : midpoint, "KDPM2 ancestral");
@@ -140,8 +141,8 @@ public sealed class KDpm2AncestralDiscreteScheduler : IScheduler
             else
             {
                 ReadOnlySpan<float> z = SigmaSpace.RequireRandom(random, "KDPM2 ancestral").Randn(sample.GetShape()).Span;
-                float dt = _downs[level] - sigma;
-                float up = _ups[level];
+                float dt = _downs[at] - sigma;
+                float up = _ups[at];
                 float[] start = _firstSample!;
                 for (int i = 0; i < x.Length; i++)
                 {

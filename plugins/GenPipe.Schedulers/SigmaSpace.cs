@@ -82,7 +82,7 @@ internal static class SigmaSpace
 
     /// <summary>Throws when a stochastic step has no random source.</summary>
     public static IRandomSource RequireRandom(IRandomSource? random, string scheduler) =>
-        random ?? throw new ArgumentNullException(nameof(random), $"{scheduler} draws noise every step: pass a random source (e.g. a TorchGenerator).");
+        random ?? throw new ArgumentNullException(nameof(random), $"{scheduler} draws noise: pass a random source (e.g. a TorchGenerator).");
 
     /// <summary>
     /// The forward process in sigma units, x = x_0 + sigma(t) * eps, sigma interpolated between training steps
