@@ -8,7 +8,7 @@ namespace GenPipe.Schedulers;
 /// The plugin entry point: registers the diffusers-compatible schedulers. Each accepts the other schedulers' config
 /// keys (<see cref="ComponentDescriptor.IgnoresUnknownOptions"/>), as diffusers' <c>from_config</c> does, so a
 /// pipeline can swap <c>scheduler/ddim</c> for <c>scheduler/euler</c> and keep its <c>scheduler_config.json</c>.
-/// Aliases are the sampler names ComfyUI and A1111 use (<c>euler</c>, <c>ddim</c>, <c>ddpm</c>; A1111 capitalises them).
+/// Aliases are the sampler names ComfyUI and A1111 use (<c>euler_ancestral</c>, <c>dpm_2</c>, <c>lms</c>, ...; A1111 capitalises them, and its k-diffusion names carry a <c>k_</c> prefix, e.g. <c>k_euler_a</c>).
 /// </summary>
 public sealed class SchedulersPlugin : IGenPipePlugin
 {
@@ -30,8 +30,8 @@ public sealed class SchedulersPlugin : IGenPipePlugin
             "Euler on the sigma-parameterised ODE (Karras et al., 2022); diffusers' EulerDiscreteScheduler.",
             ["euler"],
             o => new EulerDiscreteScheduler(o)),
-        Describe<EulerAncestralDiscreteSchedulerOptions>(EulerAncestralDiscreteScheduler.ComponentId, "Euler ancestral sampling (k-diffusion); stochastic; diffusers' EulerAncestralDiscreteScheduler.", ["euler_a", "euler_ancestral", "euler-ancestral"], o => new EulerAncestralDiscreteScheduler(o)),
-        Describe<HeunDiscreteSchedulerOptions>(HeunDiscreteScheduler.ComponentId, "Heun's second-order method (Karras et al., 2022, Algorithm 1), 2n-1 model calls; diffusers' HeunDiscreteScheduler.", ["heun"], o => new HeunDiscreteScheduler(o)),
+        Describe<EulerAncestralDiscreteSchedulerOptions>(EulerAncestralDiscreteScheduler.ComponentId, "Euler ancestral sampling (k-diffusion); stochastic; diffusers' EulerAncestralDiscreteScheduler.", ["euler_a", "euler_ancestral", "k_euler_a"], o => new EulerAncestralDiscreteScheduler(o)),
+        Describe<HeunDiscreteSchedulerOptions>(HeunDiscreteScheduler.ComponentId, "Heun's second-order method (Karras et al., 2022, Algorithm 1), 2n-1 model calls; diffusers' HeunDiscreteScheduler.", ["heun", "k_heun"], o => new HeunDiscreteScheduler(o)),
         Describe<KDpm2DiscreteSchedulerOptions>(KDpm2DiscreteScheduler.ComponentId, "DPM-Solver-2 (k-diffusion sample_dpm_2), 2n-1 model calls; diffusers' KDPM2DiscreteScheduler.", ["dpm_2", "kdpm2", "k_dpm_2"], o => new KDpm2DiscreteScheduler(o)),
         Describe<KDpm2AncestralDiscreteSchedulerOptions>(KDpm2AncestralDiscreteScheduler.ComponentId, "Ancestral DPM-Solver-2 (k-diffusion sample_dpm_2_ancestral); stochastic; diffusers' KDPM2AncestralDiscreteScheduler.", ["dpm_2_ancestral", "dpm_2_a", "kdpm2_a", "k_dpm_2_a"], o => new KDpm2AncestralDiscreteScheduler(o)),
         Describe<LmsDiscreteSchedulerOptions>(LmsDiscreteScheduler.ComponentId, "Linear multistep in sigma (k-diffusion sample_lms); diffusers' LMSDiscreteScheduler.", ["lms", "k_lms"], o => new LmsDiscreteScheduler(o)),
