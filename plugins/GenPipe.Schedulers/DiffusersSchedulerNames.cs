@@ -17,6 +17,13 @@ public static class DiffusersSchedulerNames
         ["UniPCMultistepScheduler"] = UniPcMultistepScheduler.ComponentId,
         ["LCMScheduler"] = LcmScheduler.ComponentId,
         ["TCDScheduler"] = TcdScheduler.ComponentId,
+        ["EulerAncestralDiscreteScheduler"] = EulerAncestralDiscreteScheduler.ComponentId,
+        ["HeunDiscreteScheduler"] = HeunDiscreteScheduler.ComponentId,
+        ["KDPM2DiscreteScheduler"] = KDpm2DiscreteScheduler.ComponentId,
+        ["KDPM2AncestralDiscreteScheduler"] = KDpm2AncestralDiscreteScheduler.ComponentId,
+        ["LMSDiscreteScheduler"] = LmsDiscreteScheduler.ComponentId,
+        ["PNDMScheduler"] = PndmScheduler.ComponentId,
+        ["FlowMatchEulerDiscreteScheduler"] = FlowMatchEulerDiscreteScheduler.ComponentId,
     };
 
     /// <summary>The diffusers class names with a GenPipe scheduler, and the ids they map to.</summary>

@@ -20,9 +20,7 @@ public sealed class EulerDiscreteScheduler : IScheduler
 
     private readonly float[] _alphasCumprod;
 
-    // The training sigmas, ascending with the timestep, and their logarithms (float32, as numpy keeps them).
-    private readonly float[] _trainingSigmas;
-    private readonly float[] _logTrainingSigmas;
+    private readonly TrainingSigmas _trainingSigmas;
 
     /// <summary>Creates the scheduler.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
@@ -39,8 +37,7 @@ public sealed class EulerDiscreteScheduler : IScheduler
             _alphasCumprod[^1] = 1f / (1 << 24);
         }
 
-        _trainingSigmas = SigmaSchedule.TrainingSigmas(_alphasCumprod);
-        _logTrainingSigmas = Array.ConvertAll(_trainingSigmas, MathF.Log);
+        _trainingSigmas = new TrainingSigmas(_alphasCumprod);
     }
 
     /// <summary>The configuration.</summary>
@@ -65,12 +62,12 @@ public sealed class EulerDiscreteScheduler : IScheduler
     public Tensor AddNoise(Tensor original, Tensor noise, float timestep)
     {
         PredictedSample.RequireSameShape(noise, original);
-        if (!(timestep >= 0 && timestep <= _trainingSigmas.Length - 1))
+        if (!(timestep >= 0 && timestep <= _alphasCumprod.Length - 1))
         {
-            throw new ArgumentOutOfRangeException(nameof(timestep), timestep, $"add_noise needs a timestep in 0..{_trainingSigmas.Length - 1}.");
+            throw new ArgumentOutOfRangeException(nameof(timestep), timestep, $"add_noise needs a timestep in 0..{_alphasCumprod.Length - 1}.");
         }
 
-        float sigma = (float)SigmaSchedule.Interpolate(timestep, _trainingSigmas);
+        float sigma = (float)_trainingSigmas.At(timestep);
         ReadOnlySpan<float> x = original.Span;
         ReadOnlySpan<float> eps = noise.Span;
         var result = new float[x.Length];
@@ -86,27 +83,9 @@ public sealed class EulerDiscreteScheduler : IScheduler
     private (float[] Sigmas, float[] Timesteps) Schedule(int steps)
     {
         var options = Options;
-        double[] timesteps = TimestepSpacing.Timesteps(options, steps, roundLinspace: false);
-        // numpy holds the timesteps as float32 before interpolating.
-        timesteps = Array.ConvertAll(timesteps, t => (double)(float)t);
-
-        double[] sigmas;
-        if (options.InterpolationType == "log_linear")
-        {
-            sigmas = LogLinearSigmas(steps);
-        }
-        else
-        {
-            sigmas = Array.ConvertAll(timesteps, t => SigmaSchedule.Interpolate(t, _trainingSigmas));
-        }
-
-        if (options.UseKarrasSigmas || options.UseExponentialSigmas)
-        {
-            double sigmaMin = options.SigmaMin ?? sigmas[^1];
-            double sigmaMax = options.SigmaMax ?? sigmas[0];
-            sigmas = options.UseKarrasSigmas ? SigmaSchedule.Karras(sigmaMin, sigmaMax, steps) : SigmaSchedule.Exponential(sigmaMin, sigmaMax, steps);
-            timesteps = Array.ConvertAll(sigmas, s => SigmaSchedule.ToTimestep(s, _logTrainingSigmas));
-        }
+        double[] timesteps = TrainingSigmas.Timesteps(options, steps);
+        double[] sigmas = options.InterpolationType == "log_linear" ? LogLinearSigmas(steps) : _trainingSigmas.At(timesteps);
+        _trainingSigmas.TryRespace(options, steps, options.SigmaMin, options.SigmaMax, ref sigmas, ref timesteps);
 
         double last = options.FinalSigmasType == "sigma_min" ? Math.Sqrt((1 - _alphasCumprod[0]) / _alphasCumprod[0]) : 0;
         float[] runSigmas = [.. sigmas.Select(s => (float)s), (float)last];
@@ -120,7 +99,8 @@ public sealed class EulerDiscreteScheduler : IScheduler
     /// <summary>torch.linspace(ln sigma_max, ln sigma_min, n + 1).exp(), as diffusers' log_linear does (float32).</summary>
     private double[] LogLinearSigmas(int steps)
     {
-        float[] logs = NoiseSchedule.TorchLinspace(MathF.Log(_trainingSigmas[^1]), MathF.Log(_trainingSigmas[0]), steps + 1);
+        ReadOnlySpan<float> training = _trainingSigmas.Values;
+        float[] logs = NoiseSchedule.TorchLinspace(MathF.Log(training[^1]), MathF.Log(training[0]), steps + 1);
         return Array.ConvertAll(logs, l => (double)MathF.Exp(l));
     }
 

@@ -6,7 +6,7 @@ namespace GenPipe.Schedulers;
 /// Options of <see cref="EulerDiscreteScheduler"/>: the shared keys plus how the sigma schedule is drawn. The
 /// defaults are diffusers' <c>EulerDiscreteScheduler</c> defaults.
 /// </summary>
-public sealed record EulerDiscreteSchedulerOptions : SchedulerOptions
+public sealed record EulerDiscreteSchedulerOptions : SigmaScheduleOptions
 {
     /// <summary>The interpolation types of the sigma schedule (<c>interpolation_type</c>).</summary>
     public static readonly IReadOnlyList<string> InterpolationTypes = ["linear", "log_linear"];
@@ -17,20 +17,17 @@ public sealed record EulerDiscreteSchedulerOptions : SchedulerOptions
     /// <summary>The values of <c>final_sigmas_type</c>.</summary>
     public static readonly IReadOnlyList<string> FinalSigmasTypes = ["zero", "sigma_min"];
 
+    /// <summary>Options with diffusers' defaults for this class (linspace spacing).</summary>
+    public EulerDiscreteSchedulerOptions()
+    {
+        TimestepSpacing = "linspace";
+    }
+
     /// <summary>
     /// <c>interpolation_type</c>: <c>linear</c> interpolates the training sigmas at the timesteps;
     /// <c>log_linear</c> spaces the sigmas evenly in log space.
     /// </summary>
     public string InterpolationType { get; init; } = "linear";
-
-    /// <summary><c>use_karras_sigmas</c>: the sigma schedule of Karras et al. (2022), rho = 7.</summary>
-    public bool UseKarrasSigmas { get; init; }
-
-    /// <summary><c>use_exponential_sigmas</c>: sigmas evenly spaced in log space between the extremes.</summary>
-    public bool UseExponentialSigmas { get; init; }
-
-    /// <summary><c>use_beta_sigmas</c>: the beta-distribution schedule; not implemented yet, so it must stay false.</summary>
-    public bool UseBetaSigmas { get; init; }
 
     /// <summary><c>sigma_min</c>: the smallest sigma of a Karras or exponential schedule; null takes the schedule's own.</summary>
     public double? SigmaMin { get; init; }
@@ -60,6 +57,9 @@ public sealed record EulerDiscreteSchedulerOptions : SchedulerOptions
     public double SNoise { get; init; } = 1.0;
 
     /// <inheritdoc />
+    protected override bool SupportsZeroTerminalSnr => true;
+
+    /// <inheritdoc />
     public override IEnumerable<OptionProblem> Validate()
     {
         foreach (var problem in base.Validate())
@@ -80,16 +80,6 @@ public sealed record EulerDiscreteSchedulerOptions : SchedulerOptions
         if (!FinalSigmasTypes.Contains(FinalSigmasType))
         {
             yield return OneOf("final_sigmas_type", FinalSigmasType, FinalSigmasTypes);
-        }
-
-        if (UseBetaSigmas)
-        {
-            yield return new OptionProblem("use_beta_sigmas", "is not implemented yet; set it to false (or use use_karras_sigmas).");
-        }
-
-        if (UseKarrasSigmas && UseExponentialSigmas)
-        {
-            yield return new OptionProblem("use_exponential_sigmas", "cannot be combined with use_karras_sigmas; set one of them to false.");
         }
 
         if (SigmaMin is <= 0 || SigmaMax is <= 0 || (SigmaMin is { } lo && SigmaMax is { } hi && lo >= hi))

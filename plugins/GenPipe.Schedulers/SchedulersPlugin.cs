@@ -8,8 +8,9 @@ namespace GenPipe.Schedulers;
 /// The plugin entry point: registers the diffusers-compatible schedulers. Each accepts the other schedulers' config
 /// keys (<see cref="ComponentDescriptor.IgnoresUnknownOptions"/>), as diffusers' <c>from_config</c> does, so a
 /// pipeline can swap <c>scheduler/ddim</c> for <c>scheduler/euler</c> and keep its <c>scheduler_config.json</c>.
-/// Aliases are the sampler names ComfyUI and A1111 use (<c>euler</c>, <c>ddim</c>, <c>ddpm</c>; A1111 capitalises them).
-/// A sampler name that stands for a scheduler with some options set (<c>dpmpp_2m_karras</c>: DPM-Solver++ with
+/// Aliases are the sampler names ComfyUI and A1111 use (<c>euler_ancestral</c>, <c>dpm_2</c>, <c>lms</c>, ...; A1111
+/// capitalises them, and its k-diffusion names carry a <c>k_</c> prefix, e.g. <c>k_euler_a</c>), plus the diffusers class
+/// name, so a <c>scheduler_config.json</c>'s <c>_class_name</c> resolves. A sampler name that stands for a scheduler with some options set (<c>dpmpp_2m_karras</c>: DPM-Solver++ with
 /// <c>use_karras_sigmas</c>) is its own id whose options type is a subclass with those defaults: the same scheduler
 /// class is created, the preset shows in <c>genpipe describe</c>, and a key set explicitly still wins.
 /// </summary>
@@ -45,6 +46,13 @@ public sealed class SchedulersPlugin : IGenPipePlugin
         Describe<UniPcBh1Options>("scheduler/unipc-bh1", "UniPC with B(h) = h, ComfyUI's uni_pc (preset of scheduler/unipc).", ["uni_pc"], o => new UniPcMultistepScheduler(o)),
         Describe<LcmSchedulerOptions>(LcmScheduler.ComponentId, "Latent Consistency Model sampling (Luo et al., 2023); diffusers' LCMScheduler.", ["lcm"], o => new LcmScheduler(o)),
         Describe<TcdSchedulerOptions>(TcdScheduler.ComponentId, "Trajectory Consistency Distillation sampling (Zheng et al., 2024); diffusers' TCDScheduler.", ["tcd"], o => new TcdScheduler(o)),
+        Describe<EulerAncestralDiscreteSchedulerOptions>(EulerAncestralDiscreteScheduler.ComponentId, "Euler ancestral sampling (k-diffusion); stochastic; diffusers' EulerAncestralDiscreteScheduler.", ["euler_a", "euler_ancestral", "k_euler_a"], o => new EulerAncestralDiscreteScheduler(o)),
+        Describe<HeunDiscreteSchedulerOptions>(HeunDiscreteScheduler.ComponentId, "Heun's second-order method (Karras et al., 2022, Algorithm 1), 2n-1 model calls; diffusers' HeunDiscreteScheduler.", ["heun", "k_heun"], o => new HeunDiscreteScheduler(o)),
+        Describe<KDpm2DiscreteSchedulerOptions>(KDpm2DiscreteScheduler.ComponentId, "DPM-Solver-2 (k-diffusion sample_dpm_2), 2n-1 model calls; diffusers' KDPM2DiscreteScheduler.", ["dpm_2", "kdpm2", "k_dpm_2"], o => new KDpm2DiscreteScheduler(o)),
+        Describe<KDpm2AncestralDiscreteSchedulerOptions>(KDpm2AncestralDiscreteScheduler.ComponentId, "Ancestral DPM-Solver-2 (k-diffusion sample_dpm_2_ancestral); stochastic; diffusers' KDPM2AncestralDiscreteScheduler.", ["dpm_2_ancestral", "dpm_2_a", "kdpm2_a", "k_dpm_2_a"], o => new KDpm2AncestralDiscreteScheduler(o)),
+        Describe<LmsDiscreteSchedulerOptions>(LmsDiscreteScheduler.ComponentId, "Linear multistep in sigma (k-diffusion sample_lms); diffusers' LMSDiscreteScheduler.", ["lms", "k_lms"], o => new LmsDiscreteScheduler(o)),
+        Describe<PndmSchedulerOptions>(PndmScheduler.ComponentId, "Pseudo numerical methods (Liu et al., 2022): PLMS with optional Runge-Kutta warm-up; diffusers' PNDMScheduler.", ["pndm", "plms"], o => new PndmScheduler(o)),
+        Describe<FlowMatchEulerDiscreteSchedulerOptions>(FlowMatchEulerDiscreteScheduler.ComponentId, "Euler for rectified-flow models (SD3, Flux) with static or dynamic shift; diffusers' FlowMatchEulerDiscreteScheduler.", ["flow_match_euler", "flowmatch_euler"], o => new FlowMatchEulerDiscreteScheduler(o)),
     ];
 
     /// <inheritdoc />
@@ -59,7 +67,7 @@ public sealed class SchedulersPlugin : IGenPipePlugin
 
     private static ComponentDescriptor Describe<TOptions>(
         string id, string description, IReadOnlyList<string> aliases, Func<TOptions, IScheduler> create)
-        where TOptions : SchedulerOptions, new() => new()
+        where TOptions : class, IValidatableOptions, new() => new()
     {
         Id = id,
         ContractType = typeof(IScheduler),

@@ -8,9 +8,13 @@ internal static class TimestepSpacing
 {
     /// <summary>
     /// The timesteps for <paramref name="steps"/> inference steps. <c>linspace</c> gives fractional timesteps unless
-    /// <paramref name="roundLinspace"/> (DDIM rounds them, Euler interpolates between training steps).
+    /// <paramref name="roundLinspace"/> (DDIM rounds them, Euler interpolates between training steps). With
+    /// <paramref name="numpyArangeLength"/>, <c>trailing</c> keeps the extra timestep -1 that numpy's arange yields for
+    /// some step counts (see <see cref="ArangeLength"/>): the k-diffusion schedulers interpolate sigmas there, clamped
+    /// to the first training sigma, so diffusers' run is finite and worth copying; schedulers that index
+    /// alphas_cumprod with it would wrap around to the last training step, so they keep exactly the steps asked for.
     /// </summary>
-    public static double[] Timesteps(SchedulerOptions options, int steps, bool roundLinspace)
+    public static double[] Timesteps(SchedulerOptions options, int steps, bool roundLinspace, bool numpyArangeLength = false)
     {
         int trainSteps = options.NumTrainTimesteps;
         if (steps < 1 || steps > trainSteps)
@@ -34,7 +38,8 @@ internal static class TimestepSpacing
                 break;
             case "trailing":
                 // Counted down from the last training step by a fractional ratio.
-                timesteps = CountDown(trainSteps, (double)trainSteps / steps, steps);
+                double trailingRatio = (double)trainSteps / steps;
+                timesteps = CountDown(trainSteps, trailingRatio, numpyArangeLength ? ArangeLength(trainSteps, trailingRatio) : steps);
                 for (int i = 0; i < timesteps.Length; i++)
                 {
                     timesteps[i] = Math.Round(timesteps[i], MidpointRounding.ToEven) - 1;
@@ -83,10 +88,15 @@ internal static class TimestepSpacing
     }
 
     /// <summary>
+    /// The length of numpy.arange(start, 0, -ratio): ceil((0 - start) / -ratio) in double. For ratio = start / n this
+    /// is n + 1 for 62 of the counts 1..1000 (61, 103, 121, 122, 201, ...), the last value being about -6e-13, which
+    /// diffusers rounds to 0 and shifts to the timestep -1.
+    /// </summary>
+    public static int ArangeLength(double start, double ratio) => (int)Math.Ceiling((0 - start) / -ratio);
+
+    /// <summary>
     /// start - i * ratio for i in 0..count-1, with numpy.arange's arithmetic (the step as it survives the first
-    /// subtraction). Deliberately exactly <paramref name="count"/> values: numpy sizes the range as
-    /// ceil(start / ratio), which for some counts (61, 103, 121, ...) is one more than asked, so diffusers then
-    /// appends a timestep of -1. GenPipe does not copy that.
+    /// subtraction).
     /// </summary>
     private static double[] CountDown(double start, double ratio, int count)
     {

@@ -8,4 +8,6 @@ public sealed class DpmSolverSinglestepSchedulerTests(ITestOutputHelper output)
     : SchedulerSpecificationTests<DpmSolverSinglestepSchedulerOptions>(output)
 {
     protected override IScheduler Create(DpmSolverSinglestepSchedulerOptions options) => new DpmSolverSinglestepScheduler(options);
+
+    protected override bool DescendsStrictly(int steps) => steps < 1000;
 }

@@ -11,6 +11,8 @@ public sealed class LcmSchedulerTests(ITestOutputHelper output) : SchedulerSpeci
 {
     protected override IScheduler Create(LcmSchedulerOptions options) => new LcmScheduler(options);
 
+    protected override int MaxSteps(LcmSchedulerOptions options) => options.OriginalInferenceSteps;
+
     /// <summary>diffusers records LCM's second output as <c>denoised</c>; GenPipe returns it as the predicted original.</summary>
     [Theory]
     [InlineData("lcm__sd15_leading__eps__10.json.gz")]

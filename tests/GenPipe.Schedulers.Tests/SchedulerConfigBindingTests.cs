@@ -59,8 +59,27 @@ public sealed class SchedulerConfigBindingTests
             BetaEnd = 0.012,
             BetaSchedule = "scaled_linear",
             StepsOffset = 1,
+            TimestepSpacing = "leading",
         });
         new EulerDiscreteScheduler(options).SetTimesteps(10).Timesteps[0].ShouldBe(901f);
+    }
+
+    [Fact]
+    public void Keys_missing_from_a_config_take_the_target_class_defaults()
+    {
+        // diffusers' from_config fills absent keys with the new class's defaults: Euler and the k-diffusion family
+        // space linspace, Heun and KDPM2 use Stable Diffusion's betas, PNDM and DDIM space leading.
+        const string Minimal = """{ "num_train_timesteps": 1000 }""";
+        T Bind<T>() => JsonSerializer.Deserialize<T>(Minimal, SchedulerConfigJson.SerializerOptions)!;
+        Bind<EulerDiscreteSchedulerOptions>().TimestepSpacing.ShouldBe("linspace");
+        Bind<EulerAncestralDiscreteSchedulerOptions>().TimestepSpacing.ShouldBe("linspace");
+        Bind<LmsDiscreteSchedulerOptions>().BetaStart.ShouldBe(0.0001);
+        Bind<HeunDiscreteSchedulerOptions>().BetaStart.ShouldBe(0.00085);
+        Bind<KDpm2DiscreteSchedulerOptions>().BetaEnd.ShouldBe(0.012);
+        Bind<KDpm2AncestralDiscreteSchedulerOptions>().TimestepSpacing.ShouldBe("linspace");
+        Bind<PndmSchedulerOptions>().TimestepSpacing.ShouldBe("leading");
+        Bind<PndmSchedulerOptions>().SkipPrkSteps.ShouldBeFalse();
+        Bind<FlowMatchEulerDiscreteSchedulerOptions>().Shift.ShouldBe(1.0);
     }
 
     [Fact]
@@ -81,6 +100,20 @@ public sealed class SchedulerConfigBindingTests
             ];
         SchedulerConfigJson.Keys<EulerDiscreteSchedulerOptions>().ShouldBe(
             [.. shared, .. eulerKeys], ignoreOrder: true);
+        string[] sigmaKeys = ["use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas"];
+        SchedulerConfigJson.Keys<EulerAncestralDiscreteSchedulerOptions>().ShouldBe(shared, ignoreOrder: true);
+        SchedulerConfigJson.Keys<HeunDiscreteSchedulerOptions>().ShouldBe([.. shared, .. sigmaKeys, "clip_sample", "clip_sample_range"], ignoreOrder: true);
+        SchedulerConfigJson.Keys<KDpm2DiscreteSchedulerOptions>().ShouldBe([.. shared, .. sigmaKeys], ignoreOrder: true);
+        SchedulerConfigJson.Keys<KDpm2AncestralDiscreteSchedulerOptions>().ShouldBe([.. shared, .. sigmaKeys], ignoreOrder: true);
+        SchedulerConfigJson.Keys<LmsDiscreteSchedulerOptions>().ShouldBe([.. shared, .. sigmaKeys, "order"], ignoreOrder: true);
+        SchedulerConfigJson.Keys<PndmSchedulerOptions>().ShouldBe([.. shared, "skip_prk_steps", "set_alpha_to_one"], ignoreOrder: true);
+        SchedulerConfigJson.Keys<FlowMatchEulerDiscreteSchedulerOptions>().ShouldBe(
+            [
+                "num_train_timesteps", "shift", "use_dynamic_shifting", "base_shift", "max_shift", "base_image_seq_len",
+                "max_image_seq_len", "invert_sigmas", "shift_terminal", "use_karras_sigmas", "use_exponential_sigmas",
+                "use_beta_sigmas", "time_shift_type", "stochastic_sampling", "mu", "image_seq_len",
+            ],
+            ignoreOrder: true);
     }
 
     [Fact]

@@ -10,24 +10,51 @@ namespace GenPipe.Schedulers.Tests;
 
 public sealed class SchedulersPluginTests
 {
-    [Fact]
-    public void Registers_each_scheduler_with_its_options_aliases_and_tolerance_of_foreign_keys()
+    [Theory]
+    [InlineData("scheduler/ddim", typeof(DdimSchedulerOptions), "ddim,DDIMScheduler")]
+    [InlineData("scheduler/ddpm", typeof(DdpmSchedulerOptions), "ddpm,DDPMScheduler")]
+    [InlineData("scheduler/euler", typeof(EulerDiscreteSchedulerOptions), "euler,EulerDiscreteScheduler")]
+    [InlineData("scheduler/euler-ancestral", typeof(EulerAncestralDiscreteSchedulerOptions), "euler_a,euler_ancestral,k_euler_a,EulerAncestralDiscreteScheduler")]
+    [InlineData("scheduler/heun", typeof(HeunDiscreteSchedulerOptions), "heun,k_heun,HeunDiscreteScheduler")]
+    [InlineData("scheduler/kdpm2", typeof(KDpm2DiscreteSchedulerOptions), "dpm_2,kdpm2,k_dpm_2,KDPM2DiscreteScheduler")]
+    [InlineData("scheduler/kdpm2-ancestral", typeof(KDpm2AncestralDiscreteSchedulerOptions), "dpm_2_ancestral,dpm_2_a,kdpm2_a,k_dpm_2_a,KDPM2AncestralDiscreteScheduler")]
+    [InlineData("scheduler/lms", typeof(LmsDiscreteSchedulerOptions), "lms,k_lms,LMSDiscreteScheduler")]
+    [InlineData("scheduler/pndm", typeof(PndmSchedulerOptions), "pndm,plms,PNDMScheduler")]
+    [InlineData("scheduler/flow-match-euler", typeof(FlowMatchEulerDiscreteSchedulerOptions), "flow_match_euler,flowmatch_euler,FlowMatchEulerDiscreteScheduler")]
+    [InlineData("scheduler/dpmpp-multistep", typeof(DpmSolverMultistepSchedulerOptions), "dpmpp_2m,DPMSolverMultistepScheduler")]
+    [InlineData("scheduler/dpmpp-2m-karras", typeof(DpmSolverMultistepKarrasOptions), "dpmpp_2m_karras")]
+    [InlineData("scheduler/dpmpp-2m-sde", typeof(DpmSolverMultistepSdeOptions), "dpmpp_2m_sde")]
+    [InlineData("scheduler/dpmpp-2m-sde-karras", typeof(DpmSolverMultistepSdeKarrasOptions), "dpmpp_2m_sde_karras")]
+    [InlineData("scheduler/dpmpp-3m", typeof(DpmSolverMultistepThirdOrderOptions), "dpmpp_3m")]
+    [InlineData("scheduler/dpmpp-singlestep", typeof(DpmSolverSinglestepSchedulerOptions), "dpmpp_singlestep,DPMSolverSinglestepScheduler")]
+    [InlineData("scheduler/deis", typeof(DeisMultistepSchedulerOptions), "deis,DEISMultistepScheduler")]
+    [InlineData("scheduler/unipc", typeof(UniPcMultistepSchedulerOptions), "uni_pc_bh2,unipc,UniPCMultistepScheduler")]
+    [InlineData("scheduler/unipc-bh1", typeof(UniPcBh1Options), "uni_pc")]
+    [InlineData("scheduler/lcm", typeof(LcmSchedulerOptions), "lcm,LCMScheduler")]
+    [InlineData("scheduler/tcd", typeof(TcdSchedulerOptions), "tcd,TCDScheduler")]
+    public void Registers_each_scheduler_with_its_options_aliases_and_tolerance_of_foreign_keys(string id, Type optionsType, string aliases)
     {
         var builder = new RecordingBuilder();
         new SchedulersPlugin().Configure(builder);
 
-        builder.Components.Select(c => c.Id).ShouldBe([
-            "scheduler/ddim", "scheduler/ddpm", "scheduler/euler",
-            "scheduler/dpmpp-multistep", "scheduler/dpmpp-2m-karras", "scheduler/dpmpp-2m-sde", "scheduler/dpmpp-2m-sde-karras",
-            "scheduler/dpmpp-3m", "scheduler/dpmpp-singlestep", "scheduler/deis", "scheduler/unipc", "scheduler/unipc-bh1",
-            "scheduler/lcm", "scheduler/tcd"]);
-        builder.Components.ShouldAllBe(c => c.ContractType == typeof(IScheduler) && c.IgnoresUnknownOptions && !c.RequiresSource);
-        builder.Components.Select(c => c.OptionsType).Take(3)
-            .ShouldBe([typeof(DdimSchedulerOptions), typeof(DdpmSchedulerOptions), typeof(EulerDiscreteSchedulerOptions)]);
-        builder.Components.Select(c => string.Join(",", c.Aliases)).ShouldBe([
-            "ddim", "ddpm", "euler", "dpmpp_2m", "dpmpp_2m_karras", "dpmpp_2m_sde", "dpmpp_2m_sde_karras", "dpmpp_3m",
-            "dpmpp_singlestep", "deis", "uni_pc_bh2,unipc", "uni_pc", "lcm", "tcd"]);
-        builder.Components.ShouldAllBe(c => c.OptionsType.GetConstructor(Type.EmptyTypes) != null);
+        var component = builder.Components.Single(c => c.Id == id);
+        component.ContractType.ShouldBe(typeof(IScheduler));
+        component.IgnoresUnknownOptions.ShouldBeTrue();
+        component.RequiresSource.ShouldBeFalse();
+        component.OptionsType.ShouldBe(optionsType);
+        string.Join(",", component.Aliases).ShouldBe(aliases);
+        component.OptionsType.GetConstructor(Type.EmptyTypes).ShouldNotBeNull();
+    }
+
+    [Fact]
+    public void Every_registered_scheduler_is_covered_above() =>
+        SchedulersPlugin.Descriptors.Count.ShouldBe(21);
+
+    [Fact]
+    public void Ids_and_aliases_are_unique()
+    {
+        var names = SchedulersPlugin.Descriptors.SelectMany(d => d.Aliases.Prepend(d.Id)).ToList();
+        names.ShouldBeUnique();
     }
 
     [Fact]
@@ -47,7 +74,8 @@ public sealed class SchedulersPluginTests
     {
         DiffusersSchedulerNames.ToComponentId("DDIMScheduler").ShouldBe("scheduler/ddim");
         DiffusersSchedulerNames.ToComponentId("EulerDiscreteScheduler").ShouldBe("scheduler/euler");
-        DiffusersSchedulerNames.ToComponentId("PNDMScheduler").ShouldBeNull();
+        DiffusersSchedulerNames.ToComponentId("ScoreSdeVeScheduler").ShouldBeNull();
+        DiffusersSchedulerNames.ToComponentId("PNDMScheduler").ShouldBe("scheduler/pndm");
         DiffusersSchedulerNames.ToClassName("scheduler/ddpm").ShouldBe("DDPMScheduler");
         DiffusersSchedulerNames.All.Values.ShouldAllBe(id => SchedulersPlugin.Descriptors.Any(d => d.Id == id));
     }

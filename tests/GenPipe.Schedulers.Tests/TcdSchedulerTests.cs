@@ -7,4 +7,6 @@ namespace GenPipe.Schedulers.Tests;
 public sealed class TcdSchedulerTests(ITestOutputHelper output) : SchedulerSpecificationTests<TcdSchedulerOptions>(output)
 {
     protected override IScheduler Create(TcdSchedulerOptions options) => new TcdScheduler(options);
+
+    protected override int MaxSteps(TcdSchedulerOptions options) => options.OriginalInferenceSteps;
 }

@@ -36,10 +36,44 @@ public sealed class TimestepScheduleTests
     [Fact]
     public void Trailing_spacing_gives_exactly_the_steps_asked_where_numpy_gives_one_more()
     {
-        // numpy.arange(1000, 0, -1000/61) has 62 values; diffusers then appends timestep -1. GenPipe keeps 61.
+        // numpy.arange(1000, 0, -1000/61) has 62 values; diffusers then appends timestep -1, which DDIM would use to
+        // index alphas_cumprod[-1] (the noisiest step). GenPipe keeps 61 here.
         var timesteps = new DdimScheduler(StableDiffusion with { TimestepSpacing = "trailing" }).SetTimesteps(61).Timesteps;
         timesteps.Count.ShouldBe(61);
         timesteps[^1].ShouldBe(15f);
+    }
+
+    [Theory]
+    [InlineData(61)]
+    [InlineData(103)]
+    [InlineData(998)]
+    public void K_diffusion_schedulers_keep_the_extra_trailing_timestep_as_diffusers_does(int steps)
+    {
+        // There the -1 only clamps the sigma interpolation to the first training sigma: a finite last step.
+        var options = new EulerDiscreteSchedulerOptions
+        {
+            BetaStart = 0.00085, BetaEnd = 0.012, BetaSchedule = "scaled_linear", TimestepSpacing = "trailing",
+        };
+        var scheduler = new EulerDiscreteScheduler(options);
+        var session = scheduler.SetTimesteps(steps);
+        session.Timesteps.Count.ShouldBe(steps + 1);
+        session.Timesteps[^1].ShouldBe(-1f);
+        session.Timesteps[^2].ShouldBeGreaterThanOrEqualTo(0f);
+        float firstTrainingSigma = MathF.Sqrt((1 - scheduler.AlphasCumprod[0]) / scheduler.AlphasCumprod[0]);
+        session.Sigmas![^2].ShouldBe(firstTrainingSigma);
+        session.Sigmas[^1].ShouldBe(0f);
+
+        var heun = new HeunDiscreteScheduler(new HeunDiscreteSchedulerOptions { TimestepSpacing = "trailing" }).SetTimesteps(steps);
+        heun.Timesteps.Count.ShouldBe((2 * (steps + 1)) - 1);
+    }
+
+    [Theory]
+    [InlineData(60)]
+    [InlineData(62)]
+    public void Trailing_spacing_has_no_extra_timestep_for_other_counts(int steps)
+    {
+        var options = new EulerDiscreteSchedulerOptions { TimestepSpacing = "trailing" };
+        new EulerDiscreteScheduler(options).SetTimesteps(steps).Timesteps.Count.ShouldBe(steps);
     }
 
     [Fact]

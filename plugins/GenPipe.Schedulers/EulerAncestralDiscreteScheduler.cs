@@ -1,0 +1,120 @@
+using GenPipe.Abstractions.Models;
+using GenPipe.Tensors;
+
+namespace GenPipe.Schedulers;
+
+/// <summary>
+/// Euler ancestral sampling (k-diffusion's <c>sample_euler_ancestral</c>, Karras et al., 2022 parameterisation): an
+/// Euler step down to sigma_down, then fresh noise up to sigma_{i+1}, so each step is a draw from the reverse process:
+/// <code>
+///   sigma_up   = sqrt(sigma_{i+1}^2 * (sigma_i^2 - sigma_{i+1}^2) / sigma_i^2)
+///   sigma_down = sqrt(sigma_{i+1}^2 - sigma_up^2)
+///   x_next = x + (x - x_0) / sigma_i * (sigma_down - sigma_i) + sigma_up * z
+/// </code>
+/// One randn of the sample's shape per step, the last included. Reproduces diffusers' EulerAncestralDiscreteScheduler.
+/// </summary>
+public sealed class EulerAncestralDiscreteScheduler : IScheduler
+{
+    /// <summary>The component id.</summary>
+    public const string ComponentId = "scheduler/euler-ancestral";
+
+    private readonly float[] _alphasCumprod;
+    private readonly TrainingSigmas _trainingSigmas;
+
+    /// <summary>Creates the scheduler.</summary>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    public EulerAncestralDiscreteScheduler(EulerAncestralDiscreteSchedulerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.ThrowIfInvalid();
+        Options = options;
+        PredictionType = options.ParsedPredictionType();
+        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
+        if (options.RescaleBetasZeroSnr)
+        {
+            // Zero terminal SNR makes the last sigma infinite; diffusers keeps it finite with 2^-24.
+            _alphasCumprod[^1] = 1f / (1 << 24);
+        }
+
+        _trainingSigmas = new TrainingSigmas(_alphasCumprod);
+    }
+
+    /// <summary>The configuration.</summary>
+    public EulerAncestralDiscreteSchedulerOptions Options { get; }
+
+    /// <inheritdoc />
+    public string Id => ComponentId;
+
+    /// <inheritdoc />
+    public PredictionType PredictionType { get; }
+
+    /// <inheritdoc />
+    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
+
+    /// <inheritdoc />
+    public ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
+
+    /// <inheritdoc />
+    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) => SigmaSpace.AddNoise(original, noise, _trainingSigmas, timestep);
+
+    private sealed class Session : ISchedulerSession
+    {
+        private readonly EulerAncestralDiscreteScheduler _scheduler;
+        private readonly float[] _sigmas;
+        private readonly float[] _timesteps;
+        private int? _stepIndex;
+
+        public Session(EulerAncestralDiscreteScheduler scheduler, int steps)
+        {
+            _scheduler = scheduler;
+            double[] timesteps = TrainingSigmas.Timesteps(scheduler.Options, steps);
+            _sigmas = [.. scheduler._trainingSigmas.At(timesteps).Select(s => (float)s), 0f];
+            _timesteps = Array.ConvertAll(timesteps, t => (float)t);
+            InitNoiseSigma = SigmaSpace.InitNoiseSigma(scheduler.Options, _sigmas);
+        }
+
+        public IReadOnlyList<float> Timesteps => _timesteps;
+
+        public IReadOnlyList<float>? Sigmas => _sigmas;
+
+        public float InitNoiseSigma { get; }
+
+        public int Order => 1;
+
+        public Tensor ScaleModelInput(Tensor sample, float timestep)
+        {
+            ArgumentNullException.ThrowIfNull(sample);
+            return SigmaSpace.ScaleInput(sample, _sigmas[StepIndex(timestep)]);
+        }
+
+        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        {
+            PredictedSample.RequireSameShape(modelOutput, sample);
+            int index = StepIndex(timestep);
+            SigmaSpace.RequireStepLeft(index, _timesteps.Length);
+            var source = SigmaSpace.RequireRandom(random, "Euler ancestral");
+
+            float sigma = _sigmas[index];
+            float sigmaNext = _sigmas[index + 1];
+            ReadOnlySpan<float> x = sample.Span;
+            float[] original = SigmaSpace.Original(_scheduler.PredictionType, modelOutput.Span, x, sigma, "Euler ancestral");
+
+            float sigmaUp = MathF.Sqrt(sigmaNext * sigmaNext * ((sigma * sigma) - (sigmaNext * sigmaNext)) / (sigma * sigma));
+            float sigmaDown = MathF.Sqrt((sigmaNext * sigmaNext) - (sigmaUp * sigmaUp));
+            float dt = sigmaDown - sigma;
+            ReadOnlySpan<float> z = source.Randn(sample.GetShape()).Span;
+            var prev = new float[x.Length];
+            for (int i = 0; i < x.Length; i++)
+            {
+                float derivative = (x[i] - original[i]) / sigma;
+                prev[i] = x[i] + (derivative * dt);
+                prev[i] += z[i] * sigmaUp;
+            }
+
+            _stepIndex = index + 1;
+            return new SchedulerStepOutput(new Tensor(prev, sample.GetShape()), new Tensor(original, sample.GetShape()));
+        }
+
+        private int StepIndex(float timestep) => _stepIndex ??= SigmaSpace.FirstStepIndex(_timesteps, timestep);
+    }
+}

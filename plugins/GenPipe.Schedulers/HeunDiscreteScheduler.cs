@@ -1,0 +1,152 @@
+using GenPipe.Abstractions.Models;
+using GenPipe.Tensors;
+
+namespace GenPipe.Schedulers;
+
+/// <summary>
+/// Heun's method (the explicit trapezoidal rule) on the probability-flow ODE, Karras et al. (2022), Algorithm 1:
+/// <code>
+///   d_i = (x_i - x_0(x_i, sigma_i)) / sigma_i,          x' = x_i + (sigma_{i+1} - sigma_i) * d_i
+///   d'  = (x' - x_0(x', sigma_{i+1})) / sigma_{i+1},    x_{i+1} = x_i + (sigma_{i+1} - sigma_i) * (d_i + d') / 2
+/// </code>
+/// Every sigma but the first and last is visited twice (the Euler predictor, then the corrector), so a run of n steps
+/// calls the model 2n - 1 times; the last step, to sigma = 0, is Euler's. Reproduces diffusers' HeunDiscreteScheduler.
+/// </summary>
+public sealed class HeunDiscreteScheduler : IScheduler
+{
+    /// <summary>The component id.</summary>
+    public const string ComponentId = "scheduler/heun";
+
+    private readonly float[] _alphasCumprod;
+    private readonly TrainingSigmas _trainingSigmas;
+
+    /// <summary>Creates the scheduler.</summary>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    public HeunDiscreteScheduler(HeunDiscreteSchedulerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.ThrowIfInvalid();
+        Options = options;
+        PredictionType = options.ParsedPredictionType();
+        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
+        _trainingSigmas = new TrainingSigmas(_alphasCumprod);
+    }
+
+    /// <summary>The configuration.</summary>
+    public HeunDiscreteSchedulerOptions Options { get; }
+
+    /// <inheritdoc />
+    public string Id => ComponentId;
+
+    /// <inheritdoc />
+    public PredictionType PredictionType { get; }
+
+    /// <inheritdoc />
+    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
+
+    /// <inheritdoc />
+    public ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
+
+    /// <inheritdoc />
+    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) => SigmaSpace.AddNoise(original, noise, _trainingSigmas, timestep);
+
+    private sealed class Session : ISchedulerSession
+    {
+        private readonly HeunDiscreteScheduler _scheduler;
+        private readonly float[] _sigmas;
+        private readonly float[] _timesteps;
+        private int? _stepIndex;
+
+        // Between the predictor and the corrector: the predictor's derivative, step and starting sample.
+        private float[]? _firstDerivative;
+        private float _dt;
+        private float[]? _firstSample;
+
+        public Session(HeunDiscreteScheduler scheduler, int steps)
+        {
+            _scheduler = scheduler;
+            var options = scheduler.Options;
+            double[] timesteps = TrainingSigmas.Timesteps(options, steps);
+            double[] sigmas = scheduler._trainingSigmas.At(timesteps);
+            scheduler._trainingSigmas.TryRespace(options, steps, null, null, ref sigmas, ref timesteps);
+
+            // sigma_0, then every later sigma twice, then 0; timestep_0, then every later timestep twice.
+            float[] run = [.. sigmas.Select(s => (float)s), 0f];
+            _sigmas = [run[0], .. run[1..^1].SelectMany(s => new[] { s, s }), run[^1]];
+            _timesteps = [(float)timesteps[0], .. timesteps[1..].SelectMany(t => new[] { (float)t, (float)t })];
+            InitNoiseSigma = SigmaSpace.InitNoiseSigma(options, _sigmas);
+        }
+
+        public IReadOnlyList<float> Timesteps => _timesteps;
+
+        public IReadOnlyList<float>? Sigmas => _sigmas;
+
+        public float InitNoiseSigma { get; }
+
+        public int Order => 2;
+
+        private bool InFirstOrder => _firstDerivative is null;
+
+        public Tensor ScaleModelInput(Tensor sample, float timestep)
+        {
+            ArgumentNullException.ThrowIfNull(sample);
+            return SigmaSpace.ScaleInput(sample, _sigmas[StepIndex(timestep)]);
+        }
+
+        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        {
+            PredictedSample.RequireSameShape(modelOutput, sample);
+            int index = StepIndex(timestep);
+            SigmaSpace.RequireStepLeft(index, _timesteps.Length);
+            var options = _scheduler.Options;
+            bool first = InFirstOrder;
+            float sigma = first ? _sigmas[index] : _sigmas[index - 1];
+            float sigmaNext = first ? _sigmas[index + 1] : _sigmas[index];
+
+            ReadOnlySpan<float> x = sample.Span;
+            float[] original = SigmaSpace.Original(_scheduler.PredictionType, modelOutput.Span, x, first ? sigma : sigmaNext, "Heun");
+            if (options.ClipSample)
+            {
+                float range = (float)options.ClipSampleRange;
+                for (int i = 0; i < original.Length; i++)
+                {
+                    original[i] = Math.Clamp(original[i], -range, range);
+                }
+            }
+
+            var prev = new float[x.Length];
+            if (first)
+            {
+                var derivative = new float[x.Length];
+                float dt = sigmaNext - sigma;
+                for (int i = 0; i < x.Length; i++)
+                {
+                    derivative[i] = (x[i] - original[i]) / sigma;
+                    prev[i] = x[i] + (derivative[i] * dt);
+                }
+
+                _firstDerivative = derivative;
+                _dt = dt;
+                _firstSample = x.ToArray();
+            }
+            else
+            {
+                float[] start = _firstSample!;
+                float[] previous = _firstDerivative!;
+                for (int i = 0; i < x.Length; i++)
+                {
+                    float derivative = (previous[i] + ((x[i] - original[i]) / sigmaNext)) / 2f;
+                    prev[i] = start[i] + (derivative * _dt);
+                }
+
+                _firstDerivative = null;
+                _firstSample = null;
+            }
+
+            _stepIndex = index + 1;
+            return new SchedulerStepOutput(new Tensor(prev, sample.GetShape()), new Tensor(original, sample.GetShape()));
+        }
+
+        private int StepIndex(float timestep) => _stepIndex ??= SigmaSpace.FirstStepIndex(_timesteps, timestep);
+    }
+}

@@ -1,0 +1,162 @@
+using GenPipe.Abstractions.Models;
+using GenPipe.Tensors;
+
+namespace GenPipe.Schedulers;
+
+/// <summary>
+/// Ancestral DPM-Solver-2 (k-diffusion's <c>sample_dpm_2_ancestral</c>): each step splits sigma_{i+1} into the
+/// deterministic part sigma_down and fresh noise sigma_up, as Euler ancestral does, and reaches sigma_down with the
+/// midpoint rule of DPM-Solver-2 (midpoint sigma_mid = sqrt(sigma_i * sigma_down)):
+/// <code>
+///   sigma_up = sqrt(sigma_{i+1}^2 (sigma_i^2 - sigma_{i+1}^2) / sigma_i^2),  sigma_down = sqrt(sigma_{i+1}^2 - sigma_up^2)
+///   x' = x_i + (x_i - x_0(x_i, sigma_i)) / sigma_i * (sigma_mid - sigma_i)
+///   x_{i+1} = x_i + (x' - x_0(x', sigma_mid)) / sigma_mid * (sigma_down - sigma_i) + sigma_up * z
+/// </code>
+/// One randn of the sample's shape per completed step (at the second model call); the last step, to sigma = 0, is
+/// Euler's and draws none. Reproduces diffusers' KDPM2AncestralDiscreteScheduler.
+/// </summary>
+public sealed class KDpm2AncestralDiscreteScheduler : IScheduler
+{
+    /// <summary>The component id.</summary>
+    public const string ComponentId = "scheduler/kdpm2-ancestral";
+
+    private readonly float[] _alphasCumprod;
+    private readonly TrainingSigmas _trainingSigmas;
+
+    /// <summary>Creates the scheduler.</summary>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    public KDpm2AncestralDiscreteScheduler(KDpm2AncestralDiscreteSchedulerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.ThrowIfInvalid();
+        Options = options;
+        PredictionType = options.ParsedPredictionType();
+        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
+        _trainingSigmas = new TrainingSigmas(_alphasCumprod);
+    }
+
+    /// <summary>The configuration.</summary>
+    public KDpm2AncestralDiscreteSchedulerOptions Options { get; }
+
+    /// <inheritdoc />
+    public string Id => ComponentId;
+
+    /// <inheritdoc />
+    public PredictionType PredictionType { get; }
+
+    /// <inheritdoc />
+    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
+
+    /// <inheritdoc />
+    public ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
+
+    /// <inheritdoc />
+    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) => SigmaSpace.AddNoise(original, noise, _trainingSigmas, timestep);
+
+    private sealed class Session : ISchedulerSession
+    {
+        private readonly KDpm2AncestralDiscreteScheduler _scheduler;
+        private readonly float[] _sigmas;
+        private readonly float[] _midpoints;
+        private readonly float[] _ups;
+        private readonly float[] _downs;
+        private readonly float[] _timesteps;
+        private int? _stepIndex;
+
+        // The sample at the start of a step, kept between its two model calls.
+        private float[]? _firstSample;
+
+        public Session(KDpm2AncestralDiscreteScheduler scheduler, int steps)
+        {
+            _scheduler = scheduler;
+            var (sigmas, timesteps) = KDpm2Sigmas.Run(scheduler._trainingSigmas, scheduler.Options, steps);
+            int n = sigmas.Length;
+            var ups = new float[n];
+            var downs = new float[n];
+            var midpoints = new float[n];
+            for (int i = 0; i < n; i++)
+            {
+                float s = sigmas[i];
+                float next = i + 1 < n ? sigmas[i + 1] : 0f;
+                ups[i] = MathF.Sqrt(next * next * ((s * s) - (next * next)) / (s * s));
+                downs[i] = i + 1 < n ? MathF.Sqrt((next * next) - (ups[i] * ups[i])) : 0f;
+                // The last two midpoints (towards and at sigma = 0) are 0.
+                midpoints[i] = i < n - 2 ? KDpm2Sigmas.LogMidpoint(s, downs[i]) : 0f;
+            }
+
+            _sigmas = KDpm2Sigmas.Interleave(sigmas);
+            _midpoints = KDpm2Sigmas.Interleave(midpoints);
+            _ups = KDpm2Sigmas.Interleave(ups);
+            _downs = KDpm2Sigmas.Interleave(downs);
+            var run = new List<float> { timesteps[0] };
+            for (int i = 1; i < timesteps.Length; i++)
+            {
+                run.Add((float)scheduler._trainingSigmas.ToTimestep(midpoints[i - 1]));
+                run.Add(timesteps[i]);
+            }
+
+            _timesteps = [.. run];
+            InitNoiseSigma = SigmaSpace.InitNoiseSigma(scheduler.Options, _sigmas);
+        }
+
+        public IReadOnlyList<float> Timesteps => _timesteps;
+
+        public IReadOnlyList<float>? Sigmas => _sigmas;
+
+        public float InitNoiseSigma { get; }
+
+        public int Order => 2;
+
+        public Tensor ScaleModelInput(Tensor sample, float timestep)
+        {
+            ArgumentNullException.ThrowIfNull(sample);
+            int index = StepIndex(timestep);
+            return SigmaSpace.ScaleInput(sample, _firstSample is null ? _sigmas[index] : _midpoints[index - 1]);
+        }
+
+        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        {
+            PredictedSample.RequireSameShape(modelOutput, sample);
+            int index = StepIndex(timestep);
+            SigmaSpace.RequireStepLeft(index, _timesteps.Length);
+            bool first = _firstSample is null;
+            // The step's own entry of the interleaved arrays: this call's on the first model call, the previous one's on the second.
+            int at = first ? index : index - 1;
+            float sigma = _sigmas[at];
+            float midpoint = _midpoints[at];
+
+            ReadOnlySpan<float> x = sample.Span;
+            float[] original = SigmaSpace.Original(_scheduler.PredictionType, modelOutput.Span, x, first ? sigma : midpoint, "KDPM2 ancestral");
+            var prev = new float[x.Length];
+            if (first)
+            {
+                float dt = midpoint - sigma;
+                for (int i = 0; i < x.Length; i++)
+                {
+                    prev[i] = x[i] + ((x[i] - original[i]) / sigma * dt);
+                }
+
+                _firstSample = x.ToArray();
+            }
+            else
+            {
+                ReadOnlySpan<float> z = SigmaSpace.RequireRandom(random, "KDPM2 ancestral").Randn(sample.GetShape()).Span;
+                float dt = _downs[at] - sigma;
+                float up = _ups[at];
+                float[] start = _firstSample!;
+                for (int i = 0; i < x.Length; i++)
+                {
+                    prev[i] = start[i] + ((x[i] - original[i]) / midpoint * dt);
+                    prev[i] += z[i] * up;
+                }
+
+                _firstSample = null;
+            }
+
+            _stepIndex = index + 1;
+            return new SchedulerStepOutput(new Tensor(prev, sample.GetShape()), new Tensor(original, sample.GetShape()));
+        }
+
+        private int StepIndex(float timestep) => _stepIndex ??= SigmaSpace.FirstStepIndex(_timesteps, timestep);
+    }
+}

@@ -1,0 +1,145 @@
+using GenPipe.Abstractions.Models;
+using GenPipe.Tensors;
+
+namespace GenPipe.Schedulers;
+
+/// <summary>
+/// DPM-Solver-2 (Lu et al., 2022) in k-diffusion's <c>sample_dpm_2</c> form: an Euler step to the geometric midpoint
+/// sigma_mid = sqrt(sigma_i * sigma_{i+1}), and a second model call there gives the slope for the whole step:
+/// <code>
+///   x' = x_i + (x_i - x_0(x_i, sigma_i)) / sigma_i * (sigma_mid - sigma_i)
+///   x_{i+1} = x_i + (x' - x_0(x', sigma_mid)) / sigma_mid * (sigma_{i+1} - sigma_i)
+/// </code>
+/// A run of n steps calls the model 2n - 1 times; the last step, to sigma = 0, is Euler's. Reproduces diffusers'
+/// KDPM2DiscreteScheduler.
+/// </summary>
+public sealed class KDpm2DiscreteScheduler : IScheduler
+{
+    /// <summary>The component id.</summary>
+    public const string ComponentId = "scheduler/kdpm2";
+
+    private readonly float[] _alphasCumprod;
+    private readonly TrainingSigmas _trainingSigmas;
+
+    /// <summary>Creates the scheduler.</summary>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    public KDpm2DiscreteScheduler(KDpm2DiscreteSchedulerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.ThrowIfInvalid();
+        Options = options;
+        PredictionType = options.ParsedPredictionType();
+        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
+        _trainingSigmas = new TrainingSigmas(_alphasCumprod);
+    }
+
+    /// <summary>The configuration.</summary>
+    public KDpm2DiscreteSchedulerOptions Options { get; }
+
+    /// <inheritdoc />
+    public string Id => ComponentId;
+
+    /// <inheritdoc />
+    public PredictionType PredictionType { get; }
+
+    /// <inheritdoc />
+    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
+
+    /// <inheritdoc />
+    public ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
+
+    /// <inheritdoc />
+    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) => SigmaSpace.AddNoise(original, noise, _trainingSigmas, timestep);
+
+    private sealed class Session : ISchedulerSession
+    {
+        private readonly KDpm2DiscreteScheduler _scheduler;
+        private readonly float[] _sigmas;
+        private readonly float[] _midpoints;
+        private readonly float[] _timesteps;
+        private int? _stepIndex;
+
+        // The sample at the start of a step, kept between its two model calls.
+        private float[]? _firstSample;
+
+        public Session(KDpm2DiscreteScheduler scheduler, int steps)
+        {
+            _scheduler = scheduler;
+            var (sigmas, timesteps) = KDpm2Sigmas.Run(scheduler._trainingSigmas, scheduler.Options, steps);
+            // The midpoint below each sigma's predecessor (the first is meaningless: its predecessor is the final 0).
+            float[] midpoints = new float[sigmas.Length];
+            for (int i = 0; i < sigmas.Length; i++)
+            {
+                midpoints[i] = KDpm2Sigmas.LogMidpoint(sigmas[i], sigmas[(i + sigmas.Length - 1) % sigmas.Length]);
+            }
+
+            _sigmas = KDpm2Sigmas.Interleave(sigmas);
+            _midpoints = KDpm2Sigmas.Interleave(midpoints);
+            var run = new List<float> { timesteps[0] };
+            for (int i = 1; i < timesteps.Length; i++)
+            {
+                run.Add((float)scheduler._trainingSigmas.ToTimestep(midpoints[i]));
+                run.Add(timesteps[i]);
+            }
+
+            _timesteps = [.. run];
+            InitNoiseSigma = SigmaSpace.InitNoiseSigma(scheduler.Options, _sigmas);
+        }
+
+        public IReadOnlyList<float> Timesteps => _timesteps;
+
+        public IReadOnlyList<float>? Sigmas => _sigmas;
+
+        public float InitNoiseSigma { get; }
+
+        public int Order => 2;
+
+        public Tensor ScaleModelInput(Tensor sample, float timestep)
+        {
+            ArgumentNullException.ThrowIfNull(sample);
+            int index = StepIndex(timestep);
+            return SigmaSpace.ScaleInput(sample, _firstSample is null ? _sigmas[index] : _midpoints[index]);
+        }
+
+        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        {
+            PredictedSample.RequireSameShape(modelOutput, sample);
+            int index = StepIndex(timestep);
+            SigmaSpace.RequireStepLeft(index, _timesteps.Length);
+            bool first = _firstSample is null;
+            float sigma = first ? _sigmas[index] : _sigmas[index - 1];
+            float midpoint = first ? _midpoints[index + 1] : _midpoints[index];
+            float sigmaNext = first ? _sigmas[index + 1] : _sigmas[index];
+
+            ReadOnlySpan<float> x = sample.Span;
+            float[] original = SigmaSpace.Original(_scheduler.PredictionType, modelOutput.Span, x, first ? sigma : midpoint, "KDPM2");
+            var prev = new float[x.Length];
+            if (first)
+            {
+                float dt = midpoint - sigma;
+                for (int i = 0; i < x.Length; i++)
+                {
+                    prev[i] = x[i] + ((x[i] - original[i]) / sigma * dt);
+                }
+
+                _firstSample = x.ToArray();
+            }
+            else
+            {
+                float dt = sigmaNext - sigma;
+                float[] start = _firstSample!;
+                for (int i = 0; i < x.Length; i++)
+                {
+                    prev[i] = start[i] + ((x[i] - original[i]) / midpoint * dt);
+                }
+
+                _firstSample = null;
+            }
+
+            _stepIndex = index + 1;
+            return new SchedulerStepOutput(new Tensor(prev, sample.GetShape()), new Tensor(original, sample.GetShape()));
+        }
+
+        private int StepIndex(float timestep) => _stepIndex ??= SigmaSpace.FirstStepIndex(_timesteps, timestep);
+    }
+}

@@ -1,0 +1,157 @@
+using GenPipe.Abstractions.Models;
+using GenPipe.Tensors;
+
+namespace GenPipe.Schedulers;
+
+/// <summary>
+/// A linear multistep method (Adams-Bashforth in sigma) on the probability-flow ODE dx/dsigma = d(x, sigma) =
+/// (x - x_0) / sigma, as k-diffusion's <c>sample_lms</c>: the last k derivatives are extrapolated by their Lagrange
+/// polynomial over sigma and integrated over the step,
+/// <code>
+///   x_{i+1} = x_i + sum_j c_j d_{i-j},   c_j = integral from sigma_i to sigma_{i+1} of prod_{m != j} (s - sigma_{i-m}) / (sigma_{i-j} - sigma_{i-m}) ds
+/// </code>
+/// with k = min(i + 1, order). The integrals are taken numerically (<see cref="AdaptiveSimpson"/>), as diffusers takes
+/// them with scipy. Reproduces diffusers' LMSDiscreteScheduler.
+/// </summary>
+public sealed class LmsDiscreteScheduler : IScheduler
+{
+    /// <summary>The component id.</summary>
+    public const string ComponentId = "scheduler/lms";
+
+    private readonly float[] _alphasCumprod;
+    private readonly TrainingSigmas _trainingSigmas;
+
+    /// <summary>Creates the scheduler.</summary>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    public LmsDiscreteScheduler(LmsDiscreteSchedulerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.ThrowIfInvalid();
+        Options = options;
+        PredictionType = options.ParsedPredictionType();
+        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
+        _trainingSigmas = new TrainingSigmas(_alphasCumprod);
+    }
+
+    /// <summary>The configuration.</summary>
+    public LmsDiscreteSchedulerOptions Options { get; }
+
+    /// <inheritdoc />
+    public string Id => ComponentId;
+
+    /// <inheritdoc />
+    public PredictionType PredictionType { get; }
+
+    /// <inheritdoc />
+    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
+
+    /// <inheritdoc />
+    public ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
+
+    /// <inheritdoc />
+    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) => SigmaSpace.AddNoise(original, noise, _trainingSigmas, timestep);
+
+    /// <summary>
+    /// The weight of the derivative taken at sigma_{step - node} in the step from sigma_step to sigma_{step + 1}: the
+    /// integral of the Lagrange basis polynomial of that node over the nodes sigma_step, ..., sigma_{step - order + 1}.
+    /// </summary>
+    internal static double Coefficient(IReadOnlyList<float> sigmas, int order, int step, int node)
+    {
+        double Basis(double s)
+        {
+            double product = 1;
+            for (int m = 0; m < order; m++)
+            {
+                if (m != node)
+                {
+                    product *= (s - sigmas[step - m]) / ((double)sigmas[step - node] - sigmas[step - m]);
+                }
+            }
+
+            return product;
+        }
+
+        return AdaptiveSimpson.Integrate(Basis, sigmas[step], sigmas[step + 1]);
+    }
+
+    private sealed class Session : ISchedulerSession
+    {
+        private readonly LmsDiscreteScheduler _scheduler;
+        private readonly float[] _sigmas;
+        private readonly float[] _timesteps;
+        private readonly List<float[]> _derivatives = [];
+        private int? _stepIndex;
+
+        public Session(LmsDiscreteScheduler scheduler, int steps)
+        {
+            _scheduler = scheduler;
+            double[] timesteps = TrainingSigmas.Timesteps(scheduler.Options, steps);
+            double[] sigmas = scheduler._trainingSigmas.At(timesteps);
+            scheduler._trainingSigmas.TryRespace(scheduler.Options, steps, null, null, ref sigmas, ref timesteps);
+            _sigmas = [.. sigmas.Select(s => (float)s), 0f];
+            _timesteps = Array.ConvertAll(timesteps, t => (float)t);
+            InitNoiseSigma = SigmaSpace.InitNoiseSigma(scheduler.Options, _sigmas);
+        }
+
+        public IReadOnlyList<float> Timesteps => _timesteps;
+
+        public IReadOnlyList<float>? Sigmas => _sigmas;
+
+        public float InitNoiseSigma { get; }
+
+        public int Order => 1;
+
+        public Tensor ScaleModelInput(Tensor sample, float timestep)
+        {
+            ArgumentNullException.ThrowIfNull(sample);
+            return SigmaSpace.ScaleInput(sample, _sigmas[StepIndex(timestep)]);
+        }
+
+        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        {
+            PredictedSample.RequireSameShape(modelOutput, sample);
+            int index = StepIndex(timestep);
+            SigmaSpace.RequireStepLeft(index, _timesteps.Length);
+            float sigma = _sigmas[index];
+            ReadOnlySpan<float> x = sample.Span;
+            float[] original = SigmaSpace.Original(_scheduler.PredictionType, modelOutput.Span, x, sigma, "LMS");
+
+            var derivative = new float[x.Length];
+            for (int i = 0; i < x.Length; i++)
+            {
+                derivative[i] = (x[i] - original[i]) / sigma;
+            }
+
+            int maxOrder = _scheduler.Options.Order;
+            _derivatives.Add(derivative);
+            if (_derivatives.Count > maxOrder)
+            {
+                _derivatives.RemoveAt(0);
+            }
+
+            int order = Math.Min(index + 1, maxOrder);
+            var sum = new float[x.Length];
+            for (int node = 0; node < order; node++)
+            {
+                // The newest derivative belongs to node 0 (sigma_i), the one before to node 1, and so on.
+                float coefficient = (float)Coefficient(_sigmas, order, index, node);
+                float[] d = _derivatives[_derivatives.Count - 1 - node];
+                for (int i = 0; i < sum.Length; i++)
+                {
+                    sum[i] += coefficient * d[i];
+                }
+            }
+
+            var prev = new float[x.Length];
+            for (int i = 0; i < prev.Length; i++)
+            {
+                prev[i] = x[i] + sum[i];
+            }
+
+            _stepIndex = index + 1;
+            return new SchedulerStepOutput(new Tensor(prev, sample.GetShape()), new Tensor(original, sample.GetShape()));
+        }
+
+        private int StepIndex(float timestep) => _stepIndex ??= SigmaSpace.FirstStepIndex(_timesteps, timestep);
+    }
+}
