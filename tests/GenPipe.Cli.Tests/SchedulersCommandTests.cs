@@ -24,7 +24,7 @@ public sealed class SchedulersCommandTests
         // euler__sd15_leading__eps__10.json): timesteps 901..1, sigmas 8.390687 ... 0.04131448, 0.
         var result = await CliRunner.RunAsync(
             "schedulers", "show", "euler", "--steps", "10", "--set", "beta_schedule=scaled_linear", "--set", "beta_start=0.00085",
-            "--set", "beta_end=0.012", "--set", "steps_offset=1");
+            "--set", "beta_end=0.012", "--set", "steps_offset=1", "--set", "timestep_spacing=leading");
 
         result.ExitCode.ShouldBe(0, result.ToString());
         result.Output.ShouldContain("init_noise_sigma 8.450067");
