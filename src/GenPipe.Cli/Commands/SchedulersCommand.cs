@@ -95,7 +95,7 @@ internal static class SchedulersCommand
                     return ExitCodes.InvalidInput;
                 }
 
-                Write(Terminal.For(output), scheduler, scheduler.SetTimesteps(count), count);
+                Write(Terminal.For(output), registered.Descriptor.Id, scheduler, scheduler.SetTimesteps(count), count);
                 return ExitCodes.Success;
             }
             catch (Exception ex)
@@ -146,9 +146,10 @@ internal static class SchedulersCommand
         }
     }
 
-    private static void Write(IAnsiConsole console, IScheduler scheduler, ISchedulerSession session, int steps)
+    private static void Write(IAnsiConsole console, string id, IScheduler scheduler, ISchedulerSession session, int steps)
     {
-        console.WriteLine($"{scheduler.Id}: {steps} steps, {session.Timesteps.Count} timesteps, order {session.Order}, " +
+        string name = id == scheduler.Id ? id : $"{id} (a preset of {scheduler.Id})";
+        console.WriteLine($"{name}: {steps} steps, {session.Timesteps.Count} timesteps, order {session.Order}, " +
                           $"init_noise_sigma {Format(session.InitNoiseSigma)}, prediction {scheduler.PredictionType}");
         var sigmas = session.Sigmas;
         var table = sigmas is null ? Terminal.NewTable("i", "timestep") : Terminal.NewTable("i", "timestep", "sigma");
