@@ -14,42 +14,20 @@ namespace GenPipe.Schedulers;
 /// </code>
 /// Reproduces diffusers' DDPMScheduler.
 /// </summary>
-public sealed class DdpmScheduler : IScheduler
+public sealed class DdpmScheduler : DiffusersScheduler<DdpmSchedulerOptions>
 {
     /// <summary>The component id.</summary>
     public const string ComponentId = "scheduler/ddpm";
 
-    private readonly float[] _alphasCumprod;
-
     /// <summary>Creates the scheduler.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public DdpmScheduler(DdpmSchedulerOptions options)
+        : base(options, ComponentId, finiteTerminalSigma: false)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.ThrowIfInvalid();
-        Options = options;
-        PredictionType = options.ParsedPredictionType();
-        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
     }
 
-    /// <summary>The configuration.</summary>
-    public DdpmSchedulerOptions Options { get; }
-
     /// <inheritdoc />
-    public string Id => ComponentId;
-
-    /// <inheritdoc />
-    public PredictionType PredictionType { get; }
-
-    /// <inheritdoc />
-    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
-
-    /// <inheritdoc />
-    public ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
-
-    /// <inheritdoc />
-    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) =>
-        VariancePreservingNoise.Add(_alphasCumprod, original, noise, timestep);
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
 
     private sealed class Session : ISchedulerSession
     {
@@ -85,7 +63,7 @@ public sealed class DdpmScheduler : IScheduler
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
             var options = _scheduler.Options;
-            float[] alphas = _scheduler._alphasCumprod;
+            float[] alphas = _scheduler.TrainingAlphasCumprod;
             int index = Array.IndexOf(_timesteps, timestep);
             if (index < 0)
             {

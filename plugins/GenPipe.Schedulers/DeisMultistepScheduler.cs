@@ -12,48 +12,26 @@ namespace GenPipe.Schedulers;
 /// </code>
 /// (first order: x_t = (alpha_t / alpha_s) x_s - sigma_t (e^h - 1) eps_s). Reproduces diffusers' DEISMultistepScheduler.
 /// </summary>
-public sealed class DeisMultistepScheduler : IScheduler
+public sealed class DeisMultistepScheduler : DiffusersScheduler<DeisMultistepSchedulerOptions>
 {
     /// <summary>The component id.</summary>
     public const string ComponentId = "scheduler/deis";
 
-    private readonly float[] _alphasCumprod;
-
     /// <summary>Creates the scheduler.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public DeisMultistepScheduler(DeisMultistepSchedulerOptions options)
+        : base(options, ComponentId, finiteTerminalSigma: false)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.ThrowIfInvalid();
-        Options = options;
-        PredictionType = options.ParsedPredictionType();
-        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
     }
 
-    /// <summary>The configuration.</summary>
-    public DeisMultistepSchedulerOptions Options { get; }
-
     /// <inheritdoc />
-    public string Id => ComponentId;
-
-    /// <inheritdoc />
-    public PredictionType PredictionType { get; }
-
-    /// <inheritdoc />
-    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
-
-    /// <inheritdoc />
-    public ISchedulerSession SetTimesteps(int numInferenceSteps)
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps)
     {
         double[] timesteps = SolverSchedule.SpacedTimesteps(Options, numInferenceSteps, Options.NumTrainTimesteps);
         // DEIS never lands on sigma 0: it ends at the training minimum, or repeats a Karras schedule's last sigma.
         var final = Options.UseKarrasSigmas || Options.UseExponentialSigmas ? FinalSigma.RepeatLast : FinalSigma.TrainingMin;
-        return new Session(this, SolverSchedule.Build(Options, _alphasCumprod, timesteps, final, roundKarras: true));
+        return new Session(this, SolverSchedule.Build(Options, TrainingAlphasCumprod, timesteps, final, roundKarras: true));
     }
-
-    /// <inheritdoc />
-    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) =>
-        VariancePreservingNoise.Add(_alphasCumprod, original, noise, timestep);
 
     private sealed class Session(DeisMultistepScheduler scheduler, SolverSchedule schedule) : ISchedulerSession
     {

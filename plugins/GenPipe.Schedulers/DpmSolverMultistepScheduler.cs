@@ -14,61 +14,34 @@ namespace GenPipe.Schedulers;
 /// </code>
 /// with the 3M and Heun variants of diffusers. Reproduces diffusers' DPMSolverMultistepScheduler.
 /// </summary>
-public sealed class DpmSolverMultistepScheduler : IScheduler
+public sealed class DpmSolverMultistepScheduler : DiffusersScheduler<DpmSolverMultistepSchedulerOptions>
 {
     /// <summary>The component id.</summary>
     public const string ComponentId = "scheduler/dpmpp-multistep";
 
-    private readonly float[] _alphasCumprod;
-
     /// <summary>Creates the scheduler.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public DpmSolverMultistepScheduler(DpmSolverMultistepSchedulerOptions options)
+        : base(options, ComponentId, finiteTerminalSigma: true)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.ThrowIfInvalid();
-        Options = options;
-        PredictionType = options.ParsedPredictionType();
-        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
-        if (options.RescaleBetasZeroSnr)
-        {
-            // Zero terminal SNR makes the last sigma infinite; diffusers keeps it finite with 2^-24.
-            _alphasCumprod[^1] = 1f / (1 << 24);
-        }
     }
-
-    /// <summary>The configuration.</summary>
-    public DpmSolverMultistepSchedulerOptions Options { get; }
-
-    /// <inheritdoc />
-    public string Id => ComponentId;
-
-    /// <inheritdoc />
-    public PredictionType PredictionType { get; }
-
-    /// <inheritdoc />
-    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
 
     private bool Stochastic => Options.AlgorithmType == "sde-dpmsolver++";
 
     /// <inheritdoc />
-    public ISchedulerSession SetTimesteps(int numInferenceSteps)
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps)
     {
         var options = Options;
         SolverSchedule.RequireSteps(options, numInferenceSteps);
-        int last = SolverSchedule.LastTimestep(_alphasCumprod, options.LambdaMinClipped);
+        int last = SolverSchedule.LastTimestep(TrainingAlphasCumprod, options.LambdaMinClipped);
         double[] timesteps = SolverSchedule.SpacedTimesteps(options, numInferenceSteps, last);
         // diffusers rounds Karras timesteps to whole steps except under the cosine schedule (then truncates).
         var schedule = SolverSchedule.Build(
-            options, _alphasCumprod, timesteps,
+            options, TrainingAlphasCumprod, timesteps,
             options.FinalSigmasType == "zero" ? FinalSigma.Zero : FinalSigma.TrainingMin,
             roundKarras: options.BetaSchedule != "squaredcos_cap_v2");
         return new Session(this, schedule);
     }
-
-    /// <inheritdoc />
-    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) =>
-        VariancePreservingNoise.Add(_alphasCumprod, original, noise, timestep);
 
     private sealed class Session(DpmSolverMultistepScheduler scheduler, SolverSchedule schedule) : ISchedulerSession
     {

@@ -12,51 +12,29 @@ namespace GenPipe.Schedulers;
 /// </code>
 /// Reproduces diffusers' DPMSolverSinglestepScheduler, which ignores <c>timestep_spacing</c>.
 /// </summary>
-public sealed class DpmSolverSinglestepScheduler : IScheduler
+public sealed class DpmSolverSinglestepScheduler : DiffusersScheduler<DpmSolverSinglestepSchedulerOptions>
 {
     /// <summary>The component id.</summary>
     public const string ComponentId = "scheduler/dpmpp-singlestep";
 
-    private readonly float[] _alphasCumprod;
-
     /// <summary>Creates the scheduler.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public DpmSolverSinglestepScheduler(DpmSolverSinglestepSchedulerOptions options)
+        : base(options, ComponentId, finiteTerminalSigma: false)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.ThrowIfInvalid();
-        Options = options;
-        PredictionType = options.ParsedPredictionType();
-        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
     }
 
-    /// <summary>The configuration.</summary>
-    public DpmSolverSinglestepSchedulerOptions Options { get; }
-
     /// <inheritdoc />
-    public string Id => ComponentId;
-
-    /// <inheritdoc />
-    public PredictionType PredictionType { get; }
-
-    /// <inheritdoc />
-    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
-
-    /// <inheritdoc />
-    public ISchedulerSession SetTimesteps(int numInferenceSteps)
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps)
     {
         var options = Options;
         SolverSchedule.RequireSteps(options, numInferenceSteps);
-        int last = SolverSchedule.LastTimestep(_alphasCumprod, options.LambdaMinClipped);
+        int last = SolverSchedule.LastTimestep(TrainingAlphasCumprod, options.LambdaMinClipped);
         double[] timesteps = SolverSchedule.Linspace(last, numInferenceSteps);
         var final = options.FinalSigmasType == "zero" ? FinalSigma.Zero : FinalSigma.TrainingMin;
-        var schedule = SolverSchedule.Build(options, _alphasCumprod, timesteps, final, roundKarras: true);
+        var schedule = SolverSchedule.Build(options, TrainingAlphasCumprod, timesteps, final, roundKarras: true);
         return new Session(this, schedule, Orders(numInferenceSteps));
     }
-
-    /// <inheritdoc />
-    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) =>
-        VariancePreservingNoise.Add(_alphasCumprod, original, noise, timestep);
 
     /// <summary>
     /// The order of each step: repeated 1, 2, ..., k groups; with <c>lower_order_final</c> (implied by an uneven

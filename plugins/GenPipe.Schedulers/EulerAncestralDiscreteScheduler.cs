@@ -13,49 +13,20 @@ namespace GenPipe.Schedulers;
 /// </code>
 /// One randn of the sample's shape per step, the last included. Reproduces diffusers' EulerAncestralDiscreteScheduler.
 /// </summary>
-public sealed class EulerAncestralDiscreteScheduler : IScheduler
+public sealed class EulerAncestralDiscreteScheduler : KDiffusionScheduler<EulerAncestralDiscreteSchedulerOptions>
 {
     /// <summary>The component id.</summary>
     public const string ComponentId = "scheduler/euler-ancestral";
 
-    private readonly float[] _alphasCumprod;
-    private readonly TrainingSigmas _trainingSigmas;
-
     /// <summary>Creates the scheduler.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public EulerAncestralDiscreteScheduler(EulerAncestralDiscreteSchedulerOptions options)
+        : base(options, ComponentId, finiteTerminalSigma: true)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.ThrowIfInvalid();
-        Options = options;
-        PredictionType = options.ParsedPredictionType();
-        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
-        if (options.RescaleBetasZeroSnr)
-        {
-            // Zero terminal SNR makes the last sigma infinite; diffusers keeps it finite with 2^-24.
-            _alphasCumprod[^1] = 1f / (1 << 24);
-        }
-
-        _trainingSigmas = new TrainingSigmas(_alphasCumprod);
     }
 
-    /// <summary>The configuration.</summary>
-    public EulerAncestralDiscreteSchedulerOptions Options { get; }
-
     /// <inheritdoc />
-    public string Id => ComponentId;
-
-    /// <inheritdoc />
-    public PredictionType PredictionType { get; }
-
-    /// <inheritdoc />
-    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
-
-    /// <inheritdoc />
-    public ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
-
-    /// <inheritdoc />
-    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) => SigmaSpace.AddNoise(original, noise, _trainingSigmas, timestep);
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
 
     private sealed class Session : ISchedulerSession
     {
@@ -68,7 +39,7 @@ public sealed class EulerAncestralDiscreteScheduler : IScheduler
         {
             _scheduler = scheduler;
             double[] timesteps = TrainingSigmas.Timesteps(scheduler.Options, steps);
-            _sigmas = [.. scheduler._trainingSigmas.At(timesteps).Select(s => (float)s), 0f];
+            _sigmas = [.. scheduler.TrainingSigmas.At(timesteps).Select(s => (float)s), 0f];
             _timesteps = Array.ConvertAll(timesteps, t => (float)t);
             InitNoiseSigma = SigmaSpace.InitNoiseSigma(scheduler.Options, _sigmas);
         }

@@ -12,43 +12,20 @@ namespace GenPipe.Schedulers;
 /// Every sigma but the first and last is visited twice (the Euler predictor, then the corrector), so a run of n steps
 /// calls the model 2n - 1 times; the last step, to sigma = 0, is Euler's. Reproduces diffusers' HeunDiscreteScheduler.
 /// </summary>
-public sealed class HeunDiscreteScheduler : IScheduler
+public sealed class HeunDiscreteScheduler : KDiffusionScheduler<HeunDiscreteSchedulerOptions>
 {
     /// <summary>The component id.</summary>
     public const string ComponentId = "scheduler/heun";
 
-    private readonly float[] _alphasCumprod;
-    private readonly TrainingSigmas _trainingSigmas;
-
     /// <summary>Creates the scheduler.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public HeunDiscreteScheduler(HeunDiscreteSchedulerOptions options)
+        : base(options, ComponentId, finiteTerminalSigma: false)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.ThrowIfInvalid();
-        Options = options;
-        PredictionType = options.ParsedPredictionType();
-        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
-        _trainingSigmas = new TrainingSigmas(_alphasCumprod);
     }
 
-    /// <summary>The configuration.</summary>
-    public HeunDiscreteSchedulerOptions Options { get; }
-
     /// <inheritdoc />
-    public string Id => ComponentId;
-
-    /// <inheritdoc />
-    public PredictionType PredictionType { get; }
-
-    /// <inheritdoc />
-    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
-
-    /// <inheritdoc />
-    public ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
-
-    /// <inheritdoc />
-    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) => SigmaSpace.AddNoise(original, noise, _trainingSigmas, timestep);
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
 
     private sealed class Session : ISchedulerSession
     {
@@ -67,8 +44,8 @@ public sealed class HeunDiscreteScheduler : IScheduler
             _scheduler = scheduler;
             var options = scheduler.Options;
             double[] timesteps = TrainingSigmas.Timesteps(options, steps);
-            double[] sigmas = scheduler._trainingSigmas.At(timesteps);
-            scheduler._trainingSigmas.TryRespace(options, steps, null, null, ref sigmas, ref timesteps);
+            double[] sigmas = scheduler.TrainingSigmas.At(timesteps);
+            scheduler.TrainingSigmas.TryRespace(options, steps, null, null, ref sigmas, ref timesteps);
 
             // sigma_0, then every later sigma twice, then 0; timestep_0, then every later timestep twice.
             float[] run = [.. sigmas.Select(s => (float)s), 0f];

@@ -15,43 +15,20 @@ namespace GenPipe.Schedulers;
 /// One randn of the sample's shape per completed step (at the second model call); the last step, to sigma = 0, is
 /// Euler's and draws none. Reproduces diffusers' KDPM2AncestralDiscreteScheduler.
 /// </summary>
-public sealed class KDpm2AncestralDiscreteScheduler : IScheduler
+public sealed class KDpm2AncestralDiscreteScheduler : KDiffusionScheduler<KDpm2AncestralDiscreteSchedulerOptions>
 {
     /// <summary>The component id.</summary>
     public const string ComponentId = "scheduler/kdpm2-ancestral";
 
-    private readonly float[] _alphasCumprod;
-    private readonly TrainingSigmas _trainingSigmas;
-
     /// <summary>Creates the scheduler.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public KDpm2AncestralDiscreteScheduler(KDpm2AncestralDiscreteSchedulerOptions options)
+        : base(options, ComponentId, finiteTerminalSigma: false)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.ThrowIfInvalid();
-        Options = options;
-        PredictionType = options.ParsedPredictionType();
-        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
-        _trainingSigmas = new TrainingSigmas(_alphasCumprod);
     }
 
-    /// <summary>The configuration.</summary>
-    public KDpm2AncestralDiscreteSchedulerOptions Options { get; }
-
     /// <inheritdoc />
-    public string Id => ComponentId;
-
-    /// <inheritdoc />
-    public PredictionType PredictionType { get; }
-
-    /// <inheritdoc />
-    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
-
-    /// <inheritdoc />
-    public ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
-
-    /// <inheritdoc />
-    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) => SigmaSpace.AddNoise(original, noise, _trainingSigmas, timestep);
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
 
     private sealed class Session : ISchedulerSession
     {
@@ -69,7 +46,7 @@ public sealed class KDpm2AncestralDiscreteScheduler : IScheduler
         public Session(KDpm2AncestralDiscreteScheduler scheduler, int steps)
         {
             _scheduler = scheduler;
-            var (sigmas, timesteps) = KDpm2Sigmas.Run(scheduler._trainingSigmas, scheduler.Options, steps);
+            var (sigmas, timesteps) = KDpm2Sigmas.Run(scheduler.TrainingSigmas, scheduler.Options, steps);
             int n = sigmas.Length;
             var ups = new float[n];
             var downs = new float[n];
@@ -91,7 +68,7 @@ public sealed class KDpm2AncestralDiscreteScheduler : IScheduler
             var run = new List<float> { timesteps[0] };
             for (int i = 1; i < timesteps.Length; i++)
             {
-                run.Add((float)scheduler._trainingSigmas.ToTimestep(midpoints[i - 1]));
+                run.Add((float)scheduler.TrainingSigmas.ToTimestep(midpoints[i - 1]));
                 run.Add(timesteps[i]);
             }
 

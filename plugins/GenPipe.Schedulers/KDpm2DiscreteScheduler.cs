@@ -13,43 +13,20 @@ namespace GenPipe.Schedulers;
 /// A run of n steps calls the model 2n - 1 times; the last step, to sigma = 0, is Euler's. Reproduces diffusers'
 /// KDPM2DiscreteScheduler.
 /// </summary>
-public sealed class KDpm2DiscreteScheduler : IScheduler
+public sealed class KDpm2DiscreteScheduler : KDiffusionScheduler<KDpm2DiscreteSchedulerOptions>
 {
     /// <summary>The component id.</summary>
     public const string ComponentId = "scheduler/kdpm2";
 
-    private readonly float[] _alphasCumprod;
-    private readonly TrainingSigmas _trainingSigmas;
-
     /// <summary>Creates the scheduler.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public KDpm2DiscreteScheduler(KDpm2DiscreteSchedulerOptions options)
+        : base(options, ComponentId, finiteTerminalSigma: false)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.ThrowIfInvalid();
-        Options = options;
-        PredictionType = options.ParsedPredictionType();
-        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
-        _trainingSigmas = new TrainingSigmas(_alphasCumprod);
     }
 
-    /// <summary>The configuration.</summary>
-    public KDpm2DiscreteSchedulerOptions Options { get; }
-
     /// <inheritdoc />
-    public string Id => ComponentId;
-
-    /// <inheritdoc />
-    public PredictionType PredictionType { get; }
-
-    /// <inheritdoc />
-    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
-
-    /// <inheritdoc />
-    public ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
-
-    /// <inheritdoc />
-    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) => SigmaSpace.AddNoise(original, noise, _trainingSigmas, timestep);
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
 
     private sealed class Session : ISchedulerSession
     {
@@ -65,7 +42,7 @@ public sealed class KDpm2DiscreteScheduler : IScheduler
         public Session(KDpm2DiscreteScheduler scheduler, int steps)
         {
             _scheduler = scheduler;
-            var (sigmas, timesteps) = KDpm2Sigmas.Run(scheduler._trainingSigmas, scheduler.Options, steps);
+            var (sigmas, timesteps) = KDpm2Sigmas.Run(scheduler.TrainingSigmas, scheduler.Options, steps);
             // The midpoint below each sigma's predecessor (the first is meaningless: its predecessor is the final 0).
             float[] midpoints = new float[sigmas.Length];
             for (int i = 0; i < sigmas.Length; i++)
@@ -78,7 +55,7 @@ public sealed class KDpm2DiscreteScheduler : IScheduler
             var run = new List<float> { timesteps[0] };
             for (int i = 1; i < timesteps.Length; i++)
             {
-                run.Add((float)scheduler._trainingSigmas.ToTimestep(midpoints[i]));
+                run.Add((float)scheduler.TrainingSigmas.ToTimestep(midpoints[i]));
                 run.Add(timesteps[i]);
             }
 

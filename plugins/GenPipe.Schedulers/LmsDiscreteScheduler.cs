@@ -13,43 +13,20 @@ namespace GenPipe.Schedulers;
 /// with k = min(i + 1, order). The integrals are taken numerically (<see cref="AdaptiveSimpson"/>), as diffusers takes
 /// them with scipy. Reproduces diffusers' LMSDiscreteScheduler.
 /// </summary>
-public sealed class LmsDiscreteScheduler : IScheduler
+public sealed class LmsDiscreteScheduler : KDiffusionScheduler<LmsDiscreteSchedulerOptions>
 {
     /// <summary>The component id.</summary>
     public const string ComponentId = "scheduler/lms";
 
-    private readonly float[] _alphasCumprod;
-    private readonly TrainingSigmas _trainingSigmas;
-
     /// <summary>Creates the scheduler.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public LmsDiscreteScheduler(LmsDiscreteSchedulerOptions options)
+        : base(options, ComponentId, finiteTerminalSigma: false)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.ThrowIfInvalid();
-        Options = options;
-        PredictionType = options.ParsedPredictionType();
-        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
-        _trainingSigmas = new TrainingSigmas(_alphasCumprod);
     }
 
-    /// <summary>The configuration.</summary>
-    public LmsDiscreteSchedulerOptions Options { get; }
-
     /// <inheritdoc />
-    public string Id => ComponentId;
-
-    /// <inheritdoc />
-    public PredictionType PredictionType { get; }
-
-    /// <inheritdoc />
-    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
-
-    /// <inheritdoc />
-    public ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
-
-    /// <inheritdoc />
-    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) => SigmaSpace.AddNoise(original, noise, _trainingSigmas, timestep);
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
 
     /// <summary>
     /// The weight of the derivative taken at sigma_{step - node} in the step from sigma_step to sigma_{step + 1}: the
@@ -86,8 +63,8 @@ public sealed class LmsDiscreteScheduler : IScheduler
         {
             _scheduler = scheduler;
             double[] timesteps = TrainingSigmas.Timesteps(scheduler.Options, steps);
-            double[] sigmas = scheduler._trainingSigmas.At(timesteps);
-            scheduler._trainingSigmas.TryRespace(scheduler.Options, steps, null, null, ref sigmas, ref timesteps);
+            double[] sigmas = scheduler.TrainingSigmas.At(timesteps);
+            scheduler.TrainingSigmas.TryRespace(scheduler.Options, steps, null, null, ref sigmas, ref timesteps);
             _sigmas = [.. sigmas.Select(s => (float)s), 0f];
             _timesteps = Array.ConvertAll(timesteps, t => (float)t);
             InitNoiseSigma = SigmaSpace.InitNoiseSigma(scheduler.Options, _sigmas);

@@ -13,42 +13,20 @@ namespace GenPipe.Schedulers;
 /// </code>
 /// Reproduces diffusers' TCDScheduler (which neither clips nor thresholds).
 /// </summary>
-public sealed class TcdScheduler : IScheduler
+public sealed class TcdScheduler : DiffusersScheduler<TcdSchedulerOptions>
 {
     /// <summary>The component id.</summary>
     public const string ComponentId = "scheduler/tcd";
 
-    private readonly float[] _alphasCumprod;
-
     /// <summary>Creates the scheduler.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public TcdScheduler(TcdSchedulerOptions options)
+        : base(options, ComponentId, finiteTerminalSigma: false)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.ThrowIfInvalid();
-        Options = options;
-        PredictionType = options.ParsedPredictionType();
-        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
     }
 
-    /// <summary>The configuration.</summary>
-    public TcdSchedulerOptions Options { get; }
-
     /// <inheritdoc />
-    public string Id => ComponentId;
-
-    /// <inheritdoc />
-    public PredictionType PredictionType { get; }
-
-    /// <inheritdoc />
-    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
-
-    /// <inheritdoc />
-    public ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, Options.ConsistencyTimesteps(numInferenceSteps));
-
-    /// <inheritdoc />
-    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) =>
-        VariancePreservingNoise.Add(_alphasCumprod, original, noise, timestep);
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, Options.ConsistencyTimesteps(numInferenceSteps));
 
     private sealed class Session(TcdScheduler scheduler, float[] timesteps) : ISchedulerSession
     {
@@ -77,7 +55,7 @@ public sealed class TcdScheduler : IScheduler
             int t = (int)timesteps[index];
             int prevT = last ? 0 : (int)timesteps[index + 1];
             int s = (int)MathF.Floor((1f - eta) * prevT);
-            float[] alphas = scheduler._alphasCumprod;
+            float[] alphas = scheduler.TrainingAlphasCumprod;
 
             var (original, epsilon) = PredictedSample.Split(scheduler.PredictionType, modelOutput.Span, sample.Span, alphas[t]);
             float signalS = MathF.Sqrt(alphas[s]);

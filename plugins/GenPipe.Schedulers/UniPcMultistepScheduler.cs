@@ -17,55 +17,28 @@ namespace GenPipe.Schedulers;
 /// data prediction (exactly what bh2 returns there). A step onto sigma 0 is always first order and returns that limit
 /// directly, which also keeps <c>predict_x0 = false</c> finite there (diffusers: sigma_t * (e^h - 1) = 0 * inf).
 /// </summary>
-public sealed class UniPcMultistepScheduler : IScheduler
+public sealed class UniPcMultistepScheduler : DiffusersScheduler<UniPcMultistepSchedulerOptions>
 {
     /// <summary>The component id.</summary>
     public const string ComponentId = "scheduler/unipc";
 
-    private readonly float[] _alphasCumprod;
-
     /// <summary>Creates the scheduler.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public UniPcMultistepScheduler(UniPcMultistepSchedulerOptions options)
+        : base(options, ComponentId, finiteTerminalSigma: true)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.ThrowIfInvalid();
-        Options = options;
-        PredictionType = options.ParsedPredictionType();
-        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
-        if (options.RescaleBetasZeroSnr)
-        {
-            // Zero terminal SNR makes the last sigma infinite; diffusers keeps it finite with 2^-24.
-            _alphasCumprod[^1] = 1f / (1 << 24);
-        }
     }
 
-    /// <summary>The configuration.</summary>
-    public UniPcMultistepSchedulerOptions Options { get; }
-
     /// <inheritdoc />
-    public string Id => ComponentId;
-
-    /// <inheritdoc />
-    public PredictionType PredictionType { get; }
-
-    /// <inheritdoc />
-    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
-
-    /// <inheritdoc />
-    public ISchedulerSession SetTimesteps(int numInferenceSteps)
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps)
     {
         var options = Options;
         double[] timesteps = SolverSchedule.SpacedTimesteps(options, numInferenceSteps, options.NumTrainTimesteps);
         bool spaced = options.UseKarrasSigmas || options.UseExponentialSigmas;
         var final = options.FinalSigmasType == "zero" ? FinalSigma.Zero : spaced ? FinalSigma.RepeatLast : FinalSigma.TrainingMin;
-        var schedule = SolverSchedule.Build(options, _alphasCumprod, timesteps, final, roundKarras: true, options.SigmaMin, options.SigmaMax);
+        var schedule = SolverSchedule.Build(options, TrainingAlphasCumprod, timesteps, final, roundKarras: true, options.SigmaMin, options.SigmaMax);
         return new Session(this, schedule);
     }
-
-    /// <inheritdoc />
-    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) =>
-        VariancePreservingNoise.Add(_alphasCumprod, original, noise, timestep);
 
     private sealed class Session(UniPcMultistepScheduler scheduler, SolverSchedule schedule) : ISchedulerSession
     {
