@@ -31,7 +31,7 @@ public sealed class DdimScheduler : DiffusersScheduler<DdimSchedulerOptions>
     /// <inheritdoc />
     public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
 
-    private sealed class Session : ISchedulerSession
+    private sealed class Session : SchedulerSession
     {
         private readonly DdimScheduler _scheduler;
         private readonly int _stride;
@@ -54,18 +54,9 @@ public sealed class DdimScheduler : DiffusersScheduler<DdimSchedulerOptions>
             _stride = scheduler.Options.NumTrainTimesteps / steps;
         }
 
-        public IReadOnlyList<float> Timesteps => _timesteps;
+        public override IReadOnlyList<float> Timesteps => _timesteps;
 
-        public IReadOnlyList<float>? Sigmas => null;
-
-        public float InitNoiseSigma => 1f;
-
-        public int Order => 1;
-
-        // DDIM works on the unscaled sample: the model sees x_t itself.
-        public Tensor ScaleModelInput(Tensor sample, float timestep) => sample;
-
-        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
             var options = _scheduler.Options;

@@ -29,7 +29,7 @@ public sealed class DdpmScheduler : DiffusersScheduler<DdpmSchedulerOptions>
     /// <inheritdoc />
     public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
 
-    private sealed class Session : ISchedulerSession
+    private sealed class Session : SchedulerSession
     {
         private readonly DdpmScheduler _scheduler;
         private readonly float[] _timesteps;
@@ -48,18 +48,10 @@ public sealed class DdpmScheduler : DiffusersScheduler<DdpmSchedulerOptions>
             }
         }
 
-        public IReadOnlyList<float> Timesteps => _timesteps;
-
-        public IReadOnlyList<float>? Sigmas => null;
-
-        public float InitNoiseSigma => 1f;
-
-        public int Order => 1;
+        public override IReadOnlyList<float> Timesteps => _timesteps;
 
         // DDPM works on the unscaled sample: the model sees x_t itself.
-        public Tensor ScaleModelInput(Tensor sample, float timestep) => sample;
-
-        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
             var options = _scheduler.Options;

@@ -43,28 +43,18 @@ public sealed class DpmSolverMultistepScheduler : DiffusersScheduler<DpmSolverMu
         return new Session(this, schedule);
     }
 
-    private sealed class Session(DpmSolverMultistepScheduler scheduler, SolverSchedule schedule) : ISchedulerSession
+    private sealed class Session(DpmSolverMultistepScheduler scheduler, SolverSchedule schedule) : SchedulerSession
     {
         private readonly StepCounter _counter = new(schedule.Timesteps);
 
         // The data predictions of the last steps, newest last.
         private readonly List<float[]> _history = [];
 
-        public IReadOnlyList<float> Timesteps => schedule.Timesteps;
+        public override IReadOnlyList<float> Timesteps => schedule.Timesteps;
 
-        public IReadOnlyList<float>? Sigmas => schedule.Sigmas;
+        public override IReadOnlyList<float>? Sigmas => schedule.Sigmas;
 
-        public float InitNoiseSigma => 1f;
-
-        public int Order => 1;
-
-        public Tensor ScaleModelInput(Tensor sample, float timestep)
-        {
-            ArgumentNullException.ThrowIfNull(sample);
-            return sample;
-        }
-
-        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
             var options = scheduler.Options;

@@ -86,7 +86,7 @@ public sealed class DpmSolverSinglestepScheduler : DiffusersScheduler<DpmSolverS
         return result;
     }
 
-    private sealed class Session(DpmSolverSinglestepScheduler scheduler, SolverSchedule schedule, int[] orders) : ISchedulerSession
+    private sealed class Session(DpmSolverSinglestepScheduler scheduler, SolverSchedule schedule, int[] orders) : SchedulerSession
     {
         private readonly StepCounter _counter = new(schedule.Timesteps);
 
@@ -96,21 +96,11 @@ public sealed class DpmSolverSinglestepScheduler : DiffusersScheduler<DpmSolverS
         // The sample at the start of the current group.
         private float[] _groupStart = [];
 
-        public IReadOnlyList<float> Timesteps => schedule.Timesteps;
+        public override IReadOnlyList<float> Timesteps => schedule.Timesteps;
 
-        public IReadOnlyList<float>? Sigmas => schedule.Sigmas;
+        public override IReadOnlyList<float>? Sigmas => schedule.Sigmas;
 
-        public float InitNoiseSigma => 1f;
-
-        public int Order => 1;
-
-        public Tensor ScaleModelInput(Tensor sample, float timestep)
-        {
-            ArgumentNullException.ThrowIfNull(sample);
-            return sample;
-        }
-
-        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
             var options = scheduler.Options;

@@ -28,7 +28,7 @@ public sealed class EulerAncestralDiscreteScheduler : KDiffusionScheduler<EulerA
     /// <inheritdoc />
     public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
 
-    private sealed class Session : ISchedulerSession
+    private sealed class Session : SchedulerSession
     {
         private readonly EulerAncestralDiscreteScheduler _scheduler;
         private readonly float[] _sigmas;
@@ -44,21 +44,19 @@ public sealed class EulerAncestralDiscreteScheduler : KDiffusionScheduler<EulerA
             InitNoiseSigma = SigmaSpace.InitNoiseSigma(scheduler.Options, _sigmas);
         }
 
-        public IReadOnlyList<float> Timesteps => _timesteps;
+        public override IReadOnlyList<float> Timesteps => _timesteps;
 
-        public IReadOnlyList<float>? Sigmas => _sigmas;
+        public override IReadOnlyList<float>? Sigmas => _sigmas;
 
-        public float InitNoiseSigma { get; }
+        public override float InitNoiseSigma { get; }
 
-        public int Order => 1;
-
-        public Tensor ScaleModelInput(Tensor sample, float timestep)
+        public override Tensor ScaleModelInput(Tensor sample, float timestep)
         {
             ArgumentNullException.ThrowIfNull(sample);
             return SigmaSpace.ScaleInput(sample, _sigmas[StepIndex(timestep)]);
         }
 
-        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
             int index = StepIndex(timestep);

@@ -53,7 +53,7 @@ public sealed class EulerDiscreteScheduler : KDiffusionScheduler<EulerDiscreteSc
         return Array.ConvertAll(logs, l => (double)MathF.Exp(l));
     }
 
-    private sealed class Session : ISchedulerSession
+    private sealed class Session : SchedulerSession
     {
         private readonly EulerDiscreteScheduler _scheduler;
         private readonly float[] _sigmas;
@@ -64,46 +64,27 @@ public sealed class EulerDiscreteScheduler : KDiffusionScheduler<EulerDiscreteSc
         {
             _scheduler = scheduler;
             (_sigmas, _timesteps) = scheduler.Schedule(steps);
-            float maxSigma = _sigmas.Max();
-            // With leading spacing the first timestep is not the noisiest; diffusers then adds the VP unit variance.
-            InitNoiseSigma = scheduler.Options.TimestepSpacing is "linspace" or "trailing"
-                ? maxSigma
-                : MathF.Sqrt((maxSigma * maxSigma) + 1f);
+            InitNoiseSigma = SigmaSpace.InitNoiseSigma(scheduler.Options, _sigmas);
         }
 
-        public IReadOnlyList<float> Timesteps => _timesteps;
+        public override IReadOnlyList<float> Timesteps => _timesteps;
 
-        public IReadOnlyList<float>? Sigmas => _sigmas;
+        public override IReadOnlyList<float>? Sigmas => _sigmas;
 
-        public float InitNoiseSigma { get; }
+        public override float InitNoiseSigma { get; }
 
-        public int Order => 1;
-
-        public Tensor ScaleModelInput(Tensor sample, float timestep)
+        public override Tensor ScaleModelInput(Tensor sample, float timestep)
         {
             ArgumentNullException.ThrowIfNull(sample);
-            float sigma = _sigmas[StepIndex(timestep)];
-            float scale = MathF.Sqrt((sigma * sigma) + 1f);
-            ReadOnlySpan<float> x = sample.Span;
-            var result = new float[x.Length];
-            for (int i = 0; i < result.Length; i++)
-            {
-                result[i] = x[i] / scale;
-            }
-
-            return new Tensor(result, sample.GetShape());
+            return SigmaSpace.ScaleInput(sample, _sigmas[StepIndex(timestep)]);
         }
 
-        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
             var options = _scheduler.Options;
             int index = StepIndex(timestep);
-            if (index >= _timesteps.Length)
-            {
-                throw new InvalidOperationException($"All {_timesteps.Length} steps of this run are done; start a new run with SetTimesteps.");
-            }
-
+            SigmaSpace.RequireStepLeft(index, _timesteps.Length);
             float sigma = _sigmas[index];
             float gamma = options.STmin <= sigma && sigma <= options.STmax
                 ? (float)Math.Min(options.SChurn / (_sigmas.Length - 1), Math.Sqrt(2) - 1)
@@ -154,26 +135,6 @@ public sealed class EulerDiscreteScheduler : KDiffusionScheduler<EulerDiscreteSc
             return new SchedulerStepOutput(new Tensor(prev, sample.GetShape()), new Tensor(original, sample.GetShape()));
         }
 
-        /// <summary>
-        /// Where the run stands. Like diffusers, the first call finds the timestep in the schedule (the second match
-        /// when it repeats, so img2img starting mid-schedule does not skip a sigma); later calls follow the counter.
-        /// </summary>
-        private int StepIndex(float timestep)
-        {
-            if (_stepIndex is { } index)
-            {
-                return index;
-            }
-
-            int first = Array.IndexOf(_timesteps, timestep);
-            if (first < 0)
-            {
-                throw new ArgumentOutOfRangeException(nameof(timestep), timestep, "The timestep is not one of this run's timesteps.");
-            }
-
-            int second = Array.IndexOf(_timesteps, timestep, first + 1);
-            _stepIndex = second >= 0 ? second : first;
-            return _stepIndex.Value;
-        }
+        private int StepIndex(float timestep) => _stepIndex ??= SigmaSpace.FirstStepIndex(_timesteps, timestep);
     }
 }

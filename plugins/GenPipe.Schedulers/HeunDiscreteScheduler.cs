@@ -27,7 +27,7 @@ public sealed class HeunDiscreteScheduler : KDiffusionScheduler<HeunDiscreteSche
     /// <inheritdoc />
     public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
 
-    private sealed class Session : ISchedulerSession
+    private sealed class Session : SchedulerSession
     {
         private readonly HeunDiscreteScheduler _scheduler;
         private readonly float[] _sigmas;
@@ -54,23 +54,23 @@ public sealed class HeunDiscreteScheduler : KDiffusionScheduler<HeunDiscreteSche
             InitNoiseSigma = SigmaSpace.InitNoiseSigma(options, _sigmas);
         }
 
-        public IReadOnlyList<float> Timesteps => _timesteps;
+        public override IReadOnlyList<float> Timesteps => _timesteps;
 
-        public IReadOnlyList<float>? Sigmas => _sigmas;
+        public override IReadOnlyList<float>? Sigmas => _sigmas;
 
-        public float InitNoiseSigma { get; }
+        public override float InitNoiseSigma { get; }
 
-        public int Order => 2;
+        public override int Order => 2;
 
         private bool InFirstOrder => _firstDerivative is null;
 
-        public Tensor ScaleModelInput(Tensor sample, float timestep)
+        public override Tensor ScaleModelInput(Tensor sample, float timestep)
         {
             ArgumentNullException.ThrowIfNull(sample);
             return SigmaSpace.ScaleInput(sample, _sigmas[StepIndex(timestep)]);
         }
 
-        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
             int index = StepIndex(timestep);

@@ -28,7 +28,7 @@ public sealed class KDpm2DiscreteScheduler : KDiffusionScheduler<KDpm2DiscreteSc
     /// <inheritdoc />
     public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
 
-    private sealed class Session : ISchedulerSession
+    private sealed class Session : SchedulerSession
     {
         private readonly KDpm2DiscreteScheduler _scheduler;
         private readonly float[] _sigmas;
@@ -63,22 +63,22 @@ public sealed class KDpm2DiscreteScheduler : KDiffusionScheduler<KDpm2DiscreteSc
             InitNoiseSigma = SigmaSpace.InitNoiseSigma(scheduler.Options, _sigmas);
         }
 
-        public IReadOnlyList<float> Timesteps => _timesteps;
+        public override IReadOnlyList<float> Timesteps => _timesteps;
 
-        public IReadOnlyList<float>? Sigmas => _sigmas;
+        public override IReadOnlyList<float>? Sigmas => _sigmas;
 
-        public float InitNoiseSigma { get; }
+        public override float InitNoiseSigma { get; }
 
-        public int Order => 2;
+        public override int Order => 2;
 
-        public Tensor ScaleModelInput(Tensor sample, float timestep)
+        public override Tensor ScaleModelInput(Tensor sample, float timestep)
         {
             ArgumentNullException.ThrowIfNull(sample);
             int index = StepIndex(timestep);
             return SigmaSpace.ScaleInput(sample, _firstSample is null ? _sigmas[index] : _midpoints[index]);
         }
 
-        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
             int index = StepIndex(timestep);

@@ -86,7 +86,7 @@ public sealed class PndmScheduler : DiffusersScheduler<PndmSchedulerOptions>
         return prev;
     }
 
-    private sealed class Session : ISchedulerSession
+    private sealed class Session : SchedulerSession
     {
         private readonly PndmScheduler _scheduler;
         private readonly int[] _rungeKutta;
@@ -106,21 +106,9 @@ public sealed class PndmScheduler : DiffusersScheduler<PndmSchedulerOptions>
             _ratio = scheduler.Options.NumTrainTimesteps / steps;
         }
 
-        public IReadOnlyList<float> Timesteps => _timesteps;
+        public override IReadOnlyList<float> Timesteps => _timesteps;
 
-        public IReadOnlyList<float>? Sigmas => null;
-
-        public float InitNoiseSigma => 1f;
-
-        public int Order => 1;
-
-        public Tensor ScaleModelInput(Tensor sample, float timestep)
-        {
-            ArgumentNullException.ThrowIfNull(sample);
-            return sample;
-        }
-
-        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
             SigmaSpace.RequireStepLeft(_counter, _timesteps.Length);

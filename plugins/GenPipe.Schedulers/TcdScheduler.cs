@@ -28,25 +28,13 @@ public sealed class TcdScheduler : DiffusersScheduler<TcdSchedulerOptions>
     /// <inheritdoc />
     public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, Options.ConsistencyTimesteps(numInferenceSteps));
 
-    private sealed class Session(TcdScheduler scheduler, float[] timesteps) : ISchedulerSession
+    private sealed class Session(TcdScheduler scheduler, float[] timesteps) : SchedulerSession
     {
         private readonly StepCounter _counter = new(timesteps);
 
-        public IReadOnlyList<float> Timesteps => timesteps;
+        public override IReadOnlyList<float> Timesteps => timesteps;
 
-        public IReadOnlyList<float>? Sigmas => null;
-
-        public float InitNoiseSigma => 1f;
-
-        public int Order => 1;
-
-        public Tensor ScaleModelInput(Tensor sample, float timestep)
-        {
-            ArgumentNullException.ThrowIfNull(sample);
-            return sample;
-        }
-
-        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
             float eta = (float)scheduler.Options.Eta;

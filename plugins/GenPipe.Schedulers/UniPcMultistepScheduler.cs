@@ -40,7 +40,7 @@ public sealed class UniPcMultistepScheduler : DiffusersScheduler<UniPcMultistepS
         return new Session(this, schedule);
     }
 
-    private sealed class Session(UniPcMultistepScheduler scheduler, SolverSchedule schedule) : ISchedulerSession
+    private sealed class Session(UniPcMultistepScheduler scheduler, SolverSchedule schedule) : SchedulerSession
     {
         private readonly StepCounter _counter = new(schedule.Timesteps);
 
@@ -49,23 +49,13 @@ public sealed class UniPcMultistepScheduler : DiffusersScheduler<UniPcMultistepS
         private float[]? _lastSample;
         private int _lastOrder;
 
-        public IReadOnlyList<float> Timesteps => schedule.Timesteps;
+        public override IReadOnlyList<float> Timesteps => schedule.Timesteps;
 
-        public IReadOnlyList<float>? Sigmas => schedule.Sigmas;
-
-        public float InitNoiseSigma => 1f;
-
-        public int Order => 1;
+        public override IReadOnlyList<float>? Sigmas => schedule.Sigmas;
 
         private UniPcMultistepSchedulerOptions Options => scheduler.Options;
 
-        public Tensor ScaleModelInput(Tensor sample, float timestep)
-        {
-            ArgumentNullException.ThrowIfNull(sample);
-            return sample;
-        }
-
-        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
             var options = Options;
