@@ -26,45 +26,33 @@ public sealed class EulerAncestralDiscreteScheduler : KDiffusionScheduler<EulerA
     }
 
     /// <inheritdoc />
-    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, Schedule(numInferenceSteps));
 
-    private sealed class Session : SchedulerSession
+    /// <summary>The training sigmas at the run's timesteps, then 0, as diffusers' <c>set_timesteps</c> computes them.</summary>
+    private (float[] Sigmas, float[] Timesteps) Schedule(int steps)
+    {
+        double[] timesteps = TrainingSigmas.Timesteps(Options, steps);
+        return ([.. TrainingSigmas.At(timesteps).Select(s => (float)s), 0f], Array.ConvertAll(timesteps, t => (float)t));
+    }
+
+    private sealed class Session : KDiffusionSession
     {
         private readonly EulerAncestralDiscreteScheduler _scheduler;
-        private readonly float[] _sigmas;
-        private readonly float[] _timesteps;
-        private int? _stepIndex;
 
-        public Session(EulerAncestralDiscreteScheduler scheduler, int steps)
+        public Session(EulerAncestralDiscreteScheduler scheduler, (float[] Sigmas, float[] Timesteps) run)
+            : base(scheduler.Options, run.Sigmas, run.Timesteps)
         {
             _scheduler = scheduler;
-            double[] timesteps = TrainingSigmas.Timesteps(scheduler.Options, steps);
-            _sigmas = [.. scheduler.TrainingSigmas.At(timesteps).Select(s => (float)s), 0f];
-            _timesteps = Array.ConvertAll(timesteps, t => (float)t);
-            InitNoiseSigma = SigmaSpace.InitNoiseSigma(scheduler.Options, _sigmas);
-        }
-
-        public override IReadOnlyList<float> Timesteps => _timesteps;
-
-        public override IReadOnlyList<float>? Sigmas => _sigmas;
-
-        public override float InitNoiseSigma { get; }
-
-        public override Tensor ScaleModelInput(Tensor sample, float timestep)
-        {
-            ArgumentNullException.ThrowIfNull(sample);
-            return SigmaSpace.ScaleInput(sample, _sigmas[StepIndex(timestep)]);
         }
 
         public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
-            int index = StepIndex(timestep);
-            SigmaSpace.RequireStepLeft(index, _timesteps.Length);
+            int index = CurrentStep(timestep);
             var source = SigmaSpace.RequireRandom(random, "Euler ancestral");
 
-            float sigma = _sigmas[index];
-            float sigmaNext = _sigmas[index + 1];
+            float sigma = RunSigmas[index];
+            float sigmaNext = RunSigmas[index + 1];
             ReadOnlySpan<float> x = sample.Span;
             float[] original = SigmaSpace.Original(_scheduler.PredictionType, modelOutput.Span, x, sigma, "Euler ancestral");
 
@@ -80,10 +68,8 @@ public sealed class EulerAncestralDiscreteScheduler : KDiffusionScheduler<EulerA
                 prev[i] += z[i] * sigmaUp;
             }
 
-            _stepIndex = index + 1;
+            Advance(index);
             return new SchedulerStepOutput(new Tensor(prev, sample.GetShape()), new Tensor(original, sample.GetShape()));
         }
-
-        private int StepIndex(float timestep) => _stepIndex ??= SigmaSpace.FirstStepIndex(_timesteps, timestep);
     }
 }

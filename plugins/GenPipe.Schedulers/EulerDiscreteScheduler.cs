@@ -26,7 +26,7 @@ public sealed class EulerDiscreteScheduler : KDiffusionScheduler<EulerDiscreteSc
     }
 
     /// <inheritdoc />
-    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, Schedule(numInferenceSteps));
 
     /// <summary>The sigmas and timesteps of a run, as diffusers' <c>set_timesteps</c> computes them.</summary>
     private (float[] Sigmas, float[] Timesteps) Schedule(int steps)
@@ -53,41 +53,24 @@ public sealed class EulerDiscreteScheduler : KDiffusionScheduler<EulerDiscreteSc
         return Array.ConvertAll(logs, l => (double)MathF.Exp(l));
     }
 
-    private sealed class Session : SchedulerSession
+    private sealed class Session : KDiffusionSession
     {
         private readonly EulerDiscreteScheduler _scheduler;
-        private readonly float[] _sigmas;
-        private readonly float[] _timesteps;
-        private int? _stepIndex;
 
-        public Session(EulerDiscreteScheduler scheduler, int steps)
+        public Session(EulerDiscreteScheduler scheduler, (float[] Sigmas, float[] Timesteps) run)
+            : base(scheduler.Options, run.Sigmas, run.Timesteps)
         {
             _scheduler = scheduler;
-            (_sigmas, _timesteps) = scheduler.Schedule(steps);
-            InitNoiseSigma = SigmaSpace.InitNoiseSigma(scheduler.Options, _sigmas);
-        }
-
-        public override IReadOnlyList<float> Timesteps => _timesteps;
-
-        public override IReadOnlyList<float>? Sigmas => _sigmas;
-
-        public override float InitNoiseSigma { get; }
-
-        public override Tensor ScaleModelInput(Tensor sample, float timestep)
-        {
-            ArgumentNullException.ThrowIfNull(sample);
-            return SigmaSpace.ScaleInput(sample, _sigmas[StepIndex(timestep)]);
         }
 
         public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
             var options = _scheduler.Options;
-            int index = StepIndex(timestep);
-            SigmaSpace.RequireStepLeft(index, _timesteps.Length);
-            float sigma = _sigmas[index];
+            int index = CurrentStep(timestep);
+            float sigma = RunSigmas[index];
             float gamma = options.STmin <= sigma && sigma <= options.STmax
-                ? (float)Math.Min(options.SChurn / (_sigmas.Length - 1), Math.Sqrt(2) - 1)
+                ? (float)Math.Min(options.SChurn / (RunSigmas.Length - 1), Math.Sqrt(2) - 1)
                 : 0f;
             float sigmaHat = sigma * (gamma + 1f);
 
@@ -123,7 +106,7 @@ public sealed class EulerDiscreteScheduler : KDiffusionScheduler<EulerDiscreteSc
                 };
             }
 
-            float dt = _sigmas[index + 1] - sigmaHat;
+            float dt = RunSigmas[index + 1] - sigmaHat;
             var prev = new float[x.Length];
             for (int i = 0; i < x.Length; i++)
             {
@@ -131,10 +114,8 @@ public sealed class EulerDiscreteScheduler : KDiffusionScheduler<EulerDiscreteSc
                 prev[i] = x[i] + (derivative * dt);
             }
 
-            _stepIndex = index + 1;
+            Advance(index);
             return new SchedulerStepOutput(new Tensor(prev, sample.GetShape()), new Tensor(original, sample.GetShape()));
         }
-
-        private int StepIndex(float timestep) => _stepIndex ??= SigmaSpace.FirstStepIndex(_timesteps, timestep);
     }
 }

@@ -25,60 +25,51 @@ public sealed class HeunDiscreteScheduler : KDiffusionScheduler<HeunDiscreteSche
     }
 
     /// <inheritdoc />
-    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, Schedule(numInferenceSteps));
 
-    private sealed class Session : SchedulerSession
+    /// <summary>
+    /// The run's sigmas (respaced when the options ask): sigma_0, then every later sigma twice, then 0; timestep_0,
+    /// then every later timestep twice, as diffusers' <c>set_timesteps</c> computes them.
+    /// </summary>
+    private (float[] Sigmas, float[] Timesteps) Schedule(int steps)
+    {
+        double[] timesteps = TrainingSigmas.Timesteps(Options, steps);
+        double[] sigmas = TrainingSigmas.At(timesteps);
+        TrainingSigmas.TryRespace(Options, steps, null, null, ref sigmas, ref timesteps);
+
+        float[] run = [.. sigmas.Select(s => (float)s), 0f];
+        return (
+            [run[0], .. run[1..^1].SelectMany(s => new[] { s, s }), run[^1]],
+            [(float)timesteps[0], .. timesteps[1..].SelectMany(t => new[] { (float)t, (float)t })]);
+    }
+
+    private sealed class Session : KDiffusionSession
     {
         private readonly HeunDiscreteScheduler _scheduler;
-        private readonly float[] _sigmas;
-        private readonly float[] _timesteps;
-        private int? _stepIndex;
 
         // Between the predictor and the corrector: the predictor's derivative, step and starting sample.
         private float[]? _firstDerivative;
         private float _dt;
         private float[]? _firstSample;
 
-        public Session(HeunDiscreteScheduler scheduler, int steps)
+        public Session(HeunDiscreteScheduler scheduler, (float[] Sigmas, float[] Timesteps) run)
+            : base(scheduler.Options, run.Sigmas, run.Timesteps)
         {
             _scheduler = scheduler;
-            var options = scheduler.Options;
-            double[] timesteps = TrainingSigmas.Timesteps(options, steps);
-            double[] sigmas = scheduler.TrainingSigmas.At(timesteps);
-            scheduler.TrainingSigmas.TryRespace(options, steps, null, null, ref sigmas, ref timesteps);
-
-            // sigma_0, then every later sigma twice, then 0; timestep_0, then every later timestep twice.
-            float[] run = [.. sigmas.Select(s => (float)s), 0f];
-            _sigmas = [run[0], .. run[1..^1].SelectMany(s => new[] { s, s }), run[^1]];
-            _timesteps = [(float)timesteps[0], .. timesteps[1..].SelectMany(t => new[] { (float)t, (float)t })];
-            InitNoiseSigma = SigmaSpace.InitNoiseSigma(options, _sigmas);
         }
-
-        public override IReadOnlyList<float> Timesteps => _timesteps;
-
-        public override IReadOnlyList<float>? Sigmas => _sigmas;
-
-        public override float InitNoiseSigma { get; }
 
         public override int Order => 2;
 
         private bool InFirstOrder => _firstDerivative is null;
 
-        public override Tensor ScaleModelInput(Tensor sample, float timestep)
-        {
-            ArgumentNullException.ThrowIfNull(sample);
-            return SigmaSpace.ScaleInput(sample, _sigmas[StepIndex(timestep)]);
-        }
-
         public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
-            int index = StepIndex(timestep);
-            SigmaSpace.RequireStepLeft(index, _timesteps.Length);
+            int index = CurrentStep(timestep);
             var options = _scheduler.Options;
             bool first = InFirstOrder;
-            float sigma = first ? _sigmas[index] : _sigmas[index - 1];
-            float sigmaNext = first ? _sigmas[index + 1] : _sigmas[index];
+            float sigma = first ? RunSigmas[index] : RunSigmas[index - 1];
+            float sigmaNext = first ? RunSigmas[index + 1] : RunSigmas[index];
 
             ReadOnlySpan<float> x = sample.Span;
             float[] original = SigmaSpace.Original(_scheduler.PredictionType, modelOutput.Span, x, first ? sigma : sigmaNext, "Heun");
@@ -120,10 +111,8 @@ public sealed class HeunDiscreteScheduler : KDiffusionScheduler<HeunDiscreteSche
                 _firstSample = null;
             }
 
-            _stepIndex = index + 1;
+            Advance(index);
             return new SchedulerStepOutput(new Tensor(prev, sample.GetShape()), new Tensor(original, sample.GetShape()));
         }
-
-        private int StepIndex(float timestep) => _stepIndex ??= SigmaSpace.FirstStepIndex(_timesteps, timestep);
     }
 }

@@ -26,67 +26,60 @@ public sealed class KDpm2DiscreteScheduler : KDiffusionScheduler<KDpm2DiscreteSc
     }
 
     /// <inheritdoc />
-    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, Schedule(numInferenceSteps));
 
-    private sealed class Session : SchedulerSession
+    /// <summary>
+    /// The run's sigmas and the midpoints below them, interleaved, and the timesteps with each midpoint's between them,
+    /// as diffusers' <c>set_timesteps</c> computes them.
+    /// </summary>
+    private (float[] Sigmas, float[] Midpoints, float[] Timesteps) Schedule(int steps)
+    {
+        var (sigmas, timesteps) = KDpm2Sigmas.Run(TrainingSigmas, Options, steps);
+        // The midpoint below each sigma's predecessor (the first is meaningless: its predecessor is the final 0).
+        float[] midpoints = new float[sigmas.Length];
+        for (int i = 0; i < sigmas.Length; i++)
+        {
+            midpoints[i] = KDpm2Sigmas.LogMidpoint(sigmas[i], sigmas[(i + sigmas.Length - 1) % sigmas.Length]);
+        }
+
+        var run = new List<float> { timesteps[0] };
+        for (int i = 1; i < timesteps.Length; i++)
+        {
+            run.Add((float)TrainingSigmas.ToTimestep(midpoints[i]));
+            run.Add(timesteps[i]);
+        }
+
+        return (KDpm2Sigmas.Interleave(sigmas), KDpm2Sigmas.Interleave(midpoints), [.. run]);
+    }
+
+    private sealed class Session : KDiffusionSession
     {
         private readonly KDpm2DiscreteScheduler _scheduler;
-        private readonly float[] _sigmas;
         private readonly float[] _midpoints;
-        private readonly float[] _timesteps;
-        private int? _stepIndex;
 
         // The sample at the start of a step, kept between its two model calls.
         private float[]? _firstSample;
 
-        public Session(KDpm2DiscreteScheduler scheduler, int steps)
+        public Session(KDpm2DiscreteScheduler scheduler, (float[] Sigmas, float[] Midpoints, float[] Timesteps) run)
+            : base(scheduler.Options, run.Sigmas, run.Timesteps)
         {
             _scheduler = scheduler;
-            var (sigmas, timesteps) = KDpm2Sigmas.Run(scheduler.TrainingSigmas, scheduler.Options, steps);
-            // The midpoint below each sigma's predecessor (the first is meaningless: its predecessor is the final 0).
-            float[] midpoints = new float[sigmas.Length];
-            for (int i = 0; i < sigmas.Length; i++)
-            {
-                midpoints[i] = KDpm2Sigmas.LogMidpoint(sigmas[i], sigmas[(i + sigmas.Length - 1) % sigmas.Length]);
-            }
-
-            _sigmas = KDpm2Sigmas.Interleave(sigmas);
-            _midpoints = KDpm2Sigmas.Interleave(midpoints);
-            var run = new List<float> { timesteps[0] };
-            for (int i = 1; i < timesteps.Length; i++)
-            {
-                run.Add((float)scheduler.TrainingSigmas.ToTimestep(midpoints[i]));
-                run.Add(timesteps[i]);
-            }
-
-            _timesteps = [.. run];
-            InitNoiseSigma = SigmaSpace.InitNoiseSigma(scheduler.Options, _sigmas);
+            _midpoints = run.Midpoints;
         }
-
-        public override IReadOnlyList<float> Timesteps => _timesteps;
-
-        public override IReadOnlyList<float>? Sigmas => _sigmas;
-
-        public override float InitNoiseSigma { get; }
 
         public override int Order => 2;
 
-        public override Tensor ScaleModelInput(Tensor sample, float timestep)
-        {
-            ArgumentNullException.ThrowIfNull(sample);
-            int index = StepIndex(timestep);
-            return SigmaSpace.ScaleInput(sample, _firstSample is null ? _sigmas[index] : _midpoints[index]);
-        }
+        // The second model call of a step sees the midpoint.
+        protected override float InputSigma(int index) => _firstSample is null ? RunSigmas[index] : _midpoints[index];
 
         public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
-            int index = StepIndex(timestep);
-            SigmaSpace.RequireStepLeft(index, _timesteps.Length);
+            int index = CurrentStep(timestep);
             bool first = _firstSample is null;
-            float sigma = first ? _sigmas[index] : _sigmas[index - 1];
+            float sigma = first ? RunSigmas[index] : RunSigmas[index - 1];
             float midpoint = first ? _midpoints[index + 1] : _midpoints[index];
-            float sigmaNext = first ? _sigmas[index + 1] : _sigmas[index];
+            float sigmaNext = first ? RunSigmas[index + 1] : RunSigmas[index];
 
             ReadOnlySpan<float> x = sample.Span;
             float[] original = SigmaSpace.Original(_scheduler.PredictionType, modelOutput.Span, x, first ? sigma : midpoint, "KDPM2");
@@ -113,10 +106,8 @@ public sealed class KDpm2DiscreteScheduler : KDiffusionScheduler<KDpm2DiscreteSc
                 _firstSample = null;
             }
 
-            _stepIndex = index + 1;
+            Advance(index);
             return new SchedulerStepOutput(new Tensor(prev, sample.GetShape()), new Tensor(original, sample.GetShape()));
         }
-
-        private int StepIndex(float timestep) => _stepIndex ??= SigmaSpace.FirstStepIndex(_timesteps, timestep);
     }
 }

@@ -26,7 +26,16 @@ public sealed class LmsDiscreteScheduler : KDiffusionScheduler<LmsDiscreteSchedu
     }
 
     /// <inheritdoc />
-    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, Schedule(numInferenceSteps));
+
+    /// <summary>The run's sigmas (respaced when the options ask), then 0, as diffusers' <c>set_timesteps</c> computes them.</summary>
+    private (float[] Sigmas, float[] Timesteps) Schedule(int steps)
+    {
+        double[] timesteps = TrainingSigmas.Timesteps(Options, steps);
+        double[] sigmas = TrainingSigmas.At(timesteps);
+        TrainingSigmas.TryRespace(Options, steps, null, null, ref sigmas, ref timesteps);
+        return ([.. sigmas.Select(s => (float)s), 0f], Array.ConvertAll(timesteps, t => (float)t));
+    }
 
     /// <summary>
     /// The weight of the derivative taken at sigma_{step - node} in the step from sigma_step to sigma_{step + 1}: the
@@ -51,43 +60,22 @@ public sealed class LmsDiscreteScheduler : KDiffusionScheduler<LmsDiscreteSchedu
         return AdaptiveSimpson.Integrate(Basis, sigmas[step], sigmas[step + 1]);
     }
 
-    private sealed class Session : SchedulerSession
+    private sealed class Session : KDiffusionSession
     {
         private readonly LmsDiscreteScheduler _scheduler;
-        private readonly float[] _sigmas;
-        private readonly float[] _timesteps;
         private readonly List<float[]> _derivatives = [];
-        private int? _stepIndex;
 
-        public Session(LmsDiscreteScheduler scheduler, int steps)
+        public Session(LmsDiscreteScheduler scheduler, (float[] Sigmas, float[] Timesteps) run)
+            : base(scheduler.Options, run.Sigmas, run.Timesteps)
         {
             _scheduler = scheduler;
-            double[] timesteps = TrainingSigmas.Timesteps(scheduler.Options, steps);
-            double[] sigmas = scheduler.TrainingSigmas.At(timesteps);
-            scheduler.TrainingSigmas.TryRespace(scheduler.Options, steps, null, null, ref sigmas, ref timesteps);
-            _sigmas = [.. sigmas.Select(s => (float)s), 0f];
-            _timesteps = Array.ConvertAll(timesteps, t => (float)t);
-            InitNoiseSigma = SigmaSpace.InitNoiseSigma(scheduler.Options, _sigmas);
-        }
-
-        public override IReadOnlyList<float> Timesteps => _timesteps;
-
-        public override IReadOnlyList<float>? Sigmas => _sigmas;
-
-        public override float InitNoiseSigma { get; }
-
-        public override Tensor ScaleModelInput(Tensor sample, float timestep)
-        {
-            ArgumentNullException.ThrowIfNull(sample);
-            return SigmaSpace.ScaleInput(sample, _sigmas[StepIndex(timestep)]);
         }
 
         public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
-            int index = StepIndex(timestep);
-            SigmaSpace.RequireStepLeft(index, _timesteps.Length);
-            float sigma = _sigmas[index];
+            int index = CurrentStep(timestep);
+            float sigma = RunSigmas[index];
             ReadOnlySpan<float> x = sample.Span;
             float[] original = SigmaSpace.Original(_scheduler.PredictionType, modelOutput.Span, x, sigma, "LMS");
 
@@ -109,7 +97,7 @@ public sealed class LmsDiscreteScheduler : KDiffusionScheduler<LmsDiscreteSchedu
             for (int node = 0; node < order; node++)
             {
                 // The newest derivative belongs to node 0 (sigma_i), the one before to node 1, and so on.
-                float coefficient = (float)Coefficient(_sigmas, order, index, node);
+                float coefficient = (float)Coefficient(RunSigmas, order, index, node);
                 float[] d = _derivatives[_derivatives.Count - 1 - node];
                 for (int i = 0; i < sum.Length; i++)
                 {
@@ -123,10 +111,8 @@ public sealed class LmsDiscreteScheduler : KDiffusionScheduler<LmsDiscreteSchedu
                 prev[i] = x[i] + sum[i];
             }
 
-            _stepIndex = index + 1;
+            Advance(index);
             return new SchedulerStepOutput(new Tensor(prev, sample.GetShape()), new Tensor(original, sample.GetShape()));
         }
-
-        private int StepIndex(float timestep) => _stepIndex ??= SigmaSpace.FirstStepIndex(_timesteps, timestep);
     }
 }
