@@ -37,15 +37,7 @@ public sealed class DdpmScheduler : DiffusersScheduler<DdpmSchedulerOptions>
         public Session(DdpmScheduler scheduler, int steps)
         {
             _scheduler = scheduler;
-            double[] timesteps = TimestepSpacing.Timesteps(scheduler.Options, steps, roundLinspace: true);
-            _timesteps = Array.ConvertAll(timesteps, t => (float)t);
-            if (_timesteps[0] > scheduler.Options.NumTrainTimesteps - 1)
-            {
-                throw new ArgumentOutOfRangeException(
-                    nameof(steps), steps,
-                    $"With steps_offset={scheduler.Options.StepsOffset}, {steps} leading steps reach timestep {_timesteps[0]}, past the " +
-                    $"last training step {scheduler.Options.NumTrainTimesteps - 1}; use fewer steps or timestep_spacing \"trailing\".");
-            }
+            _timesteps = TimestepSpacing.WholeTimesteps(scheduler.Options, steps);
         }
 
         public override IReadOnlyList<float> Timesteps => _timesteps;

@@ -33,25 +33,19 @@ public sealed class DeisMultistepScheduler : DiffusersScheduler<DeisMultistepSch
         return new Session(this, SolverSchedule.Build(Options, TrainingAlphasCumprod, timesteps, final, roundKarras: true));
     }
 
-    private sealed class Session(DeisMultistepScheduler scheduler, SolverSchedule schedule) : SchedulerSession
+    private sealed class Session(DeisMultistepScheduler scheduler, SolverSchedule schedule) : SolverSession(schedule)
     {
-        private readonly StepCounter _counter = new(schedule.Timesteps);
-
         // The noise predictions of the last steps, newest last.
         private readonly List<float[]> _history = [];
-
-        public override IReadOnlyList<float> Timesteps => schedule.Timesteps;
-
-        public override IReadOnlyList<float>? Sigmas => schedule.Sigmas;
 
         public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
             var options = scheduler.Options;
-            int index = _counter.Current(timestep);
-            int count = schedule.Timesteps.Length;
+            int index = Counter.Current(timestep);
+            int count = Schedule.Timesteps.Length;
             bool shortRun = options.LowerOrderFinal && count < 15;
-            float[] sigmas = schedule.Sigmas;
+            float[] sigmas = Schedule.Sigmas;
 
             // DEIS integrates the noise prediction, recomputed from the (possibly thresholded) data prediction.
             float[] x0 = SolverMath.DataPrediction(scheduler.PredictionType, modelOutput.Span, sample.Span, sigmas[index]);
@@ -78,13 +72,13 @@ public sealed class DeisMultistepScheduler : DiffusersScheduler<DeisMultistepSch
                 prev = Multistep(index, order, x);
             }
 
-            _counter.Advance();
+            Counter.Advance();
             return new SchedulerStepOutput(new Tensor(prev, sample.GetShape()), new Tensor(x0, sample.GetShape()));
         }
 
         private float[] Multistep(int index, int order, float[] x)
         {
-            float[] sigmas = schedule.Sigmas;
+            float[] sigmas = Schedule.Sigmas;
             var (alphaT, _) = SolverSchedule.AlphaSigma(sigmas[index + 1]);
             var (alphaS0, _) = SolverSchedule.AlphaSigma(sigmas[index]);
             float rhoT = Rho(sigmas[index + 1]);

@@ -43,28 +43,22 @@ public sealed class DpmSolverMultistepScheduler : DiffusersScheduler<DpmSolverMu
         return new Session(this, schedule);
     }
 
-    private sealed class Session(DpmSolverMultistepScheduler scheduler, SolverSchedule schedule) : SchedulerSession
+    private sealed class Session(DpmSolverMultistepScheduler scheduler, SolverSchedule schedule) : SolverSession(schedule)
     {
-        private readonly StepCounter _counter = new(schedule.Timesteps);
-
         // The data predictions of the last steps, newest last.
         private readonly List<float[]> _history = [];
-
-        public override IReadOnlyList<float> Timesteps => schedule.Timesteps;
-
-        public override IReadOnlyList<float>? Sigmas => schedule.Sigmas;
 
         public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
             var options = scheduler.Options;
-            int index = _counter.Current(timestep);
-            int count = schedule.Timesteps.Length;
+            int index = Counter.Current(timestep);
+            int count = Schedule.Timesteps.Length;
             bool shortRun = options.LowerOrderFinal && count < 15;
             bool lowerOrderFinal = index == count - 1 && (options.EulerAtFinal || shortRun || options.FinalSigmasType == "zero");
             bool lowerOrderSecond = index == count - 2 && shortRun;
 
-            float[] x0 = SolverMath.DataPrediction(scheduler.PredictionType, modelOutput.Span, sample.Span, schedule.Sigmas[index]);
+            float[] x0 = SolverMath.DataPrediction(scheduler.PredictionType, modelOutput.Span, sample.Span, Schedule.Sigmas[index]);
             options.ThresholdPrediction(x0, sample.Shape);
             _history.Add(x0);
             if (_history.Count > options.SolverOrder)
@@ -100,15 +94,15 @@ public sealed class DpmSolverMultistepScheduler : DiffusersScheduler<DpmSolverMu
                 prev = ThirdOrder(index, x, noise);
             }
 
-            _counter.Advance();
+            Counter.Advance();
             return new SchedulerStepOutput(new Tensor(prev, sample.GetShape()), new Tensor(x0, sample.GetShape()));
         }
 
         private float[] FirstOrder(int index, float[] x, float[] d, float[]? noise)
         {
-            var (alphaT, sigmaT) = SolverSchedule.AlphaSigma(schedule.Sigmas[index + 1]);
-            var (_, sigmaS) = SolverSchedule.AlphaSigma(schedule.Sigmas[index]);
-            float h = SolverSchedule.Lambda(schedule.Sigmas[index + 1]) - SolverSchedule.Lambda(schedule.Sigmas[index]);
+            var (alphaT, sigmaT) = SolverSchedule.AlphaSigma(Schedule.Sigmas[index + 1]);
+            var (_, sigmaS) = SolverSchedule.AlphaSigma(Schedule.Sigmas[index]);
+            float h = SolverSchedule.Lambda(Schedule.Sigmas[index + 1]) - SolverSchedule.Lambda(Schedule.Sigmas[index]);
             if (noise is null)
             {
                 return SolverMath.Sum((sigmaT / sigmaS, x), (-(alphaT * (MathF.Exp(-h) - 1f)), d));
@@ -121,7 +115,7 @@ public sealed class DpmSolverMultistepScheduler : DiffusersScheduler<DpmSolverMu
 
         private float[] SecondOrder(int index, float[] x, float[]? noise)
         {
-            float[] sigmas = schedule.Sigmas;
+            float[] sigmas = Schedule.Sigmas;
             var (alphaT, sigmaT) = SolverSchedule.AlphaSigma(sigmas[index + 1]);
             var (_, sigmaS0) = SolverSchedule.AlphaSigma(sigmas[index]);
             float lambdaT = SolverSchedule.Lambda(sigmas[index + 1]);
@@ -148,7 +142,7 @@ public sealed class DpmSolverMultistepScheduler : DiffusersScheduler<DpmSolverMu
 
         private float[] ThirdOrder(int index, float[] x, float[]? noise)
         {
-            float[] sigmas = schedule.Sigmas;
+            float[] sigmas = Schedule.Sigmas;
             var (alphaT, sigmaT) = SolverSchedule.AlphaSigma(sigmas[index + 1]);
             var (_, sigmaS0) = SolverSchedule.AlphaSigma(sigmas[index]);
             float lambdaT = SolverSchedule.Lambda(sigmas[index + 1]);

@@ -86,26 +86,20 @@ public sealed class DpmSolverSinglestepScheduler : DiffusersScheduler<DpmSolverS
         return result;
     }
 
-    private sealed class Session(DpmSolverSinglestepScheduler scheduler, SolverSchedule schedule, int[] orders) : SchedulerSession
+    private sealed class Session(DpmSolverSinglestepScheduler scheduler, SolverSchedule schedule, int[] orders) : SolverSession(schedule)
     {
-        private readonly StepCounter _counter = new(schedule.Timesteps);
-
         // The data predictions of the current group, newest last.
         private readonly List<float[]> _history = [];
 
         // The sample at the start of the current group.
         private float[] _groupStart = [];
 
-        public override IReadOnlyList<float> Timesteps => schedule.Timesteps;
-
-        public override IReadOnlyList<float>? Sigmas => schedule.Sigmas;
-
         public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
             var options = scheduler.Options;
-            int index = _counter.Current(timestep);
-            float[] x0 = SolverMath.DataPrediction(scheduler.PredictionType, modelOutput.Span, sample.Span, schedule.Sigmas[index]);
+            int index = Counter.Current(timestep);
+            float[] x0 = SolverMath.DataPrediction(scheduler.PredictionType, modelOutput.Span, sample.Span, Schedule.Sigmas[index]);
             options.ThresholdPrediction(x0, sample.Shape);
             _history.Add(x0);
             if (_history.Count > options.SolverOrder)
@@ -131,14 +125,14 @@ public sealed class DpmSolverSinglestepScheduler : DiffusersScheduler<DpmSolverS
             }
 
             float[] prev = Update(index, order, noise);
-            _counter.Advance();
+            Counter.Advance();
             return new SchedulerStepOutput(new Tensor(prev, sample.GetShape()), new Tensor(x0, sample.GetShape()));
         }
 
         /// <summary>The order-k jump from the group's start, sigma[index - k + 1], to sigma[index + 1].</summary>
         private float[] Update(int index, int order, float[]? noise)
         {
-            float[] sigmas = schedule.Sigmas;
+            float[] sigmas = Schedule.Sigmas;
             bool heun = scheduler.Options.SolverType == "heun";
             var (alphaT, sigmaT) = SolverSchedule.AlphaSigma(sigmas[index + 1]);
             var (_, sigmaStart) = SolverSchedule.AlphaSigma(sigmas[index - order + 1]);

@@ -40,18 +40,12 @@ public sealed class UniPcMultistepScheduler : DiffusersScheduler<UniPcMultistepS
         return new Session(this, schedule);
     }
 
-    private sealed class Session(UniPcMultistepScheduler scheduler, SolverSchedule schedule) : SchedulerSession
+    private sealed class Session(UniPcMultistepScheduler scheduler, SolverSchedule schedule) : SolverSession(schedule)
     {
-        private readonly StepCounter _counter = new(schedule.Timesteps);
-
         // The converted model outputs of the last steps, newest last.
         private readonly List<float[]> _history = [];
         private float[]? _lastSample;
         private int _lastOrder;
-
-        public override IReadOnlyList<float> Timesteps => schedule.Timesteps;
-
-        public override IReadOnlyList<float>? Sigmas => schedule.Sigmas;
 
         private UniPcMultistepSchedulerOptions Options => scheduler.Options;
 
@@ -59,8 +53,8 @@ public sealed class UniPcMultistepScheduler : DiffusersScheduler<UniPcMultistepS
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
             var options = Options;
-            int index = _counter.Current(timestep);
-            float sigma = schedule.Sigmas[index];
+            int index = Counter.Current(timestep);
+            float sigma = Schedule.Sigmas[index];
             float[] x0 = SolverMath.DataPrediction(scheduler.PredictionType, modelOutput.Span, sample.Span, sigma);
             float[] converted;
             if (options.PredictX0)
@@ -87,9 +81,9 @@ public sealed class UniPcMultistepScheduler : DiffusersScheduler<UniPcMultistepS
                 _history.RemoveAt(0);
             }
 
-            int order = options.LowerOrderFinal ? Math.Min(options.SolverOrder, schedule.Timesteps.Length - index) : options.SolverOrder;
+            int order = options.LowerOrderFinal ? Math.Min(options.SolverOrder, Schedule.Timesteps.Length - index) : options.SolverOrder;
             order = Math.Min(order, _history.Count);
-            if (schedule.Sigmas[index + 1] == 0)
+            if (Schedule.Sigmas[index + 1] == 0)
             {
                 order = 1;
             }
@@ -97,7 +91,7 @@ public sealed class UniPcMultistepScheduler : DiffusersScheduler<UniPcMultistepS
             _lastOrder = order;
             _lastSample = x;
             float[] prev = Update(index, order, x, corrector: null);
-            _counter.Advance();
+            Counter.Advance();
             return new SchedulerStepOutput(new Tensor(prev, sample.GetShape()), new Tensor(x0, sample.GetShape()));
         }
 
@@ -107,7 +101,7 @@ public sealed class UniPcMultistepScheduler : DiffusersScheduler<UniPcMultistepS
         /// </summary>
         private float[] Update(int from, int order, float[] x, float[]? corrector)
         {
-            float[] sigmas = schedule.Sigmas;
+            float[] sigmas = Schedule.Sigmas;
             bool predictX0 = Options.PredictX0;
             var (alphaT, sigmaT) = SolverSchedule.AlphaSigma(sigmas[from + 1]);
             var (alphaS0, sigmaS0) = SolverSchedule.AlphaSigma(sigmas[from]);
