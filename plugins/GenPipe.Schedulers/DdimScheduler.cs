@@ -12,12 +12,10 @@ namespace GenPipe.Schedulers;
 /// </code>
 /// eta = 0 is the deterministic sampler; eta = 1 is DDPM's posterior variance. Reproduces diffusers' DDIMScheduler.
 /// </summary>
-public sealed class DdimScheduler : IScheduler
+public sealed class DdimScheduler : DiffusersScheduler<DdimSchedulerOptions>
 {
     /// <summary>The component id.</summary>
     public const string ComponentId = "scheduler/ddim";
-
-    private readonly float[] _alphasCumprod;
 
     // The alpha_cumprod "before" the first training step, used after the last inference step.
     private readonly float _finalAlphaCumprod;
@@ -25,35 +23,15 @@ public sealed class DdimScheduler : IScheduler
     /// <summary>Creates the scheduler.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public DdimScheduler(DdimSchedulerOptions options)
+        : base(options, ComponentId, finiteTerminalSigma: false)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.ThrowIfInvalid();
-        Options = options;
-        PredictionType = options.ParsedPredictionType();
-        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
-        _finalAlphaCumprod = options.SetAlphaToOne ? 1f : _alphasCumprod[0];
+        _finalAlphaCumprod = options.SetAlphaToOne ? 1f : TrainingAlphasCumprod[0];
     }
 
-    /// <summary>The configuration.</summary>
-    public DdimSchedulerOptions Options { get; }
-
     /// <inheritdoc />
-    public string Id => ComponentId;
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
 
-    /// <inheritdoc />
-    public PredictionType PredictionType { get; }
-
-    /// <inheritdoc />
-    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
-
-    /// <inheritdoc />
-    public ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
-
-    /// <inheritdoc />
-    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) =>
-        VariancePreservingNoise.Add(_alphasCumprod, original, noise, timestep);
-
-    private sealed class Session : ISchedulerSession
+    private sealed class Session : SchedulerSession
     {
         private readonly DdimScheduler _scheduler;
         private readonly int _stride;
@@ -62,39 +40,22 @@ public sealed class DdimScheduler : IScheduler
         public Session(DdimScheduler scheduler, int steps)
         {
             _scheduler = scheduler;
-            double[] timesteps = TimestepSpacing.Timesteps(scheduler.Options, steps, roundLinspace: true);
-            _timesteps = Array.ConvertAll(timesteps, t => (float)t);
-            if (_timesteps[0] > scheduler.Options.NumTrainTimesteps - 1)
-            {
-                throw new ArgumentOutOfRangeException(
-                    nameof(steps), steps,
-                    $"With steps_offset={scheduler.Options.StepsOffset}, {steps} leading steps reach timestep {_timesteps[0]}, past the " +
-                    $"last training step {scheduler.Options.NumTrainTimesteps - 1}; use fewer steps or timestep_spacing \"trailing\".");
-            }
+            _timesteps = TimestepSpacing.WholeTimesteps(scheduler.Options, steps);
 
             // diffusers steps back by the integer ratio whatever the spacing.
             _stride = scheduler.Options.NumTrainTimesteps / steps;
         }
 
-        public IReadOnlyList<float> Timesteps => _timesteps;
+        public override IReadOnlyList<float> Timesteps => _timesteps;
 
-        public IReadOnlyList<float>? Sigmas => null;
-
-        public float InitNoiseSigma => 1f;
-
-        public int Order => 1;
-
-        // DDIM works on the unscaled sample: the model sees x_t itself.
-        public Tensor ScaleModelInput(Tensor sample, float timestep) => sample;
-
-        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
             var options = _scheduler.Options;
-            int t = TrainingIndex(timestep, _scheduler._alphasCumprod.Length);
+            int t = TrainingIndex(timestep, _scheduler.TrainingAlphasCumprod.Length);
             int prev = t - _stride;
-            float alphaProd = _scheduler._alphasCumprod[t];
-            float alphaProdPrev = prev >= 0 ? _scheduler._alphasCumprod[prev] : _scheduler._finalAlphaCumprod;
+            float alphaProd = _scheduler.TrainingAlphasCumprod[t];
+            float alphaProdPrev = prev >= 0 ? _scheduler.TrainingAlphasCumprod[prev] : _scheduler._finalAlphaCumprod;
 
             var (original, epsilon) = PredictedSample.Split(_scheduler.PredictionType, modelOutput.Span, sample.Span, alphaProd);
             options.ClipPrediction(original, sample.Shape);

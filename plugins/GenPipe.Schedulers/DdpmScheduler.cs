@@ -14,44 +14,22 @@ namespace GenPipe.Schedulers;
 /// </code>
 /// Reproduces diffusers' DDPMScheduler.
 /// </summary>
-public sealed class DdpmScheduler : IScheduler
+public sealed class DdpmScheduler : DiffusersScheduler<DdpmSchedulerOptions>
 {
     /// <summary>The component id.</summary>
     public const string ComponentId = "scheduler/ddpm";
 
-    private readonly float[] _alphasCumprod;
-
     /// <summary>Creates the scheduler.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public DdpmScheduler(DdpmSchedulerOptions options)
+        : base(options, ComponentId, finiteTerminalSigma: false)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.ThrowIfInvalid();
-        Options = options;
-        PredictionType = options.ParsedPredictionType();
-        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
     }
 
-    /// <summary>The configuration.</summary>
-    public DdpmSchedulerOptions Options { get; }
-
     /// <inheritdoc />
-    public string Id => ComponentId;
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
 
-    /// <inheritdoc />
-    public PredictionType PredictionType { get; }
-
-    /// <inheritdoc />
-    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
-
-    /// <inheritdoc />
-    public ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
-
-    /// <inheritdoc />
-    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) =>
-        VariancePreservingNoise.Add(_alphasCumprod, original, noise, timestep);
-
-    private sealed class Session : ISchedulerSession
+    private sealed class Session : SchedulerSession
     {
         private readonly DdpmScheduler _scheduler;
         private readonly float[] _timesteps;
@@ -59,33 +37,17 @@ public sealed class DdpmScheduler : IScheduler
         public Session(DdpmScheduler scheduler, int steps)
         {
             _scheduler = scheduler;
-            double[] timesteps = TimestepSpacing.Timesteps(scheduler.Options, steps, roundLinspace: true);
-            _timesteps = Array.ConvertAll(timesteps, t => (float)t);
-            if (_timesteps[0] > scheduler.Options.NumTrainTimesteps - 1)
-            {
-                throw new ArgumentOutOfRangeException(
-                    nameof(steps), steps,
-                    $"With steps_offset={scheduler.Options.StepsOffset}, {steps} leading steps reach timestep {_timesteps[0]}, past the " +
-                    $"last training step {scheduler.Options.NumTrainTimesteps - 1}; use fewer steps or timestep_spacing \"trailing\".");
-            }
+            _timesteps = TimestepSpacing.WholeTimesteps(scheduler.Options, steps);
         }
 
-        public IReadOnlyList<float> Timesteps => _timesteps;
-
-        public IReadOnlyList<float>? Sigmas => null;
-
-        public float InitNoiseSigma => 1f;
-
-        public int Order => 1;
+        public override IReadOnlyList<float> Timesteps => _timesteps;
 
         // DDPM works on the unscaled sample: the model sees x_t itself.
-        public Tensor ScaleModelInput(Tensor sample, float timestep) => sample;
-
-        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
             var options = _scheduler.Options;
-            float[] alphas = _scheduler._alphasCumprod;
+            float[] alphas = _scheduler.TrainingAlphasCumprod;
             int index = Array.IndexOf(_timesteps, timestep);
             if (index < 0)
             {

@@ -12,78 +12,40 @@ namespace GenPipe.Schedulers;
 /// </code>
 /// (first order: x_t = (alpha_t / alpha_s) x_s - sigma_t (e^h - 1) eps_s). Reproduces diffusers' DEISMultistepScheduler.
 /// </summary>
-public sealed class DeisMultistepScheduler : IScheduler
+public sealed class DeisMultistepScheduler : DiffusersScheduler<DeisMultistepSchedulerOptions>
 {
     /// <summary>The component id.</summary>
     public const string ComponentId = "scheduler/deis";
 
-    private readonly float[] _alphasCumprod;
-
     /// <summary>Creates the scheduler.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public DeisMultistepScheduler(DeisMultistepSchedulerOptions options)
+        : base(options, ComponentId, finiteTerminalSigma: false)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.ThrowIfInvalid();
-        Options = options;
-        PredictionType = options.ParsedPredictionType();
-        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
     }
 
-    /// <summary>The configuration.</summary>
-    public DeisMultistepSchedulerOptions Options { get; }
-
     /// <inheritdoc />
-    public string Id => ComponentId;
-
-    /// <inheritdoc />
-    public PredictionType PredictionType { get; }
-
-    /// <inheritdoc />
-    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
-
-    /// <inheritdoc />
-    public ISchedulerSession SetTimesteps(int numInferenceSteps)
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps)
     {
         double[] timesteps = SolverSchedule.SpacedTimesteps(Options, numInferenceSteps, Options.NumTrainTimesteps);
         // DEIS never lands on sigma 0: it ends at the training minimum, or repeats a Karras schedule's last sigma.
         var final = Options.UseKarrasSigmas || Options.UseExponentialSigmas ? FinalSigma.RepeatLast : FinalSigma.TrainingMin;
-        return new Session(this, SolverSchedule.Build(Options, _alphasCumprod, timesteps, final, roundKarras: true));
+        return new Session(this, SolverSchedule.Build(Options, TrainingAlphasCumprod, timesteps, final, roundKarras: true));
     }
 
-    /// <inheritdoc />
-    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) =>
-        VariancePreservingNoise.Add(_alphasCumprod, original, noise, timestep);
-
-    private sealed class Session(DeisMultistepScheduler scheduler, SolverSchedule schedule) : ISchedulerSession
+    private sealed class Session(DeisMultistepScheduler scheduler, SolverSchedule schedule) : SolverSession(schedule)
     {
-        private readonly StepCounter _counter = new(schedule.Timesteps);
-
         // The noise predictions of the last steps, newest last.
         private readonly List<float[]> _history = [];
 
-        public IReadOnlyList<float> Timesteps => schedule.Timesteps;
-
-        public IReadOnlyList<float>? Sigmas => schedule.Sigmas;
-
-        public float InitNoiseSigma => 1f;
-
-        public int Order => 1;
-
-        public Tensor ScaleModelInput(Tensor sample, float timestep)
-        {
-            ArgumentNullException.ThrowIfNull(sample);
-            return sample;
-        }
-
-        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
             var options = scheduler.Options;
-            int index = _counter.Current(timestep);
-            int count = schedule.Timesteps.Length;
+            int index = Counter.Current(timestep);
+            int count = Schedule.Timesteps.Length;
             bool shortRun = options.LowerOrderFinal && count < 15;
-            float[] sigmas = schedule.Sigmas;
+            float[] sigmas = Schedule.Sigmas;
 
             // DEIS integrates the noise prediction, recomputed from the (possibly thresholded) data prediction.
             float[] x0 = SolverMath.DataPrediction(scheduler.PredictionType, modelOutput.Span, sample.Span, sigmas[index]);
@@ -110,13 +72,13 @@ public sealed class DeisMultistepScheduler : IScheduler
                 prev = Multistep(index, order, x);
             }
 
-            _counter.Advance();
+            Counter.Advance();
             return new SchedulerStepOutput(new Tensor(prev, sample.GetShape()), new Tensor(x0, sample.GetShape()));
         }
 
         private float[] Multistep(int index, int order, float[] x)
         {
-            float[] sigmas = schedule.Sigmas;
+            float[] sigmas = Schedule.Sigmas;
             var (alphaT, _) = SolverSchedule.AlphaSigma(sigmas[index + 1]);
             var (alphaS0, _) = SolverSchedule.AlphaSigma(sigmas[index]);
             float rhoT = Rho(sigmas[index + 1]);

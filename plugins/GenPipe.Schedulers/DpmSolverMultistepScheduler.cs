@@ -14,94 +14,51 @@ namespace GenPipe.Schedulers;
 /// </code>
 /// with the 3M and Heun variants of diffusers. Reproduces diffusers' DPMSolverMultistepScheduler.
 /// </summary>
-public sealed class DpmSolverMultistepScheduler : IScheduler
+public sealed class DpmSolverMultistepScheduler : DiffusersScheduler<DpmSolverMultistepSchedulerOptions>
 {
     /// <summary>The component id.</summary>
     public const string ComponentId = "scheduler/dpmpp-multistep";
 
-    private readonly float[] _alphasCumprod;
-
     /// <summary>Creates the scheduler.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public DpmSolverMultistepScheduler(DpmSolverMultistepSchedulerOptions options)
+        : base(options, ComponentId, finiteTerminalSigma: true)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.ThrowIfInvalid();
-        Options = options;
-        PredictionType = options.ParsedPredictionType();
-        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
-        if (options.RescaleBetasZeroSnr)
-        {
-            // Zero terminal SNR makes the last sigma infinite; diffusers keeps it finite with 2^-24.
-            _alphasCumprod[^1] = 1f / (1 << 24);
-        }
     }
-
-    /// <summary>The configuration.</summary>
-    public DpmSolverMultistepSchedulerOptions Options { get; }
-
-    /// <inheritdoc />
-    public string Id => ComponentId;
-
-    /// <inheritdoc />
-    public PredictionType PredictionType { get; }
-
-    /// <inheritdoc />
-    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
 
     private bool Stochastic => Options.AlgorithmType == "sde-dpmsolver++";
 
     /// <inheritdoc />
-    public ISchedulerSession SetTimesteps(int numInferenceSteps)
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps)
     {
         var options = Options;
         SolverSchedule.RequireSteps(options, numInferenceSteps);
-        int last = SolverSchedule.LastTimestep(_alphasCumprod, options.LambdaMinClipped);
+        int last = SolverSchedule.LastTimestep(TrainingAlphasCumprod, options.LambdaMinClipped);
         double[] timesteps = SolverSchedule.SpacedTimesteps(options, numInferenceSteps, last);
         // diffusers rounds Karras timesteps to whole steps except under the cosine schedule (then truncates).
         var schedule = SolverSchedule.Build(
-            options, _alphasCumprod, timesteps,
+            options, TrainingAlphasCumprod, timesteps,
             options.FinalSigmasType == "zero" ? FinalSigma.Zero : FinalSigma.TrainingMin,
             roundKarras: options.BetaSchedule != "squaredcos_cap_v2");
         return new Session(this, schedule);
     }
 
-    /// <inheritdoc />
-    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) =>
-        VariancePreservingNoise.Add(_alphasCumprod, original, noise, timestep);
-
-    private sealed class Session(DpmSolverMultistepScheduler scheduler, SolverSchedule schedule) : ISchedulerSession
+    private sealed class Session(DpmSolverMultistepScheduler scheduler, SolverSchedule schedule) : SolverSession(schedule)
     {
-        private readonly StepCounter _counter = new(schedule.Timesteps);
-
         // The data predictions of the last steps, newest last.
         private readonly List<float[]> _history = [];
 
-        public IReadOnlyList<float> Timesteps => schedule.Timesteps;
-
-        public IReadOnlyList<float>? Sigmas => schedule.Sigmas;
-
-        public float InitNoiseSigma => 1f;
-
-        public int Order => 1;
-
-        public Tensor ScaleModelInput(Tensor sample, float timestep)
-        {
-            ArgumentNullException.ThrowIfNull(sample);
-            return sample;
-        }
-
-        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
             var options = scheduler.Options;
-            int index = _counter.Current(timestep);
-            int count = schedule.Timesteps.Length;
+            int index = Counter.Current(timestep);
+            int count = Schedule.Timesteps.Length;
             bool shortRun = options.LowerOrderFinal && count < 15;
             bool lowerOrderFinal = index == count - 1 && (options.EulerAtFinal || shortRun || options.FinalSigmasType == "zero");
             bool lowerOrderSecond = index == count - 2 && shortRun;
 
-            float[] x0 = SolverMath.DataPrediction(scheduler.PredictionType, modelOutput.Span, sample.Span, schedule.Sigmas[index]);
+            float[] x0 = SolverMath.DataPrediction(scheduler.PredictionType, modelOutput.Span, sample.Span, Schedule.Sigmas[index]);
             options.ThresholdPrediction(x0, sample.Shape);
             _history.Add(x0);
             if (_history.Count > options.SolverOrder)
@@ -137,15 +94,15 @@ public sealed class DpmSolverMultistepScheduler : IScheduler
                 prev = ThirdOrder(index, x, noise);
             }
 
-            _counter.Advance();
+            Counter.Advance();
             return new SchedulerStepOutput(new Tensor(prev, sample.GetShape()), new Tensor(x0, sample.GetShape()));
         }
 
         private float[] FirstOrder(int index, float[] x, float[] d, float[]? noise)
         {
-            var (alphaT, sigmaT) = SolverSchedule.AlphaSigma(schedule.Sigmas[index + 1]);
-            var (_, sigmaS) = SolverSchedule.AlphaSigma(schedule.Sigmas[index]);
-            float h = SolverSchedule.Lambda(schedule.Sigmas[index + 1]) - SolverSchedule.Lambda(schedule.Sigmas[index]);
+            var (alphaT, sigmaT) = SolverSchedule.AlphaSigma(Schedule.Sigmas[index + 1]);
+            var (_, sigmaS) = SolverSchedule.AlphaSigma(Schedule.Sigmas[index]);
+            float h = SolverSchedule.Lambda(Schedule.Sigmas[index + 1]) - SolverSchedule.Lambda(Schedule.Sigmas[index]);
             if (noise is null)
             {
                 return SolverMath.Sum((sigmaT / sigmaS, x), (-(alphaT * (MathF.Exp(-h) - 1f)), d));
@@ -158,7 +115,7 @@ public sealed class DpmSolverMultistepScheduler : IScheduler
 
         private float[] SecondOrder(int index, float[] x, float[]? noise)
         {
-            float[] sigmas = schedule.Sigmas;
+            float[] sigmas = Schedule.Sigmas;
             var (alphaT, sigmaT) = SolverSchedule.AlphaSigma(sigmas[index + 1]);
             var (_, sigmaS0) = SolverSchedule.AlphaSigma(sigmas[index]);
             float lambdaT = SolverSchedule.Lambda(sigmas[index + 1]);
@@ -185,7 +142,7 @@ public sealed class DpmSolverMultistepScheduler : IScheduler
 
         private float[] ThirdOrder(int index, float[] x, float[]? noise)
         {
-            float[] sigmas = schedule.Sigmas;
+            float[] sigmas = Schedule.Sigmas;
             var (alphaT, sigmaT) = SolverSchedule.AlphaSigma(sigmas[index + 1]);
             var (_, sigmaS0) = SolverSchedule.AlphaSigma(sigmas[index]);
             float lambdaT = SolverSchedule.Lambda(sigmas[index + 1]);

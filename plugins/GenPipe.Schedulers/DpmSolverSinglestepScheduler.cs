@@ -12,51 +12,29 @@ namespace GenPipe.Schedulers;
 /// </code>
 /// Reproduces diffusers' DPMSolverSinglestepScheduler, which ignores <c>timestep_spacing</c>.
 /// </summary>
-public sealed class DpmSolverSinglestepScheduler : IScheduler
+public sealed class DpmSolverSinglestepScheduler : DiffusersScheduler<DpmSolverSinglestepSchedulerOptions>
 {
     /// <summary>The component id.</summary>
     public const string ComponentId = "scheduler/dpmpp-singlestep";
 
-    private readonly float[] _alphasCumprod;
-
     /// <summary>Creates the scheduler.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public DpmSolverSinglestepScheduler(DpmSolverSinglestepSchedulerOptions options)
+        : base(options, ComponentId, finiteTerminalSigma: false)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.ThrowIfInvalid();
-        Options = options;
-        PredictionType = options.ParsedPredictionType();
-        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
     }
 
-    /// <summary>The configuration.</summary>
-    public DpmSolverSinglestepSchedulerOptions Options { get; }
-
     /// <inheritdoc />
-    public string Id => ComponentId;
-
-    /// <inheritdoc />
-    public PredictionType PredictionType { get; }
-
-    /// <inheritdoc />
-    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
-
-    /// <inheritdoc />
-    public ISchedulerSession SetTimesteps(int numInferenceSteps)
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps)
     {
         var options = Options;
         SolverSchedule.RequireSteps(options, numInferenceSteps);
-        int last = SolverSchedule.LastTimestep(_alphasCumprod, options.LambdaMinClipped);
+        int last = SolverSchedule.LastTimestep(TrainingAlphasCumprod, options.LambdaMinClipped);
         double[] timesteps = SolverSchedule.Linspace(last, numInferenceSteps);
         var final = options.FinalSigmasType == "zero" ? FinalSigma.Zero : FinalSigma.TrainingMin;
-        var schedule = SolverSchedule.Build(options, _alphasCumprod, timesteps, final, roundKarras: true);
+        var schedule = SolverSchedule.Build(options, TrainingAlphasCumprod, timesteps, final, roundKarras: true);
         return new Session(this, schedule, Orders(numInferenceSteps));
     }
-
-    /// <inheritdoc />
-    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) =>
-        VariancePreservingNoise.Add(_alphasCumprod, original, noise, timestep);
 
     /// <summary>
     /// The order of each step: repeated 1, 2, ..., k groups; with <c>lower_order_final</c> (implied by an uneven
@@ -108,36 +86,20 @@ public sealed class DpmSolverSinglestepScheduler : IScheduler
         return result;
     }
 
-    private sealed class Session(DpmSolverSinglestepScheduler scheduler, SolverSchedule schedule, int[] orders) : ISchedulerSession
+    private sealed class Session(DpmSolverSinglestepScheduler scheduler, SolverSchedule schedule, int[] orders) : SolverSession(schedule)
     {
-        private readonly StepCounter _counter = new(schedule.Timesteps);
-
         // The data predictions of the current group, newest last.
         private readonly List<float[]> _history = [];
 
         // The sample at the start of the current group.
         private float[] _groupStart = [];
 
-        public IReadOnlyList<float> Timesteps => schedule.Timesteps;
-
-        public IReadOnlyList<float>? Sigmas => schedule.Sigmas;
-
-        public float InitNoiseSigma => 1f;
-
-        public int Order => 1;
-
-        public Tensor ScaleModelInput(Tensor sample, float timestep)
-        {
-            ArgumentNullException.ThrowIfNull(sample);
-            return sample;
-        }
-
-        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
             var options = scheduler.Options;
-            int index = _counter.Current(timestep);
-            float[] x0 = SolverMath.DataPrediction(scheduler.PredictionType, modelOutput.Span, sample.Span, schedule.Sigmas[index]);
+            int index = Counter.Current(timestep);
+            float[] x0 = SolverMath.DataPrediction(scheduler.PredictionType, modelOutput.Span, sample.Span, Schedule.Sigmas[index]);
             options.ThresholdPrediction(x0, sample.Shape);
             _history.Add(x0);
             if (_history.Count > options.SolverOrder)
@@ -163,14 +125,14 @@ public sealed class DpmSolverSinglestepScheduler : IScheduler
             }
 
             float[] prev = Update(index, order, noise);
-            _counter.Advance();
+            Counter.Advance();
             return new SchedulerStepOutput(new Tensor(prev, sample.GetShape()), new Tensor(x0, sample.GetShape()));
         }
 
         /// <summary>The order-k jump from the group's start, sigma[index - k + 1], to sigma[index + 1].</summary>
         private float[] Update(int index, int order, float[]? noise)
         {
-            float[] sigmas = schedule.Sigmas;
+            float[] sigmas = Schedule.Sigmas;
             bool heun = scheduler.Options.SolverType == "heun";
             var (alphaT, sigmaT) = SolverSchedule.AlphaSigma(sigmas[index + 1]);
             var (_, sigmaStart) = SolverSchedule.AlphaSigma(sigmas[index - order + 1]);

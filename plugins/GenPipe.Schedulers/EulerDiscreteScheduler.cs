@@ -13,81 +13,30 @@ namespace GenPipe.Schedulers;
 /// </code>
 /// The model sees x / sqrt(sigma^2 + 1). Reproduces diffusers' EulerDiscreteScheduler.
 /// </summary>
-public sealed class EulerDiscreteScheduler : IScheduler
+public sealed class EulerDiscreteScheduler : KDiffusionScheduler<EulerDiscreteSchedulerOptions>
 {
     /// <summary>The component id.</summary>
     public const string ComponentId = "scheduler/euler";
 
-    private readonly float[] _alphasCumprod;
-
-    private readonly TrainingSigmas _trainingSigmas;
-
     /// <summary>Creates the scheduler.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public EulerDiscreteScheduler(EulerDiscreteSchedulerOptions options)
+        : base(options, ComponentId, finiteTerminalSigma: true)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.ThrowIfInvalid();
-        Options = options;
-        PredictionType = options.ParsedPredictionType();
-        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
-        if (options.RescaleBetasZeroSnr)
-        {
-            // Zero terminal SNR makes the last sigma infinite; diffusers keeps it finite with 2^-24.
-            _alphasCumprod[^1] = 1f / (1 << 24);
-        }
-
-        _trainingSigmas = new TrainingSigmas(_alphasCumprod);
     }
 
-    /// <summary>The configuration.</summary>
-    public EulerDiscreteSchedulerOptions Options { get; }
-
     /// <inheritdoc />
-    public string Id => ComponentId;
-
-    /// <inheritdoc />
-    public PredictionType PredictionType { get; }
-
-    /// <inheritdoc />
-    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
-
-    /// <inheritdoc />
-    public ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
-
-    /// <summary>
-    /// The forward process in this scheduler's units: x = x_0 + sigma(t) * noise, sigma interpolated linearly
-    /// between training steps (diffusers looks sigma up in a run's schedule; a training timestep needs no run).
-    /// </summary>
-    public Tensor AddNoise(Tensor original, Tensor noise, float timestep)
-    {
-        PredictedSample.RequireSameShape(noise, original);
-        if (!(timestep >= 0 && timestep <= _alphasCumprod.Length - 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(timestep), timestep, $"add_noise needs a timestep in 0..{_alphasCumprod.Length - 1}.");
-        }
-
-        float sigma = (float)_trainingSigmas.At(timestep);
-        ReadOnlySpan<float> x = original.Span;
-        ReadOnlySpan<float> eps = noise.Span;
-        var result = new float[x.Length];
-        for (int i = 0; i < result.Length; i++)
-        {
-            result[i] = x[i] + (eps[i] * sigma);
-        }
-
-        return new Tensor(result, original.GetShape());
-    }
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, Schedule(numInferenceSteps));
 
     /// <summary>The sigmas and timesteps of a run, as diffusers' <c>set_timesteps</c> computes them.</summary>
     private (float[] Sigmas, float[] Timesteps) Schedule(int steps)
     {
         var options = Options;
         double[] timesteps = TrainingSigmas.Timesteps(options, steps);
-        double[] sigmas = options.InterpolationType == "log_linear" ? LogLinearSigmas(steps) : _trainingSigmas.At(timesteps);
-        _trainingSigmas.TryRespace(options, steps, options.SigmaMin, options.SigmaMax, ref sigmas, ref timesteps);
+        double[] sigmas = options.InterpolationType == "log_linear" ? LogLinearSigmas(steps) : TrainingSigmas.At(timesteps);
+        TrainingSigmas.TryRespace(options, steps, options.SigmaMin, options.SigmaMax, ref sigmas, ref timesteps);
 
-        double last = options.FinalSigmasType == "sigma_min" ? Math.Sqrt((1 - _alphasCumprod[0]) / _alphasCumprod[0]) : 0;
+        double last = options.FinalSigmasType == "sigma_min" ? Math.Sqrt((1 - TrainingAlphasCumprod[0]) / TrainingAlphasCumprod[0]) : 0;
         float[] runSigmas = [.. sigmas.Select(s => (float)s), (float)last];
 
         float[] runTimesteps = options.TimestepType == "continuous" && PredictionType == PredictionType.VPrediction
@@ -99,65 +48,29 @@ public sealed class EulerDiscreteScheduler : IScheduler
     /// <summary>torch.linspace(ln sigma_max, ln sigma_min, n + 1).exp(), as diffusers' log_linear does (float32).</summary>
     private double[] LogLinearSigmas(int steps)
     {
-        ReadOnlySpan<float> training = _trainingSigmas.Values;
+        ReadOnlySpan<float> training = TrainingSigmas.Values;
         float[] logs = NoiseSchedule.TorchLinspace(MathF.Log(training[^1]), MathF.Log(training[0]), steps + 1);
         return Array.ConvertAll(logs, l => (double)MathF.Exp(l));
     }
 
-    private sealed class Session : ISchedulerSession
+    private sealed class Session : KDiffusionSession
     {
         private readonly EulerDiscreteScheduler _scheduler;
-        private readonly float[] _sigmas;
-        private readonly float[] _timesteps;
-        private int? _stepIndex;
 
-        public Session(EulerDiscreteScheduler scheduler, int steps)
+        public Session(EulerDiscreteScheduler scheduler, (float[] Sigmas, float[] Timesteps) run)
+            : base(scheduler.Options, run.Sigmas, run.Timesteps)
         {
             _scheduler = scheduler;
-            (_sigmas, _timesteps) = scheduler.Schedule(steps);
-            float maxSigma = _sigmas.Max();
-            // With leading spacing the first timestep is not the noisiest; diffusers then adds the VP unit variance.
-            InitNoiseSigma = scheduler.Options.TimestepSpacing is "linspace" or "trailing"
-                ? maxSigma
-                : MathF.Sqrt((maxSigma * maxSigma) + 1f);
         }
 
-        public IReadOnlyList<float> Timesteps => _timesteps;
-
-        public IReadOnlyList<float>? Sigmas => _sigmas;
-
-        public float InitNoiseSigma { get; }
-
-        public int Order => 1;
-
-        public Tensor ScaleModelInput(Tensor sample, float timestep)
-        {
-            ArgumentNullException.ThrowIfNull(sample);
-            float sigma = _sigmas[StepIndex(timestep)];
-            float scale = MathF.Sqrt((sigma * sigma) + 1f);
-            ReadOnlySpan<float> x = sample.Span;
-            var result = new float[x.Length];
-            for (int i = 0; i < result.Length; i++)
-            {
-                result[i] = x[i] / scale;
-            }
-
-            return new Tensor(result, sample.GetShape());
-        }
-
-        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
             var options = _scheduler.Options;
-            int index = StepIndex(timestep);
-            if (index >= _timesteps.Length)
-            {
-                throw new InvalidOperationException($"All {_timesteps.Length} steps of this run are done; start a new run with SetTimesteps.");
-            }
-
-            float sigma = _sigmas[index];
+            int index = CurrentStep(timestep);
+            float sigma = RunSigmas[index];
             float gamma = options.STmin <= sigma && sigma <= options.STmax
-                ? (float)Math.Min(options.SChurn / (_sigmas.Length - 1), Math.Sqrt(2) - 1)
+                ? (float)Math.Min(options.SChurn / (RunSigmas.Length - 1), Math.Sqrt(2) - 1)
                 : 0f;
             float sigmaHat = sigma * (gamma + 1f);
 
@@ -193,7 +106,7 @@ public sealed class EulerDiscreteScheduler : IScheduler
                 };
             }
 
-            float dt = _sigmas[index + 1] - sigmaHat;
+            float dt = RunSigmas[index + 1] - sigmaHat;
             var prev = new float[x.Length];
             for (int i = 0; i < x.Length; i++)
             {
@@ -201,30 +114,8 @@ public sealed class EulerDiscreteScheduler : IScheduler
                 prev[i] = x[i] + (derivative * dt);
             }
 
-            _stepIndex = index + 1;
+            Advance(index);
             return new SchedulerStepOutput(new Tensor(prev, sample.GetShape()), new Tensor(original, sample.GetShape()));
-        }
-
-        /// <summary>
-        /// Where the run stands. Like diffusers, the first call finds the timestep in the schedule (the second match
-        /// when it repeats, so img2img starting mid-schedule does not skip a sigma); later calls follow the counter.
-        /// </summary>
-        private int StepIndex(float timestep)
-        {
-            if (_stepIndex is { } index)
-            {
-                return index;
-            }
-
-            int first = Array.IndexOf(_timesteps, timestep);
-            if (first < 0)
-            {
-                throw new ArgumentOutOfRangeException(nameof(timestep), timestep, "The timestep is not one of this run's timesteps.");
-            }
-
-            int second = Array.IndexOf(_timesteps, timestep, first + 1);
-            _stepIndex = second >= 0 ? second : first;
-            return _stepIndex.Value;
         }
     }
 }

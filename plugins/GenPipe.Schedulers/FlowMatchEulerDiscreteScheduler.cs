@@ -132,7 +132,7 @@ public sealed class FlowMatchEulerDiscreteScheduler : IScheduler
         return ([.. run, options.InvertSigmas ? 1f : 0f], timesteps);
     }
 
-    private sealed class Session : ISchedulerSession
+    private sealed class Session : SchedulerSession
     {
         private readonly FlowMatchEulerDiscreteScheduler _scheduler;
         private readonly float[] _sigmas;
@@ -145,21 +145,11 @@ public sealed class FlowMatchEulerDiscreteScheduler : IScheduler
             (_sigmas, _timesteps) = scheduler.Schedule(steps);
         }
 
-        public IReadOnlyList<float> Timesteps => _timesteps;
+        public override IReadOnlyList<float> Timesteps => _timesteps;
 
-        public IReadOnlyList<float>? Sigmas => _sigmas;
+        public override IReadOnlyList<float>? Sigmas => _sigmas;
 
-        public float InitNoiseSigma => 1f;
-
-        public int Order => 1;
-
-        public Tensor ScaleModelInput(Tensor sample, float timestep)
-        {
-            ArgumentNullException.ThrowIfNull(sample);
-            return sample;
-        }
-
-        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
             int index = _stepIndex ??= SigmaSpace.FirstStepIndex(_timesteps, timestep);

@@ -12,96 +12,64 @@ namespace GenPipe.Schedulers;
 /// Every sigma but the first and last is visited twice (the Euler predictor, then the corrector), so a run of n steps
 /// calls the model 2n - 1 times; the last step, to sigma = 0, is Euler's. Reproduces diffusers' HeunDiscreteScheduler.
 /// </summary>
-public sealed class HeunDiscreteScheduler : IScheduler
+public sealed class HeunDiscreteScheduler : KDiffusionScheduler<HeunDiscreteSchedulerOptions>
 {
     /// <summary>The component id.</summary>
     public const string ComponentId = "scheduler/heun";
 
-    private readonly float[] _alphasCumprod;
-    private readonly TrainingSigmas _trainingSigmas;
-
     /// <summary>Creates the scheduler.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public HeunDiscreteScheduler(HeunDiscreteSchedulerOptions options)
+        : base(options, ComponentId, finiteTerminalSigma: false)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.ThrowIfInvalid();
-        Options = options;
-        PredictionType = options.ParsedPredictionType();
-        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
-        _trainingSigmas = new TrainingSigmas(_alphasCumprod);
     }
 
-    /// <summary>The configuration.</summary>
-    public HeunDiscreteSchedulerOptions Options { get; }
-
     /// <inheritdoc />
-    public string Id => ComponentId;
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, Schedule(numInferenceSteps));
 
-    /// <inheritdoc />
-    public PredictionType PredictionType { get; }
+    /// <summary>
+    /// The run's sigmas (respaced when the options ask): sigma_0, then every later sigma twice, then 0; timestep_0,
+    /// then every later timestep twice, as diffusers' <c>set_timesteps</c> computes them.
+    /// </summary>
+    private (float[] Sigmas, float[] Timesteps) Schedule(int steps)
+    {
+        double[] timesteps = TrainingSigmas.Timesteps(Options, steps);
+        double[] sigmas = TrainingSigmas.At(timesteps);
+        TrainingSigmas.TryRespace(Options, steps, null, null, ref sigmas, ref timesteps);
 
-    /// <inheritdoc />
-    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
+        float[] run = [.. sigmas.Select(s => (float)s), 0f];
+        return (
+            [run[0], .. run[1..^1].SelectMany(s => new[] { s, s }), run[^1]],
+            [(float)timesteps[0], .. timesteps[1..].SelectMany(t => new[] { (float)t, (float)t })]);
+    }
 
-    /// <inheritdoc />
-    public ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
-
-    /// <inheritdoc />
-    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) => SigmaSpace.AddNoise(original, noise, _trainingSigmas, timestep);
-
-    private sealed class Session : ISchedulerSession
+    private sealed class Session : KDiffusionSession
     {
         private readonly HeunDiscreteScheduler _scheduler;
-        private readonly float[] _sigmas;
-        private readonly float[] _timesteps;
-        private int? _stepIndex;
 
         // Between the predictor and the corrector: the predictor's derivative, step and starting sample.
         private float[]? _firstDerivative;
         private float _dt;
         private float[]? _firstSample;
 
-        public Session(HeunDiscreteScheduler scheduler, int steps)
+        public Session(HeunDiscreteScheduler scheduler, (float[] Sigmas, float[] Timesteps) run)
+            : base(scheduler.Options, run.Sigmas, run.Timesteps)
         {
             _scheduler = scheduler;
-            var options = scheduler.Options;
-            double[] timesteps = TrainingSigmas.Timesteps(options, steps);
-            double[] sigmas = scheduler._trainingSigmas.At(timesteps);
-            scheduler._trainingSigmas.TryRespace(options, steps, null, null, ref sigmas, ref timesteps);
-
-            // sigma_0, then every later sigma twice, then 0; timestep_0, then every later timestep twice.
-            float[] run = [.. sigmas.Select(s => (float)s), 0f];
-            _sigmas = [run[0], .. run[1..^1].SelectMany(s => new[] { s, s }), run[^1]];
-            _timesteps = [(float)timesteps[0], .. timesteps[1..].SelectMany(t => new[] { (float)t, (float)t })];
-            InitNoiseSigma = SigmaSpace.InitNoiseSigma(options, _sigmas);
         }
 
-        public IReadOnlyList<float> Timesteps => _timesteps;
-
-        public IReadOnlyList<float>? Sigmas => _sigmas;
-
-        public float InitNoiseSigma { get; }
-
-        public int Order => 2;
+        public override int Order => 2;
 
         private bool InFirstOrder => _firstDerivative is null;
 
-        public Tensor ScaleModelInput(Tensor sample, float timestep)
-        {
-            ArgumentNullException.ThrowIfNull(sample);
-            return SigmaSpace.ScaleInput(sample, _sigmas[StepIndex(timestep)]);
-        }
-
-        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
-            int index = StepIndex(timestep);
-            SigmaSpace.RequireStepLeft(index, _timesteps.Length);
+            int index = CurrentStep(timestep);
             var options = _scheduler.Options;
             bool first = InFirstOrder;
-            float sigma = first ? _sigmas[index] : _sigmas[index - 1];
-            float sigmaNext = first ? _sigmas[index + 1] : _sigmas[index];
+            float sigma = first ? RunSigmas[index] : RunSigmas[index - 1];
+            float sigmaNext = first ? RunSigmas[index + 1] : RunSigmas[index];
 
             ReadOnlySpan<float> x = sample.Span;
             float[] original = SigmaSpace.Original(_scheduler.PredictionType, modelOutput.Span, x, first ? sigma : sigmaNext, "Heun");
@@ -143,10 +111,8 @@ public sealed class HeunDiscreteScheduler : IScheduler
                 _firstSample = null;
             }
 
-            _stepIndex = index + 1;
+            Advance(index);
             return new SchedulerStepOutput(new Tensor(prev, sample.GetShape()), new Tensor(original, sample.GetShape()));
         }
-
-        private int StepIndex(float timestep) => _stepIndex ??= SigmaSpace.FirstStepIndex(_timesteps, timestep);
     }
 }

@@ -15,114 +15,86 @@ namespace GenPipe.Schedulers;
 /// One randn of the sample's shape per completed step (at the second model call); the last step, to sigma = 0, is
 /// Euler's and draws none. Reproduces diffusers' KDPM2AncestralDiscreteScheduler.
 /// </summary>
-public sealed class KDpm2AncestralDiscreteScheduler : IScheduler
+public sealed class KDpm2AncestralDiscreteScheduler : KDiffusionScheduler<KDpm2AncestralDiscreteSchedulerOptions>
 {
     /// <summary>The component id.</summary>
     public const string ComponentId = "scheduler/kdpm2-ancestral";
 
-    private readonly float[] _alphasCumprod;
-    private readonly TrainingSigmas _trainingSigmas;
-
     /// <summary>Creates the scheduler.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public KDpm2AncestralDiscreteScheduler(KDpm2AncestralDiscreteSchedulerOptions options)
+        : base(options, ComponentId, finiteTerminalSigma: false)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.ThrowIfInvalid();
-        Options = options;
-        PredictionType = options.ParsedPredictionType();
-        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
-        _trainingSigmas = new TrainingSigmas(_alphasCumprod);
     }
 
-    /// <summary>The configuration.</summary>
-    public KDpm2AncestralDiscreteSchedulerOptions Options { get; }
-
     /// <inheritdoc />
-    public string Id => ComponentId;
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, Schedule(numInferenceSteps));
 
-    /// <inheritdoc />
-    public PredictionType PredictionType { get; }
+    /// <summary>
+    /// The run's sigmas, the midpoints below them and each step's sigma_up and sigma_down, interleaved, and the
+    /// timesteps with each midpoint's between them, as diffusers' <c>set_timesteps</c> computes them.
+    /// </summary>
+    private (float[] Sigmas, float[] Midpoints, float[] Ups, float[] Downs, float[] Timesteps) Schedule(int steps)
+    {
+        var (sigmas, timesteps) = KDpm2Sigmas.Run(TrainingSigmas, Options, steps);
+        int n = sigmas.Length;
+        var ups = new float[n];
+        var downs = new float[n];
+        var midpoints = new float[n];
+        for (int i = 0; i < n; i++)
+        {
+            float s = sigmas[i];
+            float next = i + 1 < n ? sigmas[i + 1] : 0f;
+            ups[i] = MathF.Sqrt(next * next * ((s * s) - (next * next)) / (s * s));
+            downs[i] = i + 1 < n ? MathF.Sqrt((next * next) - (ups[i] * ups[i])) : 0f;
+            // The last two midpoints (towards and at sigma = 0) are 0.
+            midpoints[i] = i < n - 2 ? KDpm2Sigmas.LogMidpoint(s, downs[i]) : 0f;
+        }
 
-    /// <inheritdoc />
-    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
+        var run = new List<float> { timesteps[0] };
+        for (int i = 1; i < timesteps.Length; i++)
+        {
+            run.Add((float)TrainingSigmas.ToTimestep(midpoints[i - 1]));
+            run.Add(timesteps[i]);
+        }
 
-    /// <inheritdoc />
-    public ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
+        return (
+            KDpm2Sigmas.Interleave(sigmas), KDpm2Sigmas.Interleave(midpoints), KDpm2Sigmas.Interleave(ups),
+            KDpm2Sigmas.Interleave(downs), [.. run]);
+    }
 
-    /// <inheritdoc />
-    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) => SigmaSpace.AddNoise(original, noise, _trainingSigmas, timestep);
-
-    private sealed class Session : ISchedulerSession
+    private sealed class Session : KDiffusionSession
     {
         private readonly KDpm2AncestralDiscreteScheduler _scheduler;
-        private readonly float[] _sigmas;
         private readonly float[] _midpoints;
         private readonly float[] _ups;
         private readonly float[] _downs;
-        private readonly float[] _timesteps;
-        private int? _stepIndex;
 
         // The sample at the start of a step, kept between its two model calls.
         private float[]? _firstSample;
 
-        public Session(KDpm2AncestralDiscreteScheduler scheduler, int steps)
+        public Session(KDpm2AncestralDiscreteScheduler scheduler, (float[] Sigmas, float[] Midpoints, float[] Ups, float[] Downs, float[] Timesteps) run)
+            : base(scheduler.Options, run.Sigmas, run.Timesteps)
         {
             _scheduler = scheduler;
-            var (sigmas, timesteps) = KDpm2Sigmas.Run(scheduler._trainingSigmas, scheduler.Options, steps);
-            int n = sigmas.Length;
-            var ups = new float[n];
-            var downs = new float[n];
-            var midpoints = new float[n];
-            for (int i = 0; i < n; i++)
-            {
-                float s = sigmas[i];
-                float next = i + 1 < n ? sigmas[i + 1] : 0f;
-                ups[i] = MathF.Sqrt(next * next * ((s * s) - (next * next)) / (s * s));
-                downs[i] = i + 1 < n ? MathF.Sqrt((next * next) - (ups[i] * ups[i])) : 0f;
-                // The last two midpoints (towards and at sigma = 0) are 0.
-                midpoints[i] = i < n - 2 ? KDpm2Sigmas.LogMidpoint(s, downs[i]) : 0f;
-            }
-
-            _sigmas = KDpm2Sigmas.Interleave(sigmas);
-            _midpoints = KDpm2Sigmas.Interleave(midpoints);
-            _ups = KDpm2Sigmas.Interleave(ups);
-            _downs = KDpm2Sigmas.Interleave(downs);
-            var run = new List<float> { timesteps[0] };
-            for (int i = 1; i < timesteps.Length; i++)
-            {
-                run.Add((float)scheduler._trainingSigmas.ToTimestep(midpoints[i - 1]));
-                run.Add(timesteps[i]);
-            }
-
-            _timesteps = [.. run];
-            InitNoiseSigma = SigmaSpace.InitNoiseSigma(scheduler.Options, _sigmas);
+            _midpoints = run.Midpoints;
+            _ups = run.Ups;
+            _downs = run.Downs;
         }
 
-        public IReadOnlyList<float> Timesteps => _timesteps;
+        public override int Order => 2;
 
-        public IReadOnlyList<float>? Sigmas => _sigmas;
+        // The second model call of a step sees the midpoint.
+        protected override float InputSigma(int index) => _firstSample is null ? RunSigmas[index] : _midpoints[index - 1];
 
-        public float InitNoiseSigma { get; }
-
-        public int Order => 2;
-
-        public Tensor ScaleModelInput(Tensor sample, float timestep)
-        {
-            ArgumentNullException.ThrowIfNull(sample);
-            int index = StepIndex(timestep);
-            return SigmaSpace.ScaleInput(sample, _firstSample is null ? _sigmas[index] : _midpoints[index - 1]);
-        }
-
-        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
-            int index = StepIndex(timestep);
-            SigmaSpace.RequireStepLeft(index, _timesteps.Length);
+            int index = CurrentStep(timestep);
             bool first = _firstSample is null;
             // The step's own entry of the interleaved arrays: this call's on the first model call, the previous one's on the second.
             int at = first ? index : index - 1;
-            float sigma = _sigmas[at];
+            float sigma = RunSigmas[at];
             float midpoint = _midpoints[at];
 
             ReadOnlySpan<float> x = sample.Span;
@@ -153,10 +125,8 @@ public sealed class KDpm2AncestralDiscreteScheduler : IScheduler
                 _firstSample = null;
             }
 
-            _stepIndex = index + 1;
+            Advance(index);
             return new SchedulerStepOutput(new Tensor(prev, sample.GetShape()), new Tensor(original, sample.GetShape()));
         }
-
-        private int StepIndex(float timestep) => _stepIndex ??= SigmaSpace.FirstStepIndex(_timesteps, timestep);
     }
 }

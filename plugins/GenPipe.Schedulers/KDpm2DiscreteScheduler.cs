@@ -13,103 +13,73 @@ namespace GenPipe.Schedulers;
 /// A run of n steps calls the model 2n - 1 times; the last step, to sigma = 0, is Euler's. Reproduces diffusers'
 /// KDPM2DiscreteScheduler.
 /// </summary>
-public sealed class KDpm2DiscreteScheduler : IScheduler
+public sealed class KDpm2DiscreteScheduler : KDiffusionScheduler<KDpm2DiscreteSchedulerOptions>
 {
     /// <summary>The component id.</summary>
     public const string ComponentId = "scheduler/kdpm2";
 
-    private readonly float[] _alphasCumprod;
-    private readonly TrainingSigmas _trainingSigmas;
-
     /// <summary>Creates the scheduler.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public KDpm2DiscreteScheduler(KDpm2DiscreteSchedulerOptions options)
+        : base(options, ComponentId, finiteTerminalSigma: false)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.ThrowIfInvalid();
-        Options = options;
-        PredictionType = options.ParsedPredictionType();
-        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
-        _trainingSigmas = new TrainingSigmas(_alphasCumprod);
     }
 
-    /// <summary>The configuration.</summary>
-    public KDpm2DiscreteSchedulerOptions Options { get; }
-
     /// <inheritdoc />
-    public string Id => ComponentId;
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, Schedule(numInferenceSteps));
 
-    /// <inheritdoc />
-    public PredictionType PredictionType { get; }
+    /// <summary>
+    /// The run's sigmas and the midpoints below them, interleaved, and the timesteps with each midpoint's between them,
+    /// as diffusers' <c>set_timesteps</c> computes them.
+    /// </summary>
+    private (float[] Sigmas, float[] Midpoints, float[] Timesteps) Schedule(int steps)
+    {
+        var (sigmas, timesteps) = KDpm2Sigmas.Run(TrainingSigmas, Options, steps);
+        // The midpoint below each sigma's predecessor (the first is meaningless: its predecessor is the final 0).
+        float[] midpoints = new float[sigmas.Length];
+        for (int i = 0; i < sigmas.Length; i++)
+        {
+            midpoints[i] = KDpm2Sigmas.LogMidpoint(sigmas[i], sigmas[(i + sigmas.Length - 1) % sigmas.Length]);
+        }
 
-    /// <inheritdoc />
-    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
+        var run = new List<float> { timesteps[0] };
+        for (int i = 1; i < timesteps.Length; i++)
+        {
+            run.Add((float)TrainingSigmas.ToTimestep(midpoints[i]));
+            run.Add(timesteps[i]);
+        }
 
-    /// <inheritdoc />
-    public ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
+        return (KDpm2Sigmas.Interleave(sigmas), KDpm2Sigmas.Interleave(midpoints), [.. run]);
+    }
 
-    /// <inheritdoc />
-    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) => SigmaSpace.AddNoise(original, noise, _trainingSigmas, timestep);
-
-    private sealed class Session : ISchedulerSession
+    private sealed class Session : KDiffusionSession
     {
         private readonly KDpm2DiscreteScheduler _scheduler;
-        private readonly float[] _sigmas;
         private readonly float[] _midpoints;
-        private readonly float[] _timesteps;
-        private int? _stepIndex;
 
         // The sample at the start of a step, kept between its two model calls.
         private float[]? _firstSample;
 
-        public Session(KDpm2DiscreteScheduler scheduler, int steps)
+        public Session(KDpm2DiscreteScheduler scheduler, (float[] Sigmas, float[] Midpoints, float[] Timesteps) run)
+            : base(scheduler.Options, run.Sigmas, run.Timesteps)
         {
             _scheduler = scheduler;
-            var (sigmas, timesteps) = KDpm2Sigmas.Run(scheduler._trainingSigmas, scheduler.Options, steps);
-            // The midpoint below each sigma's predecessor (the first is meaningless: its predecessor is the final 0).
-            float[] midpoints = new float[sigmas.Length];
-            for (int i = 0; i < sigmas.Length; i++)
-            {
-                midpoints[i] = KDpm2Sigmas.LogMidpoint(sigmas[i], sigmas[(i + sigmas.Length - 1) % sigmas.Length]);
-            }
-
-            _sigmas = KDpm2Sigmas.Interleave(sigmas);
-            _midpoints = KDpm2Sigmas.Interleave(midpoints);
-            var run = new List<float> { timesteps[0] };
-            for (int i = 1; i < timesteps.Length; i++)
-            {
-                run.Add((float)scheduler._trainingSigmas.ToTimestep(midpoints[i]));
-                run.Add(timesteps[i]);
-            }
-
-            _timesteps = [.. run];
-            InitNoiseSigma = SigmaSpace.InitNoiseSigma(scheduler.Options, _sigmas);
+            _midpoints = run.Midpoints;
         }
 
-        public IReadOnlyList<float> Timesteps => _timesteps;
+        public override int Order => 2;
 
-        public IReadOnlyList<float>? Sigmas => _sigmas;
+        // The second model call of a step sees the midpoint.
+        protected override float InputSigma(int index) => _firstSample is null ? RunSigmas[index] : _midpoints[index];
 
-        public float InitNoiseSigma { get; }
-
-        public int Order => 2;
-
-        public Tensor ScaleModelInput(Tensor sample, float timestep)
-        {
-            ArgumentNullException.ThrowIfNull(sample);
-            int index = StepIndex(timestep);
-            return SigmaSpace.ScaleInput(sample, _firstSample is null ? _sigmas[index] : _midpoints[index]);
-        }
-
-        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
-            int index = StepIndex(timestep);
-            SigmaSpace.RequireStepLeft(index, _timesteps.Length);
+            int index = CurrentStep(timestep);
             bool first = _firstSample is null;
-            float sigma = first ? _sigmas[index] : _sigmas[index - 1];
+            float sigma = first ? RunSigmas[index] : RunSigmas[index - 1];
             float midpoint = first ? _midpoints[index + 1] : _midpoints[index];
-            float sigmaNext = first ? _sigmas[index + 1] : _sigmas[index];
+            float sigmaNext = first ? RunSigmas[index + 1] : RunSigmas[index];
 
             ReadOnlySpan<float> x = sample.Span;
             float[] original = SigmaSpace.Original(_scheduler.PredictionType, modelOutput.Span, x, first ? sigma : midpoint, "KDPM2");
@@ -136,10 +106,8 @@ public sealed class KDpm2DiscreteScheduler : IScheduler
                 _firstSample = null;
             }
 
-            _stepIndex = index + 1;
+            Advance(index);
             return new SchedulerStepOutput(new Tensor(prev, sample.GetShape()), new Tensor(original, sample.GetShape()));
         }
-
-        private int StepIndex(float timestep) => _stepIndex ??= SigmaSpace.FirstStepIndex(_timesteps, timestep);
     }
 }

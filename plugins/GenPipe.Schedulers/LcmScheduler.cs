@@ -13,70 +13,36 @@ namespace GenPipe.Schedulers;
 /// (the last step returns <c>denoised</c>). <see cref="SchedulerStepOutput.PredOriginalSample"/> is
 /// <c>denoised</c>, diffusers' second output. Reproduces diffusers' LCMScheduler.
 /// </summary>
-public sealed class LcmScheduler : IScheduler
+public sealed class LcmScheduler : DiffusersScheduler<LcmSchedulerOptions>
 {
     /// <summary>The component id.</summary>
     public const string ComponentId = "scheduler/lcm";
 
-    private readonly float[] _alphasCumprod;
-
     /// <summary>Creates the scheduler.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public LcmScheduler(LcmSchedulerOptions options)
+        : base(options, ComponentId, finiteTerminalSigma: false)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.ThrowIfInvalid();
-        Options = options;
-        PredictionType = options.ParsedPredictionType();
-        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
     }
 
-    /// <summary>The configuration.</summary>
-    public LcmSchedulerOptions Options { get; }
-
     /// <inheritdoc />
-    public string Id => ComponentId;
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, Options.ConsistencyTimesteps(numInferenceSteps));
 
-    /// <inheritdoc />
-    public PredictionType PredictionType { get; }
-
-    /// <inheritdoc />
-    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
-
-    /// <inheritdoc />
-    public ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, Options.ConsistencyTimesteps(numInferenceSteps));
-
-    /// <inheritdoc />
-    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) =>
-        VariancePreservingNoise.Add(_alphasCumprod, original, noise, timestep);
-
-    private sealed class Session(LcmScheduler scheduler, float[] timesteps) : ISchedulerSession
+    private sealed class Session(LcmScheduler scheduler, float[] timesteps) : SchedulerSession
     {
         private readonly StepCounter _counter = new(timesteps);
 
-        public IReadOnlyList<float> Timesteps => timesteps;
+        public override IReadOnlyList<float> Timesteps => timesteps;
 
-        public IReadOnlyList<float>? Sigmas => null;
-
-        public float InitNoiseSigma => 1f;
-
-        public int Order => 1;
-
-        public Tensor ScaleModelInput(Tensor sample, float timestep)
-        {
-            ArgumentNullException.ThrowIfNull(sample);
-            return sample;
-        }
-
-        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
             var options = scheduler.Options;
             int index = _counter.Current(timestep);
             bool last = index == timesteps.Length - 1;
             int t = (int)timesteps[index];
-            float alphaProd = scheduler._alphasCumprod[t];
-            float alphaProdPrev = scheduler._alphasCumprod[last ? t : (int)timesteps[index + 1]];
+            float alphaProd = scheduler.TrainingAlphasCumprod[t];
+            float alphaProdPrev = scheduler.TrainingAlphasCumprod[last ? t : (int)timesteps[index + 1]];
 
             const float SigmaDataSquared = 0.25f;
             float scaled = t * (float)options.TimestepScaling;

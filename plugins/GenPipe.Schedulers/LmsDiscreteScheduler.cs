@@ -13,43 +13,29 @@ namespace GenPipe.Schedulers;
 /// with k = min(i + 1, order). The integrals are taken numerically (<see cref="AdaptiveSimpson"/>), as diffusers takes
 /// them with scipy. Reproduces diffusers' LMSDiscreteScheduler.
 /// </summary>
-public sealed class LmsDiscreteScheduler : IScheduler
+public sealed class LmsDiscreteScheduler : KDiffusionScheduler<LmsDiscreteSchedulerOptions>
 {
     /// <summary>The component id.</summary>
     public const string ComponentId = "scheduler/lms";
 
-    private readonly float[] _alphasCumprod;
-    private readonly TrainingSigmas _trainingSigmas;
-
     /// <summary>Creates the scheduler.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public LmsDiscreteScheduler(LmsDiscreteSchedulerOptions options)
+        : base(options, ComponentId, finiteTerminalSigma: false)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.ThrowIfInvalid();
-        Options = options;
-        PredictionType = options.ParsedPredictionType();
-        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
-        _trainingSigmas = new TrainingSigmas(_alphasCumprod);
     }
 
-    /// <summary>The configuration.</summary>
-    public LmsDiscreteSchedulerOptions Options { get; }
-
     /// <inheritdoc />
-    public string Id => ComponentId;
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, Schedule(numInferenceSteps));
 
-    /// <inheritdoc />
-    public PredictionType PredictionType { get; }
-
-    /// <inheritdoc />
-    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
-
-    /// <inheritdoc />
-    public ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
-
-    /// <inheritdoc />
-    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) => SigmaSpace.AddNoise(original, noise, _trainingSigmas, timestep);
+    /// <summary>The run's sigmas (respaced when the options ask), then 0, as diffusers' <c>set_timesteps</c> computes them.</summary>
+    private (float[] Sigmas, float[] Timesteps) Schedule(int steps)
+    {
+        double[] timesteps = TrainingSigmas.Timesteps(Options, steps);
+        double[] sigmas = TrainingSigmas.At(timesteps);
+        TrainingSigmas.TryRespace(Options, steps, null, null, ref sigmas, ref timesteps);
+        return ([.. sigmas.Select(s => (float)s), 0f], Array.ConvertAll(timesteps, t => (float)t));
+    }
 
     /// <summary>
     /// The weight of the derivative taken at sigma_{step - node} in the step from sigma_step to sigma_{step + 1}: the
@@ -74,45 +60,22 @@ public sealed class LmsDiscreteScheduler : IScheduler
         return AdaptiveSimpson.Integrate(Basis, sigmas[step], sigmas[step + 1]);
     }
 
-    private sealed class Session : ISchedulerSession
+    private sealed class Session : KDiffusionSession
     {
         private readonly LmsDiscreteScheduler _scheduler;
-        private readonly float[] _sigmas;
-        private readonly float[] _timesteps;
         private readonly List<float[]> _derivatives = [];
-        private int? _stepIndex;
 
-        public Session(LmsDiscreteScheduler scheduler, int steps)
+        public Session(LmsDiscreteScheduler scheduler, (float[] Sigmas, float[] Timesteps) run)
+            : base(scheduler.Options, run.Sigmas, run.Timesteps)
         {
             _scheduler = scheduler;
-            double[] timesteps = TrainingSigmas.Timesteps(scheduler.Options, steps);
-            double[] sigmas = scheduler._trainingSigmas.At(timesteps);
-            scheduler._trainingSigmas.TryRespace(scheduler.Options, steps, null, null, ref sigmas, ref timesteps);
-            _sigmas = [.. sigmas.Select(s => (float)s), 0f];
-            _timesteps = Array.ConvertAll(timesteps, t => (float)t);
-            InitNoiseSigma = SigmaSpace.InitNoiseSigma(scheduler.Options, _sigmas);
         }
 
-        public IReadOnlyList<float> Timesteps => _timesteps;
-
-        public IReadOnlyList<float>? Sigmas => _sigmas;
-
-        public float InitNoiseSigma { get; }
-
-        public int Order => 1;
-
-        public Tensor ScaleModelInput(Tensor sample, float timestep)
-        {
-            ArgumentNullException.ThrowIfNull(sample);
-            return SigmaSpace.ScaleInput(sample, _sigmas[StepIndex(timestep)]);
-        }
-
-        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
-            int index = StepIndex(timestep);
-            SigmaSpace.RequireStepLeft(index, _timesteps.Length);
-            float sigma = _sigmas[index];
+            int index = CurrentStep(timestep);
+            float sigma = RunSigmas[index];
             ReadOnlySpan<float> x = sample.Span;
             float[] original = SigmaSpace.Original(_scheduler.PredictionType, modelOutput.Span, x, sigma, "LMS");
 
@@ -134,7 +97,7 @@ public sealed class LmsDiscreteScheduler : IScheduler
             for (int node = 0; node < order; node++)
             {
                 // The newest derivative belongs to node 0 (sigma_i), the one before to node 1, and so on.
-                float coefficient = (float)Coefficient(_sigmas, order, index, node);
+                float coefficient = (float)Coefficient(RunSigmas, order, index, node);
                 float[] d = _derivatives[_derivatives.Count - 1 - node];
                 for (int i = 0; i < sum.Length; i++)
                 {
@@ -148,10 +111,8 @@ public sealed class LmsDiscreteScheduler : IScheduler
                 prev[i] = x[i] + sum[i];
             }
 
-            _stepIndex = index + 1;
+            Advance(index);
             return new SchedulerStepOutput(new Tensor(prev, sample.GetShape()), new Tensor(original, sample.GetShape()));
         }
-
-        private int StepIndex(float timestep) => _stepIndex ??= SigmaSpace.FirstStepIndex(_timesteps, timestep);
     }
 }

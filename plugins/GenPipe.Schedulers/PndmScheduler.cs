@@ -15,46 +15,25 @@ namespace GenPipe.Schedulers;
 /// first timestep twice, so a run has one timestep more than steps) and lower-order Adams-Bashforth steps.
 /// Reproduces diffusers' PNDMScheduler.
 /// </summary>
-public sealed class PndmScheduler : IScheduler
+public sealed class PndmScheduler : DiffusersScheduler<PndmSchedulerOptions>
 {
     /// <summary>The component id.</summary>
     public const string ComponentId = "scheduler/pndm";
 
     private const int RungeKuttaWarmUp = 4;
 
-    private readonly float[] _alphasCumprod;
     private readonly float _finalAlphaCumprod;
 
     /// <summary>Creates the scheduler.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public PndmScheduler(PndmSchedulerOptions options)
+        : base(options, ComponentId, finiteTerminalSigma: false)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.ThrowIfInvalid();
-        Options = options;
-        PredictionType = options.ParsedPredictionType();
-        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
-        _finalAlphaCumprod = options.SetAlphaToOne ? 1f : _alphasCumprod[0];
+        _finalAlphaCumprod = options.SetAlphaToOne ? 1f : TrainingAlphasCumprod[0];
     }
 
-    /// <summary>The configuration.</summary>
-    public PndmSchedulerOptions Options { get; }
-
     /// <inheritdoc />
-    public string Id => ComponentId;
-
-    /// <inheritdoc />
-    public PredictionType PredictionType { get; }
-
-    /// <inheritdoc />
-    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
-
-    /// <inheritdoc />
-    public ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
-
-    /// <inheritdoc />
-    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) =>
-        VariancePreservingNoise.Add(_alphasCumprod, original, noise, timestep);
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
 
     /// <summary>
     /// The run's timesteps: the pseudo Runge-Kutta part (each of the last four grid points and its half step, in
@@ -87,8 +66,8 @@ public sealed class PndmScheduler : IScheduler
     /// <summary>phi of the PNDM paper, eq. 11, from <paramref name="timestep"/> to <paramref name="previous"/>.</summary>
     private float[] Transfer(ReadOnlySpan<float> sample, int timestep, int previous, ReadOnlySpan<float> modelOutput)
     {
-        float alpha = _alphasCumprod[timestep];
-        float alphaPrev = previous >= 0 ? _alphasCumprod[previous] : _finalAlphaCumprod;
+        float alpha = TrainingAlphasCumprod[timestep];
+        float alphaPrev = previous >= 0 ? TrainingAlphasCumprod[previous] : _finalAlphaCumprod;
         float beta = 1f - alpha;
         float betaPrev = 1f - alphaPrev;
         float sampleCoefficient = MathF.Sqrt(alphaPrev / alpha);
@@ -107,7 +86,7 @@ public sealed class PndmScheduler : IScheduler
         return prev;
     }
 
-    private sealed class Session : ISchedulerSession
+    private sealed class Session : SchedulerSession
     {
         private readonly PndmScheduler _scheduler;
         private readonly int[] _rungeKutta;
@@ -127,21 +106,9 @@ public sealed class PndmScheduler : IScheduler
             _ratio = scheduler.Options.NumTrainTimesteps / steps;
         }
 
-        public IReadOnlyList<float> Timesteps => _timesteps;
+        public override IReadOnlyList<float> Timesteps => _timesteps;
 
-        public IReadOnlyList<float>? Sigmas => null;
-
-        public float InitNoiseSigma => 1f;
-
-        public int Order => 1;
-
-        public Tensor ScaleModelInput(Tensor sample, float timestep)
-        {
-            ArgumentNullException.ThrowIfNull(sample);
-            return sample;
-        }
-
-        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
             SigmaSpace.RequireStepLeft(_counter, _timesteps.Length);

@@ -100,28 +100,27 @@ internal sealed class SolverSchedule
         MultistepSolverOptions options, float[] alphasCumprod, double[] timesteps, FinalSigma final, bool roundKarras,
         double? sigmaMin = null, double? sigmaMax = null)
     {
-        float[] training = SigmaSchedule.TrainingSigmas(alphasCumprod);
+        var training = new TrainingSigmas(alphasCumprod);
         int steps = timesteps.Length;
         double[] sigmas;
         if (options.UseKarrasSigmas || options.UseExponentialSigmas)
         {
-            float[] logs = Array.ConvertAll(training, MathF.Log);
-            double min = sigmaMin ?? training[0];
-            double max = sigmaMax ?? training[^1];
-            sigmas = options.UseKarrasSigmas ? SigmaSchedule.Karras(min, max, steps) : SigmaSchedule.Exponential(min, max, steps);
-            timesteps = Array.ConvertAll(sigmas, s => SigmaSchedule.ToTimestep(s, logs));
+            double min = sigmaMin ?? training.Values[0];
+            double max = sigmaMax ?? training.Values[^1];
+            sigmas = options.UseKarrasSigmas ? TrainingSigmas.Karras(min, max, steps) : TrainingSigmas.Exponential(min, max, steps);
+            timesteps = Array.ConvertAll(sigmas, training.ToTimestep);
             bool round = options.UseKarrasSigmas && roundKarras;
             timesteps = Array.ConvertAll(timesteps, t => round ? Math.Round(t, MidpointRounding.ToEven) : Math.Truncate(t));
         }
         else
         {
-            sigmas = Array.ConvertAll(timesteps, t => SigmaSchedule.Interpolate(t, training));
+            sigmas = training.At(timesteps);
         }
 
         double last = final switch
         {
             FinalSigma.Zero => 0,
-            FinalSigma.TrainingMin => training[0],
+            FinalSigma.TrainingMin => training.Values[0],
             _ => sigmas[^1],
         };
         float[] runSigmas = [.. sigmas.Select(s => (float)s), (float)last];

@@ -13,62 +13,28 @@ namespace GenPipe.Schedulers;
 /// </code>
 /// Reproduces diffusers' TCDScheduler (which neither clips nor thresholds).
 /// </summary>
-public sealed class TcdScheduler : IScheduler
+public sealed class TcdScheduler : DiffusersScheduler<TcdSchedulerOptions>
 {
     /// <summary>The component id.</summary>
     public const string ComponentId = "scheduler/tcd";
 
-    private readonly float[] _alphasCumprod;
-
     /// <summary>Creates the scheduler.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public TcdScheduler(TcdSchedulerOptions options)
+        : base(options, ComponentId, finiteTerminalSigma: false)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.ThrowIfInvalid();
-        Options = options;
-        PredictionType = options.ParsedPredictionType();
-        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
     }
 
-    /// <summary>The configuration.</summary>
-    public TcdSchedulerOptions Options { get; }
-
     /// <inheritdoc />
-    public string Id => ComponentId;
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, Options.ConsistencyTimesteps(numInferenceSteps));
 
-    /// <inheritdoc />
-    public PredictionType PredictionType { get; }
-
-    /// <inheritdoc />
-    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
-
-    /// <inheritdoc />
-    public ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, Options.ConsistencyTimesteps(numInferenceSteps));
-
-    /// <inheritdoc />
-    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) =>
-        VariancePreservingNoise.Add(_alphasCumprod, original, noise, timestep);
-
-    private sealed class Session(TcdScheduler scheduler, float[] timesteps) : ISchedulerSession
+    private sealed class Session(TcdScheduler scheduler, float[] timesteps) : SchedulerSession
     {
         private readonly StepCounter _counter = new(timesteps);
 
-        public IReadOnlyList<float> Timesteps => timesteps;
+        public override IReadOnlyList<float> Timesteps => timesteps;
 
-        public IReadOnlyList<float>? Sigmas => null;
-
-        public float InitNoiseSigma => 1f;
-
-        public int Order => 1;
-
-        public Tensor ScaleModelInput(Tensor sample, float timestep)
-        {
-            ArgumentNullException.ThrowIfNull(sample);
-            return sample;
-        }
-
-        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
             float eta = (float)scheduler.Options.Eta;
@@ -77,7 +43,7 @@ public sealed class TcdScheduler : IScheduler
             int t = (int)timesteps[index];
             int prevT = last ? 0 : (int)timesteps[index + 1];
             int s = (int)MathF.Floor((1f - eta) * prevT);
-            float[] alphas = scheduler._alphasCumprod;
+            float[] alphas = scheduler.TrainingAlphasCumprod;
 
             var (original, epsilon) = PredictedSample.Split(scheduler.PredictionType, modelOutput.Span, sample.Span, alphas[t]);
             float signalS = MathF.Sqrt(alphas[s]);

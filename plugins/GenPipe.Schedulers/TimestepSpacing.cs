@@ -67,6 +67,25 @@ internal static class TimestepSpacing
         return timesteps;
     }
 
+    /// <summary>
+    /// The whole training timesteps that DDIM and DDPM index alphas_cumprod with (float32). Throws when
+    /// <c>leading</c> spacing with <c>steps_offset</c> passes the last training step, where diffusers would index past
+    /// the end.
+    /// </summary>
+    public static float[] WholeTimesteps(SchedulerOptions options, int steps)
+    {
+        float[] timesteps = Array.ConvertAll(Timesteps(options, steps, roundLinspace: true), t => (float)t);
+        if (timesteps[0] > options.NumTrainTimesteps - 1)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(steps), steps,
+                $"With steps_offset={options.StepsOffset}, {steps} leading steps reach timestep {timesteps[0]}, past the " +
+                $"last training step {options.NumTrainTimesteps - 1}; use fewer steps or timestep_spacing \"trailing\".");
+        }
+
+        return timesteps;
+    }
+
     /// <summary>numpy.linspace: start + i * step in double, with the end point set exactly.</summary>
     public static double[] NumpyLinspace(double start, double stop, int count)
     {

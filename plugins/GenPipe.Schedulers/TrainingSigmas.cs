@@ -3,7 +3,8 @@ namespace GenPipe.Schedulers;
 /// <summary>
 /// The noise levels of the training schedule in the variance-exploding parameterisation of Karras et al. (2022),
 /// sigma_t = sqrt((1 - a_t) / a_t), and the conversions between timesteps and sigmas that diffusers' k-diffusion
-/// schedulers share. Float32 where numpy and torch keep float32, double where they compute in double.
+/// schedulers and exponential-integrator solvers (DPM-Solver, DEIS, UniPC, via <see cref="SolverSchedule"/>) share.
+/// Float32 where numpy and torch keep float32, double where they compute in double.
 /// </summary>
 internal sealed class TrainingSigmas
 {

@@ -17,87 +17,44 @@ namespace GenPipe.Schedulers;
 /// data prediction (exactly what bh2 returns there). A step onto sigma 0 is always first order and returns that limit
 /// directly, which also keeps <c>predict_x0 = false</c> finite there (diffusers: sigma_t * (e^h - 1) = 0 * inf).
 /// </summary>
-public sealed class UniPcMultistepScheduler : IScheduler
+public sealed class UniPcMultistepScheduler : DiffusersScheduler<UniPcMultistepSchedulerOptions>
 {
     /// <summary>The component id.</summary>
     public const string ComponentId = "scheduler/unipc";
 
-    private readonly float[] _alphasCumprod;
-
     /// <summary>Creates the scheduler.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public UniPcMultistepScheduler(UniPcMultistepSchedulerOptions options)
+        : base(options, ComponentId, finiteTerminalSigma: true)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.ThrowIfInvalid();
-        Options = options;
-        PredictionType = options.ParsedPredictionType();
-        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
-        if (options.RescaleBetasZeroSnr)
-        {
-            // Zero terminal SNR makes the last sigma infinite; diffusers keeps it finite with 2^-24.
-            _alphasCumprod[^1] = 1f / (1 << 24);
-        }
     }
 
-    /// <summary>The configuration.</summary>
-    public UniPcMultistepSchedulerOptions Options { get; }
-
     /// <inheritdoc />
-    public string Id => ComponentId;
-
-    /// <inheritdoc />
-    public PredictionType PredictionType { get; }
-
-    /// <inheritdoc />
-    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
-
-    /// <inheritdoc />
-    public ISchedulerSession SetTimesteps(int numInferenceSteps)
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps)
     {
         var options = Options;
         double[] timesteps = SolverSchedule.SpacedTimesteps(options, numInferenceSteps, options.NumTrainTimesteps);
         bool spaced = options.UseKarrasSigmas || options.UseExponentialSigmas;
         var final = options.FinalSigmasType == "zero" ? FinalSigma.Zero : spaced ? FinalSigma.RepeatLast : FinalSigma.TrainingMin;
-        var schedule = SolverSchedule.Build(options, _alphasCumprod, timesteps, final, roundKarras: true, options.SigmaMin, options.SigmaMax);
+        var schedule = SolverSchedule.Build(options, TrainingAlphasCumprod, timesteps, final, roundKarras: true, options.SigmaMin, options.SigmaMax);
         return new Session(this, schedule);
     }
 
-    /// <inheritdoc />
-    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) =>
-        VariancePreservingNoise.Add(_alphasCumprod, original, noise, timestep);
-
-    private sealed class Session(UniPcMultistepScheduler scheduler, SolverSchedule schedule) : ISchedulerSession
+    private sealed class Session(UniPcMultistepScheduler scheduler, SolverSchedule schedule) : SolverSession(schedule)
     {
-        private readonly StepCounter _counter = new(schedule.Timesteps);
-
         // The converted model outputs of the last steps, newest last.
         private readonly List<float[]> _history = [];
         private float[]? _lastSample;
         private int _lastOrder;
 
-        public IReadOnlyList<float> Timesteps => schedule.Timesteps;
-
-        public IReadOnlyList<float>? Sigmas => schedule.Sigmas;
-
-        public float InitNoiseSigma => 1f;
-
-        public int Order => 1;
-
         private UniPcMultistepSchedulerOptions Options => scheduler.Options;
 
-        public Tensor ScaleModelInput(Tensor sample, float timestep)
-        {
-            ArgumentNullException.ThrowIfNull(sample);
-            return sample;
-        }
-
-        public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
+        public override SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             PredictedSample.RequireSameShape(modelOutput, sample);
             var options = Options;
-            int index = _counter.Current(timestep);
-            float sigma = schedule.Sigmas[index];
+            int index = Counter.Current(timestep);
+            float sigma = Schedule.Sigmas[index];
             float[] x0 = SolverMath.DataPrediction(scheduler.PredictionType, modelOutput.Span, sample.Span, sigma);
             float[] converted;
             if (options.PredictX0)
@@ -124,9 +81,9 @@ public sealed class UniPcMultistepScheduler : IScheduler
                 _history.RemoveAt(0);
             }
 
-            int order = options.LowerOrderFinal ? Math.Min(options.SolverOrder, schedule.Timesteps.Length - index) : options.SolverOrder;
+            int order = options.LowerOrderFinal ? Math.Min(options.SolverOrder, Schedule.Timesteps.Length - index) : options.SolverOrder;
             order = Math.Min(order, _history.Count);
-            if (schedule.Sigmas[index + 1] == 0)
+            if (Schedule.Sigmas[index + 1] == 0)
             {
                 order = 1;
             }
@@ -134,7 +91,7 @@ public sealed class UniPcMultistepScheduler : IScheduler
             _lastOrder = order;
             _lastSample = x;
             float[] prev = Update(index, order, x, corrector: null);
-            _counter.Advance();
+            Counter.Advance();
             return new SchedulerStepOutput(new Tensor(prev, sample.GetShape()), new Tensor(x0, sample.GetShape()));
         }
 
@@ -144,7 +101,7 @@ public sealed class UniPcMultistepScheduler : IScheduler
         /// </summary>
         private float[] Update(int from, int order, float[] x, float[]? corrector)
         {
-            float[] sigmas = schedule.Sigmas;
+            float[] sigmas = Schedule.Sigmas;
             bool predictX0 = Options.PredictX0;
             var (alphaT, sigmaT) = SolverSchedule.AlphaSigma(sigmas[from + 1]);
             var (alphaS0, sigmaS0) = SolverSchedule.AlphaSigma(sigmas[from]);
