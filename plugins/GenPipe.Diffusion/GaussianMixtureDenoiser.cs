@@ -70,14 +70,18 @@ public sealed class GaussianMixtureDenoiser : IDenoiser
     /// <summary>
     /// abar at a possibly fractional training timestep: exact at integers; in between, sigma is interpolated linearly.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The timestep is not finite or lies outside [0, N - 1].</exception>
+    /// <remarks>
+    /// Timesteps down to -1 clamp to 0, as numpy's interp clamps: diffusers' trailing spacing yields a final
+    /// timestep -1 for some step counts (61, 103, ...), and the schedulers that keep it expect the first training level.
+    /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException">The timestep is not finite or lies outside [-1, N - 1].</exception>
     public double AlphaBarAt(double timestep)
     {
         int last = _alphasCumprod.Length - 1;
-        if (!double.IsFinite(timestep) || timestep < -TimestepSlack || timestep > last + TimestepSlack)
+        if (!double.IsFinite(timestep) || timestep < -1 - TimestepSlack || timestep > last + TimestepSlack)
         {
             throw new ArgumentOutOfRangeException(
-                nameof(timestep), timestep, $"{ComponentId} was trained on timesteps 0 to {last}; check the scheduler's num_train_timesteps.");
+                nameof(timestep), timestep, $"{ComponentId} was trained on timesteps 0 to {last} (and accepts -1, diffusers' extra trailing step); check the scheduler's num_train_timesteps.");
         }
 
         double t = Math.Clamp(timestep, 0, last);

@@ -53,14 +53,12 @@ internal sealed class SolverSchedule
 
                 return timesteps;
             case "trailing":
-                // Like TimestepSpacing's trailing: exactly n values, where numpy's arange sometimes makes one more.
+                // numpy's arange(last, 0, -ratio), shifted by -1: for some counts (61, 103, ...) it yields one value
+                // more, a final -1. diffusers keeps that extra step (its sigma interpolates to the first training
+                // sigma), so the run is finite, and GenPipe reproduces it.
                 double step = (double)options.NumTrainTimesteps / steps;
-                for (int i = 0; i < steps; i++)
-                {
-                    timesteps[i] = Math.Round(lastTimestep - (i * step), MidpointRounding.ToEven) - 1;
-                }
-
-                return timesteps;
+                double[] points = TimestepSpacing.CountDown(lastTimestep, step, TimestepSpacing.ArangeLength(lastTimestep, step));
+                return Array.ConvertAll(points, p => Math.Round(p, MidpointRounding.ToEven) - 1);
             default:
                 throw new ArgumentException(
                     $"Unknown timestep_spacing '{options.TimestepSpacing}'; use one of: {string.Join(", ", SchedulerOptions.TimestepSpacings)}.",

@@ -117,7 +117,7 @@ internal static class TimestepSpacing
     /// start - i * ratio for i in 0..count-1, with numpy.arange's arithmetic (the step as it survives the first
     /// subtraction).
     /// </summary>
-    private static double[] CountDown(double start, double ratio, int count)
+    internal static double[] CountDown(double start, double ratio, int count)
     {
         double delta = (start - ratio) - start;
         var values = new double[count];

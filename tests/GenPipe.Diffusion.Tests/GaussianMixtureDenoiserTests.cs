@@ -171,7 +171,8 @@ public sealed class GaussianMixtureDenoiserTests
 
         denoiser.AlphaBarAt(999.0004).ShouldBe(AlphasCumprod[999]);
         Should.Throw<ArgumentOutOfRangeException>(() => denoiser.AlphaBarAt(1000.5)).Message.ShouldContain("timesteps 0 to 999");
-        Should.Throw<ArgumentOutOfRangeException>(() => denoiser.AlphaBarAt(-1));
+        denoiser.AlphaBarAt(-1).ShouldBe(AlphasCumprod[0], "diffusers' extra trailing timestep -1 clamps like np.interp");
+        Should.Throw<ArgumentOutOfRangeException>(() => denoiser.AlphaBarAt(-1.5));
         Should.Throw<ArgumentOutOfRangeException>(() => denoiser.AlphaBarAt(double.NaN));
     }
 

@@ -68,6 +68,30 @@ public sealed class TimestepScheduleTests
     }
 
     [Theory]
+    [InlineData(61)]
+    [InlineData(103)]
+    public void Solver_schedulers_keep_the_extra_trailing_timestep_as_diffusers_does(int steps)
+    {
+        // DPM-Solver++, DEIS and UniPC build trailing timesteps with the same numpy arange (from the last, possibly
+        // lambda-clipped, timestep) and interpolate sigmas with np.interp, which clamps -1 to the first training sigma.
+        IScheduler[] schedulers =
+        [
+            new DpmSolverMultistepScheduler(new DpmSolverMultistepSchedulerOptions { TimestepSpacing = "trailing" }),
+            new DeisMultistepScheduler(new DeisMultistepSchedulerOptions { TimestepSpacing = "trailing" }),
+            new UniPcMultistepScheduler(new UniPcMultistepSchedulerOptions { TimestepSpacing = "trailing" }),
+        ];
+        foreach (var scheduler in schedulers)
+        {
+            var session = scheduler.SetTimesteps(steps);
+            session.Timesteps.Count.ShouldBe(steps + 1, scheduler.Id);
+            session.Timesteps[0].ShouldBe(999f, scheduler.Id);
+            session.Timesteps[^1].ShouldBe(-1f, scheduler.Id);
+            float firstTrainingSigma = MathF.Sqrt((1 - scheduler.AlphasCumprod[0]) / scheduler.AlphasCumprod[0]);
+            session.Sigmas![^2].ShouldBe(firstTrainingSigma, 1e-6f, scheduler.Id);
+        }
+    }
+
+    [Theory]
     [InlineData(60)]
     [InlineData(62)]
     public void Trailing_spacing_has_no_extra_timestep_for_other_counts(int steps)
