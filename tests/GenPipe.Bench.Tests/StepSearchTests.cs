@@ -1,0 +1,37 @@
+using GenPipe.Bench.SchedulerQuality;
+using Shouldly;
+using Xunit;
+
+namespace GenPipe.Bench.Tests;
+
+public sealed class StepSearchTests
+{
+    [Theory]
+    [InlineData(4, 2)]
+    [InlineData(8, 4)]
+    [InlineData(1000, 500)]
+    public async Task A_two_evaluation_method_gets_the_most_steps_within_the_budget(int budget, int steps)
+    {
+        // Heun-like: 2n - 1 evaluations for n steps.
+        var search = new StepSearch(n => Task.FromResult<long?>((2L * n) - 1));
+
+        (await search.MostStepsWithinAsync(budget)).ShouldBe(steps);
+    }
+
+    [Fact]
+    public async Task A_budget_below_one_step_has_no_step_count()
+    {
+        var search = new StepSearch(n => Task.FromResult<long?>(4L * n));
+
+        (await search.MostStepsWithinAsync(3)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Step_counts_the_scheduler_rejects_count_as_over_budget()
+    {
+        // Runs above 6 steps fail: the search settles on 6 for any larger budget.
+        var search = new StepSearch(n => Task.FromResult<long?>(n <= 6 ? n : null));
+
+        (await search.MostStepsWithinAsync(50)).ShouldBe(6);
+    }
+}
