@@ -27,6 +27,9 @@ internal static class MarkdownReport
         md.AppendLine(Inv($"**Noise floor**: SW2 between independent exact sample sets of {o.Count} is {floor.Mean:0.0000} on average ") +
             Inv($"(min {floor.Min:0.0000}, max {floor.Max:0.0000} over {o.FloorSets} sets). A perfect sampler scores about this; nothing can be told apart below it."));
         md.AppendLine();
+        md.AppendLine(Inv($"**Baseline**: `NFE / {report.BaselineLabel}` is a run's evaluations over {report.BaselineEvaluations}, ") +
+            (report.BaselineLabel == "DDPM-1000" ? Inv($"the evaluations DDPM makes at 1000 steps (counted){BaselineQuality(report)}.") : "(DDPM is not registered)."));
+        md.AppendLine();
         md.AppendLine($"![SW2 to the true mixture against model evaluations]({chartPath})");
         md.AppendLine();
         AppendLevels(md, report, measured);
@@ -42,7 +45,7 @@ internal static class MarkdownReport
         md.AppendLine();
         md.AppendLine("A scheduler reaches a level at the smallest measured budget from which on its SW2 stays within the level.");
         md.AppendLine();
-        md.AppendLine($"| level | SW2 at most | fewest evaluations | NFE | steps | NFE vs {report.BaselineLabel} | all that reach it (NFE) |");
+        md.AppendLine($"| level | SW2 at most | fewest evaluations | NFE | steps | NFE / {report.BaselineLabel} | all that reach it (NFE) |");
         md.AppendLine("| --- | ---: | --- | ---: | ---: | ---: | --- |");
         foreach (double factor in QualityLevels.Factors)
         {
@@ -72,7 +75,7 @@ internal static class MarkdownReport
             "† marks stochastic schedulers: their steps draw noise from the same generator, but a run with fewer steps draws " +
             "different noise than the reference run, so their pathwise distance measures mostly that noise, not the discretisation error.");
         md.AppendLine();
-        md.AppendLine($"| scheduler | budget | steps | NFE | SW2 to truth | SW2 / floor | to {report.Options.ReferenceSteps}-step | NFE vs {report.BaselineLabel} |");
+        md.AppendLine($"| scheduler | budget | steps | NFE | SW2 to truth | SW2 / floor | to {report.Options.ReferenceSteps}-step | NFE / {report.BaselineLabel} |");
         md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var result in measured)
         {
@@ -110,6 +113,13 @@ internal static class MarkdownReport
         }
 
         md.AppendLine();
+    }
+
+    private static string BaselineQuality(BenchReport report)
+    {
+        var ddpm = report.Schedulers.FirstOrDefault(s => s.Case.Id == QualityBench.BaselineId);
+        var run = ddpm?.Runs.FirstOrDefault(r => r.Steps == 1000);
+        return run is null ? "" : Inv($"; DDPM-1000 itself scores SW2 {run.SlicedWasserstein:0.0000}, {run.SlicedWasserstein / report.Floor.Mean:0.00} x the floor");
     }
 
     /// <summary>The scheduler's id, with † when its steps draw noise.</summary>

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using GenPipe.Core;
-using GenPipe.Core.Pipelines;
 using GenPipe.Diffusion;
 using GenPipe.Tensors;
 
@@ -91,7 +90,15 @@ internal sealed class QualityBench(BenchHost host, BenchOptions options, TextWri
             }
             else
             {
-                (samples, calls) = await host.DiffuseAsync(schedulerCase.Id, schedulerCase.Options, steps.Value, options.Seed, options.Count).ConfigureAwait(false);
+                try
+                {
+                    (samples, calls) = await host.DiffuseAsync(schedulerCase.Id, schedulerCase.Options, steps.Value, options.Seed, options.Count).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is PipelineExecutionException or PipelineValidationException)
+                {
+                    problems.Add($"{steps} steps failed: {ex.Message}");
+                    continue;
+                }
             }
 
             var run = new BudgetRun(budget, steps.Value, calls, Distance(samples), reference is null ? null : RmsDistance(samples, reference));
@@ -122,11 +129,11 @@ internal sealed class QualityBench(BenchHost host, BenchOptions options, TextWri
         var baseline = results.FirstOrDefault(r => r.Case.Id == BaselineId && r.Case.NotApplicable is null);
         if (baseline is null)
         {
-            return (BaselineSteps, $"{BaselineSteps} evaluations");
+            return (BaselineSteps, $"{BaselineSteps} NFE");
         }
 
         var (_, calls) = await host.DiffuseAsync(baseline.Case.Id, baseline.Case.Options, BaselineSteps, options.Seed, count: 1).ConfigureAwait(false);
-        return (calls, $"DDPM at {BaselineSteps} steps ({calls} evaluations)");
+        return (calls, "DDPM-1000");
     }
 
     private double Distance(Tensor samples) =>

@@ -46,16 +46,19 @@ internal static class SvgChart
         {
             string colour = Palette[i % Palette.Length];
             string dash = lines[i].Case.Stochastic ? " stroke-dasharray=\"5 3\"" : "";
+
+            // Earlier lines are drawn wider, so a later line that coincides (DDIM and Euler do) leaves a visible rim.
+            double width = lines.Length == 1 ? 2 : 3.5 - (2.0 * i / (lines.Length - 1));
             var points = lines[i].Runs.OrderBy(r => r.Evaluations).Select(r => Inv($"{plot.X(r.Evaluations):0.#},{plot.Y(r.SlicedWasserstein):0.#}"));
-            svg.AppendLine($"<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" stroke-opacity=\"0.85\"{dash} points=\"{string.Join(' ', points)}\"/>");
+            svg.AppendLine($"<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"{width.ToString("0.##", CultureInfo.InvariantCulture)}\" stroke-opacity=\"0.9\"{dash} points=\"{string.Join(' ', points)}\"/>");
             foreach (var run in lines[i].Runs)
             {
-                svg.AppendLine(Inv($"<circle cx=\"{plot.X(run.Evaluations):0.#}\" cy=\"{plot.Y(run.SlicedWasserstein):0.#}\" r=\"3\" fill=\"{colour}\"/>"));
+                svg.AppendLine(Inv($"<circle cx=\"{plot.X(run.Evaluations):0.#}\" cy=\"{plot.Y(run.SlicedWasserstein):0.#}\" r=\"{width + 0.5:0.##}\" fill=\"{colour}\"/>"));
             }
 
             double legendY = Top + 10 + (i * 20);
             double legendX = Width - Right + 20;
-            svg.AppendLine(Inv($"<line x1=\"{legendX}\" x2=\"{legendX + 24}\" y1=\"{legendY}\" y2=\"{legendY}\" stroke=\"{colour}\" stroke-width=\"2\"{dash}/>"));
+            svg.AppendLine(Inv($"<line x1=\"{legendX}\" x2=\"{legendX + 24}\" y1=\"{legendY}\" y2=\"{legendY}\" stroke=\"{colour}\" stroke-width=\"{width:0.##}\"{dash}/>"));
             string label = lines[i].Case.Id + (lines[i].Case.Stochastic ? " (stochastic)" : "");
             svg.AppendLine(Inv($"<text x=\"{legendX + 30}\" y=\"{legendY + 4}\">{SecurityElement.Escape(label)}</text>"));
         }
