@@ -74,9 +74,9 @@ internal sealed class BenchHost : IAsyncDisposable
     /// <summary>
     /// The scheduler options the bench binds: the keys <paramref name="descriptor"/>'s options type has, out of the
     /// mixture's training schedule, <c>prediction_type = epsilon</c>, <c>clip_sample = false</c> and
-    /// <c>timestep_spacing = trailing</c>. Everything else keeps its default.
+    /// <c>timestep_spacing = <paramref name="spacing"/></c> unless that is <c>default</c>. Everything else keeps its default.
     /// </summary>
-    public JsonObject SchedulerOptions(ComponentDescriptor descriptor)
+    public JsonObject SchedulerOptions(ComponentDescriptor descriptor, string spacing)
     {
         ArgumentNullException.ThrowIfNull(descriptor);
         var known = descriptor.OptionsType.GetProperties()
@@ -91,8 +91,12 @@ internal sealed class BenchHost : IAsyncDisposable
             ["beta_schedule"] = MixtureOptions.BetaSchedule,
             ["prediction_type"] = "epsilon",
             ["clip_sample"] = false,
-            ["timestep_spacing"] = "trailing",
         };
+        if (spacing != BenchOptions.DefaultSpacing)
+        {
+            wanted["timestep_spacing"] = spacing;
+        }
+
         var options = new JsonObject();
         foreach (var (key, value) in wanted)
         {
@@ -103,6 +107,27 @@ internal sealed class BenchHost : IAsyncDisposable
         }
 
         return options;
+    }
+
+    /// <summary>The <c>timestep_spacing</c> the options give (bound defaults included), or null when the scheduler has none.</summary>
+    public static string? EffectiveSpacing(ComponentDescriptor descriptor, JsonObject options)
+    {
+        ArgumentNullException.ThrowIfNull(descriptor);
+        var property = descriptor.OptionsType.GetProperties()
+            .FirstOrDefault(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name) == "timestep_spacing");
+        if (property is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return property.GetValue(options.Deserialize(descriptor.OptionsType, OptionsJson))?.ToString();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>

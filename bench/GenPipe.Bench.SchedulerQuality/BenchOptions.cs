@@ -27,6 +27,17 @@ internal sealed record BenchOptions
     /// <summary>Steps of each scheduler's own converged solution, the target of the pathwise distance.</summary>
     public int ReferenceSteps { get; init; } = 1000;
 
+    /// <summary>
+    /// The <c>timestep_spacing</c> values to measure, one section each, bound where a scheduler has the key:
+    /// <c>trailing</c> (every scheduler starts at the last training timestep, where pure noise belongs) and
+    /// <c>default</c> (each scheduler's own default); <c>leading</c> and <c>linspace</c> are accepted too.
+    /// </summary>
+    public IReadOnlyList<string> Spacings { get; init; } = [TrailingSpacing, DefaultSpacing];
+
+    public const string TrailingSpacing = "trailing";
+
+    public const string DefaultSpacing = "default";
+
     /// <summary>The pipeline whose mixture (and training schedule) is measured.</summary>
     public string? PipelinePath { get; init; }
 
@@ -45,17 +56,20 @@ internal sealed record BenchOptions
         ReferenceSets = 2,
         FloorSets = 2,
         ReferenceSteps = 100,
+        Spacings = [TrailingSpacing],
         Quick = true,
     };
 
     public const string Usage =
         "Usage: dotnet run -c Release --project bench/GenPipe.Bench.SchedulerQuality -- [options]\n" +
-        "  --quick               smoke run (400 samples, budgets 4 12 50, 100-step reference), written to out/scheduler-quality\n" +
+        "  --quick               smoke run (400 samples, budgets 4 12 50, 100-step reference, trailing only), written to out/scheduler-quality\n" +
         "  --count N             samples per run (default 4000)\n" +
         "  --budgets 4,8,...     model-evaluation budgets (default 4,8,12,20,50,100,1000)\n" +
         "  --seed S              seed of the diffuse step (default 0)\n" +
         "  --projections P       sliced Wasserstein directions (default 128)\n" +
         "  --reference-steps N   steps of each scheduler's converged solution (default 1000)\n" +
+        "  --spacing S,...       timestep_spacing sections: trailing, leading, linspace, default (each scheduler's own);\n" +
+        "                        default trailing,default\n" +
         "  --pipeline FILE       pipeline whose mixture to measure (default pipelines/gaussian-mixture.json)\n" +
         "  --out DIR             where schedulers.md and images/ go (default docs/)";
 
@@ -88,6 +102,7 @@ internal sealed record BenchOptions
                     "--projections" => options with { Projections = Positive(value, arg) },
                     "--reference-steps" => options with { ReferenceSteps = Positive(value, arg) },
                     "--budgets" => options with { Budgets = value.Split(',').Select(v => Positive(v.Trim(), arg)).Distinct().Order().ToArray() },
+                    "--spacing" => options with { Spacings = value.Split(',').Select(v => Spacing(v.Trim())).Distinct().ToArray() },
                     "--pipeline" => options with { PipelinePath = value },
                     "--out" => options with { OutputDirectory = value },
                     _ => throw new FormatException($"unknown option '{arg}'"),
@@ -102,6 +117,10 @@ internal sealed record BenchOptions
 
         return options;
     }
+
+    private static string Spacing(string value) => value is "trailing" or "leading" or "linspace" or "default"
+        ? value
+        : throw new FormatException($"--spacing takes trailing, leading, linspace or default, not '{value}'.");
 
     private static int Positive(string value, string name) =>
         int.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int n) && n > 0

@@ -23,12 +23,17 @@ internal sealed record SchedulerResult(
 /// <param name="Max">The largest of them.</param>
 internal sealed record NoiseFloor(double Mean, double Min, double Max);
 
+/// <summary>Every scheduler measured with one <c>timestep_spacing</c> choice.</summary>
+/// <param name="Spacing">The spacing bound (<c>default</c>: each scheduler's own).</param>
+/// <param name="Schedulers">One result per registered scheduler.</param>
+/// <param name="BaselineEvaluations">The evaluations of the ratio's baseline (DDPM at 1000 steps, counted).</param>
+/// <param name="BaselineLabel">How the tables name the baseline.</param>
+internal sealed record SpacingSection(string Spacing, IReadOnlyList<SchedulerResult> Schedulers, long BaselineEvaluations, string BaselineLabel);
+
 /// <summary>A whole bench run.</summary>
 internal sealed record BenchReport(
     BenchOptions Options,
     string PipelineName,
     NoiseFloor Floor,
-    IReadOnlyList<SchedulerResult> Schedulers,
-    long BaselineEvaluations,
-    string BaselineLabel,
+    IReadOnlyList<SpacingSection> Sections,
     TimeSpan Elapsed);

@@ -30,8 +30,8 @@ string outputDirectory = Path.GetFullPath(options.OutputDirectory
 await using var host = new BenchHost(mixtureOptions);
 Console.WriteLine($"Schedulers registered: {string.Join(", ", host.Schedulers.Select(s => s.Id))}");
 var report = await new QualityBench(host, options, Console.Out).RunAsync(Path.GetRelativePath(root, pipelinePath).Replace('\\', '/'));
-var (markdown, chart) = DocsWriter.Write(report, outputDirectory);
-Console.WriteLine($"Wrote {markdown} and {chart} in {report.Elapsed.TotalSeconds:0.0} s.");
+var written = DocsWriter.Write(report, outputDirectory);
+Console.WriteLine($"Wrote {string.Join(", ", written)} in {report.Elapsed.TotalSeconds:0.0} s.");
 return 0;
 
 // The folder holding GenPipe.sln, found upwards from the current folder, then from the executable.

@@ -31,28 +31,46 @@ internal sealed class QualityBench(BenchHost host, BenchOptions options, TextWri
         var floor = new NoiseFloor(floorDistances.Average(), floorDistances.Min(), floorDistances.Max());
         log.WriteLine($"noise floor: SW2 {floor.Mean:0.0000} (min {floor.Min:0.0000}, max {floor.Max:0.0000}) over {options.FloorSets} exact sets of {options.Count}");
 
-        var results = new List<SchedulerResult>();
-        foreach (var descriptor in host.Schedulers)
+        var sections = new List<SpacingSection>();
+        var measured = new Dictionary<string, SchedulerResult>(StringComparer.Ordinal);
+        foreach (string spacing in options.Spacings)
         {
-            var schedulerCase = await SchedulerCase.ClassifyAsync(host, descriptor).ConfigureAwait(false);
-            if (schedulerCase.NotApplicable is not null)
+            log.WriteLine($"timestep_spacing: {spacing}");
+            var results = new List<SchedulerResult>();
+            foreach (var descriptor in host.Schedulers)
             {
-                log.WriteLine($"{descriptor.Id}: not applicable ({schedulerCase.NotApplicable})");
-                results.Add(new SchedulerResult(schedulerCase, [], null, null, schedulerCase.NotApplicable));
-                continue;
+                var schedulerCase = await SchedulerCase.ClassifyAsync(host, descriptor, spacing).ConfigureAwait(false);
+
+                // A scheduler whose options come out the same under another spacing (it has no such key) is not run twice.
+                string key = descriptor.Id + " " + schedulerCase.Options.ToJsonString();
+                if (!measured.TryGetValue(key, out var result))
+                {
+                    result = schedulerCase.NotApplicable is null
+                        ? await MeasureAsync(schedulerCase).ConfigureAwait(false)
+                        : new SchedulerResult(schedulerCase, [], null, null, schedulerCase.NotApplicable);
+                    if (schedulerCase.NotApplicable is not null)
+                    {
+                        log.WriteLine($"{descriptor.Id}: not applicable ({schedulerCase.NotApplicable})");
+                    }
+
+                    measured[key] = result;
+                }
+
+                results.Add(result);
             }
 
-            results.Add(await MeasureAsync(schedulerCase).ConfigureAwait(false));
+            var (baselineNfe, baselineLabel) = await BaselineAsync(results).ConfigureAwait(false);
+            sections.Add(new SpacingSection(spacing, results, baselineNfe, baselineLabel));
         }
 
-        var (baselineNfe, baselineLabel) = await BaselineAsync(results).ConfigureAwait(false);
-        return new BenchReport(options, pipelineName, floor, results, baselineNfe, baselineLabel, clock.Elapsed);
+        return new BenchReport(options, pipelineName, floor, sections, clock.Elapsed);
     }
 
     private async Task<SchedulerResult> MeasureAsync(SchedulerCase schedulerCase)
     {
         var clock = Stopwatch.StartNew();
-        var search = new StepSearch(steps => ProbeAsync(schedulerCase, steps));
+        var failures = new SortedDictionary<int, string>();
+        var search = new StepSearch(steps => ProbeAsync(schedulerCase, steps, failures));
         Tensor? reference = null;
         long? referenceNfe = null;
         double? referenceSw = null;
@@ -77,8 +95,10 @@ internal sealed class QualityBench(BenchHost host, BenchOptions options, TextWri
                 continue;
             }
 
+            // A budget that buys no more steps than the last one repeats its run (a row per budget keeps the table whole).
             if (runs.Count > 0 && runs[^1].Steps == steps)
             {
+                runs.Add(runs[^1] with { Budget = budget });
                 continue;
             }
 
@@ -106,11 +126,17 @@ internal sealed class QualityBench(BenchHost host, BenchOptions options, TextWri
             log.WriteLine($"{schedulerCase.Id,-28} budget {budget,5}: {run.Steps,5} steps, {run.Evaluations,5} NFE, SW2 {run.SlicedWasserstein:0.0000}, to reference {run.PathDistance:0.0000}");
         }
 
+        if (failures.Count > 0)
+        {
+            var (firstSteps, firstError) = failures.First();
+            problems.Add($"runs of {string.Join(", ", failures.Keys)} steps fail (the step search passes over them); at {firstSteps} steps: {firstError}");
+        }
+
         log.WriteLine($"{schedulerCase.Id}: done in {clock.Elapsed.TotalSeconds:0.0} s{(schedulerCase.Stochastic ? " (stochastic)" : "")}");
         return new SchedulerResult(schedulerCase, runs, referenceNfe, referenceSw, problems.Count == 0 ? null : string.Join("; ", problems));
     }
 
-    private async Task<long?> ProbeAsync(SchedulerCase schedulerCase, int steps)
+    private async Task<long?> ProbeAsync(SchedulerCase schedulerCase, int steps, IDictionary<int, string> failures)
     {
         // The diffuse loop calls the denoiser the same number of times for one sample as for thousands.
         try
@@ -120,6 +146,7 @@ internal sealed class QualityBench(BenchHost host, BenchOptions options, TextWri
         }
         catch (Exception ex) when (ex is PipelineExecutionException or PipelineValidationException)
         {
+            failures[steps] = (ex.InnerException ?? ex).Message;
             return null;
         }
     }

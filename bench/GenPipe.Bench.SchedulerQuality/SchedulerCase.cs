@@ -10,15 +10,18 @@ internal sealed record SchedulerCase(ComponentDescriptor Descriptor, JsonObject 
 {
     public string Id => Descriptor.Id;
 
+    /// <summary>The timestep spacing the scheduler runs with, or null when it has no such option.</summary>
+    public string? Spacing => BenchHost.EffectiveSpacing(Descriptor, Options);
+
     /// <summary>
     /// Creates the scheduler with <paramref name="host"/>'s options and runs a few steps outside the engine to learn
     /// whether it draws noise. A scheduler that rejects the options or expects another prediction type is not applicable.
     /// </summary>
-    public static async Task<SchedulerCase> ClassifyAsync(BenchHost host, ComponentDescriptor descriptor)
+    public static async Task<SchedulerCase> ClassifyAsync(BenchHost host, ComponentDescriptor descriptor, string spacing)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(descriptor);
-        var options = host.SchedulerOptions(descriptor);
+        var options = host.SchedulerOptions(descriptor, spacing);
         IScheduler scheduler;
         try
         {

@@ -3,7 +3,8 @@ namespace GenPipe.Bench.SchedulerQuality;
 /// <summary>
 /// Turns an evaluation budget into a step count from counted runs: the most steps whose evaluations stay within the
 /// budget. Evaluations grow with steps (n, 2n - 1, n + 1, ...), so a binary search over [1, budget] needs about
-/// log2(budget) one-sample probes; each step count is probed once.
+/// log2(budget) one-sample probes, then an upward scan looks past step counts that failed; each step count is probed
+/// once.
 /// </summary>
 internal sealed class StepSearch(Func<int, Task<long?>> probe)
 {
@@ -29,6 +30,22 @@ internal sealed class StepSearch(Func<int, Task<long?>> probe)
             else
             {
                 high = middle - 1;
+            }
+        }
+
+        // A run that fails (e.g. at step counts whose timesteps the model rejects) hides the step counts above it from
+        // the binary search; look past it up to the first step count that runs and exceeds the budget.
+        for (int steps = (best ?? 0) + 1; steps <= budget; steps++)
+        {
+            long? calls = await CallsAsync(steps).ConfigureAwait(false);
+            if (calls > budget)
+            {
+                break;
+            }
+
+            if (calls is not null)
+            {
+                best = steps;
             }
         }
 

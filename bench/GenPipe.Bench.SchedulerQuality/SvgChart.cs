@@ -21,10 +21,11 @@ internal static class SvgChart
         "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
     ];
 
-    public static string Render(BenchReport report)
+    public static string Render(BenchReport report, SpacingSection section)
     {
         ArgumentNullException.ThrowIfNull(report);
-        var lines = report.Schedulers.Where(s => s.Runs.Count > 0).ToArray();
+        ArgumentNullException.ThrowIfNull(section);
+        var lines = section.Schedulers.Where(s => s.Runs.Count > 0).ToArray();
         var runs = lines.SelectMany(s => s.Runs).ToArray();
         double xMin = Math.Min(report.Options.Budgets.Min(), runs.Length == 0 ? 1 : runs.Min(r => r.Evaluations)) / 1.25;
         double xMax = Math.Max(report.Options.Budgets.Max(), runs.Length == 0 ? 1 : runs.Max(r => r.Evaluations)) * 1.25;
@@ -35,7 +36,7 @@ internal static class SvgChart
         var svg = new StringBuilder();
         svg.AppendLine(Inv($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" font-family=\"sans-serif\" font-size=\"12\">"));
         svg.AppendLine(Inv($"<rect width=\"{Width}\" height=\"{Height}\" fill=\"white\"/>"));
-        svg.AppendLine(Inv($"<text x=\"{Left}\" y=\"22\" font-size=\"14\" font-weight=\"bold\">Sliced Wasserstein-2 to the true mixture vs model evaluations ({report.Options.Count} samples)</text>"));
+        svg.AppendLine(Inv($"<text x=\"{Left}\" y=\"22\" font-size=\"14\" font-weight=\"bold\">Sliced Wasserstein-2 to the true mixture vs model evaluations ({report.Options.Count} samples, spacing {section.Spacing})</text>"));
         AppendAxes(svg, plot, report.Options.Budgets);
         double floorTop = plot.Y(report.Floor.Max);
         svg.AppendLine(Inv($"<rect x=\"{Left}\" y=\"{floorTop:0.#}\" width=\"{plot.Width:0.#}\" height=\"{plot.Y(report.Floor.Min) - floorTop:0.#}\" fill=\"#000\" fill-opacity=\"0.07\"/>"));

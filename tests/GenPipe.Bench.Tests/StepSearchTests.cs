@@ -34,4 +34,13 @@ public sealed class StepSearchTests
 
         (await search.MostStepsWithinAsync(50)).ShouldBe(6);
     }
+
+    [Fact]
+    public async Task A_step_count_that_fails_does_not_hide_larger_ones()
+    {
+        // Like trailing spacing at some step counts: runs of 979 and 985 steps fail, 1000 steps run.
+        var search = new StepSearch(n => Task.FromResult<long?>(n is 979 or 985 ? null : n));
+
+        (await search.MostStepsWithinAsync(1000)).ShouldBe(1000);
+    }
 }
