@@ -129,7 +129,7 @@ internal sealed class QualityBench(BenchHost host, BenchOptions options, TextWri
         if (failures.Count > 0)
         {
             var (firstSteps, firstError) = failures.First();
-            problems.Add($"runs of {string.Join(", ", failures.Keys)} steps fail (the step search passes over them); at {firstSteps} steps: {firstError}");
+            problems.Add($"runs of {Ranges(failures.Keys)} steps fail (the step search passes over them); at {firstSteps} steps: {firstError}");
         }
 
         log.WriteLine($"{schedulerCase.Id}: done in {clock.Elapsed.TotalSeconds:0.0} s{(schedulerCase.Stochastic ? " (stochastic)" : "")}");
@@ -161,6 +161,37 @@ internal sealed class QualityBench(BenchHost host, BenchOptions options, TextWri
 
         var (_, calls) = await host.DiffuseAsync(baseline.Case.Id, baseline.Case.Options, BaselineSteps, options.Seed, count: 1).ConfigureAwait(false);
         return (calls, "DDPM-1000");
+    }
+
+    /// <summary>Sorted step counts as ranges: 51-1000 rather than 950 numbers.</summary>
+    internal static string Ranges(IEnumerable<int> sorted)
+    {
+        var parts = new List<string>();
+        int? start = null;
+        int previous = 0;
+        foreach (int n in sorted)
+        {
+            if (start is not null && n == previous + 1)
+            {
+                previous = n;
+                continue;
+            }
+
+            if (start is not null)
+            {
+                parts.Add(start == previous ? $"{start}" : $"{start}-{previous}");
+            }
+
+            start = n;
+            previous = n;
+        }
+
+        if (start is not null)
+        {
+            parts.Add(start == previous ? $"{start}" : $"{start}-{previous}");
+        }
+
+        return string.Join(", ", parts);
     }
 
     private double Distance(Tensor samples) =>

@@ -8,8 +8,9 @@ namespace GenPipe.Bench.SchedulerQuality;
 internal static class QualityLevels
 {
     /// <summary>
-    /// 4x: the clusters are in place but visibly off; 2x: half the distance is discretisation error; 1.25x and 1.1x:
-    /// within a quarter and a tenth of what two exact sample sets differ by, i.e. indistinguishable at this sample size.
+    /// Multiples of the noise floor. Independent errors add roughly in squares (SW2^2 ~ error^2 + floor^2), so these
+    /// allow a scheduler's own error of about 3.9, 1.7, 1.1, 0.75 and 0.46 floors: from "coarse" to "indistinguishable
+    /// from exact samples at this sample size".
     /// </summary>
     public static IReadOnlyList<double> Factors { get; } = [4, 2, 1.5, 1.25, 1.1];
 

@@ -60,7 +60,9 @@ internal static class SvgChart
             double legendY = Top + 10 + (i * 20);
             double legendX = Width - Right + 20;
             svg.AppendLine(Inv($"<line x1=\"{legendX}\" x2=\"{legendX + 24}\" y1=\"{legendY}\" y2=\"{legendY}\" stroke=\"{colour}\" stroke-width=\"{width:0.##}\"{dash}/>"));
-            string label = lines[i].Case.Id + (lines[i].Case.Stochastic ? " (stochastic)" : "");
+            // Without the family prefix the longest diffusers names still fit beside the plot.
+            string id = lines[i].Case.Id;
+            string label = (id.StartsWith("scheduler/", StringComparison.Ordinal) ? id["scheduler/".Length..] : id) + (lines[i].Case.Stochastic ? " (stochastic)" : "");
             svg.AppendLine(Inv($"<text x=\"{legendX + 30}\" y=\"{legendY + 4}\">{SecurityElement.Escape(label)}</text>"));
         }
 

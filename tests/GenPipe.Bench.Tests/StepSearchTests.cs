@@ -43,4 +43,10 @@ public sealed class StepSearchTests
 
         (await search.MostStepsWithinAsync(1000)).ShouldBe(1000);
     }
+
+    [Fact]
+    public void Failed_step_counts_are_reported_as_ranges()
+    {
+        QualityBench.Ranges([2, 51, 52, 53, 979, 981, 982]).ShouldBe("2, 51-53, 979, 981-982");
+    }
 }
