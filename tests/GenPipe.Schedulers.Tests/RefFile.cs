@@ -57,11 +57,22 @@ public sealed class RefFile
         return end < 0 ? name : name[..end];
     }
 
-    /// <summary>A flat float32 list.</summary>
+    /// <summary>A flat float32 list; the strings "nan", "inf" and "-inf" (how the refs spell values JSON lacks) are read too.</summary>
     public static float[] Floats(JsonNode? node, string what) =>
         node is JsonArray array
-            ? [.. array.Select(v => (float)v!.GetValue<double>())]
+            ? [.. array.Select(v => Float(v, what))]
             : throw new InvalidDataException($"'{what}' is not a list of numbers.");
+
+    private static float Float(JsonNode? value, string what) =>
+        value is JsonValue v && v.TryGetValue(out string? text)
+            ? text.ToLowerInvariant() switch
+            {
+                "nan" => float.NaN,
+                "inf" or "infinity" => float.PositiveInfinity,
+                "-inf" or "-infinity" => float.NegativeInfinity,
+                _ => throw new InvalidDataException($"'{what}' holds the string '{text}' where a number belongs."),
+            }
+            : (float)value!.GetValue<double>();
 
     /// <summary>A required member of an object.</summary>
     public static JsonNode Required(JsonNode? node, string key) =>
