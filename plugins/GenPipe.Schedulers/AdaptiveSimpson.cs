@@ -46,7 +46,8 @@ internal static class AdaptiveSimpson
         double left = Simpson(a, m, fa, flm, fm);
         double right = Simpson(m, b, fm, frm, fb);
         double difference = left + right - whole;
-        if (depth <= 0 || Math.Abs(difference) <= 15 * tolerance)
+        // A non-finite integrand never converges: return at once instead of splitting 2^depth times.
+        if (depth <= 0 || !double.IsFinite(difference) || Math.Abs(difference) <= 15 * tolerance)
         {
             return left + right + (difference / 15);
         }

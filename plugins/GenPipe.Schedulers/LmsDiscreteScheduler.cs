@@ -37,6 +37,23 @@ public sealed class LmsDiscreteScheduler : KDiffusionScheduler<LmsDiscreteSchedu
         return ([.. sigmas.Select(s => (float)s), 0f], Array.ConvertAll(timesteps, t => (float)t));
     }
 
+    /// <summary>True when sigma_step, ..., sigma_{step - order + 1} differ from each other.</summary>
+    internal static bool DistinctNodes(IReadOnlyList<float> sigmas, int step, int order)
+    {
+        for (int a = 0; a < order; a++)
+        {
+            for (int b = a + 1; b < order; b++)
+            {
+                if (sigmas[step - a] == sigmas[step - b])
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>
     /// The weight of the derivative taken at sigma_{step - node} in the step from sigma_step to sigma_{step + 1}: the
     /// integral of the Lagrange basis polynomial of that node over the nodes sigma_step, ..., sigma_{step - order + 1}.
@@ -92,7 +109,14 @@ public sealed class LmsDiscreteScheduler : KDiffusionScheduler<LmsDiscreteSchedu
                 _derivatives.RemoveAt(0);
             }
 
+            // Lagrange interpolation needs distinct nodes. diffusers' extra trailing timestep -1 repeats the first
+            // training sigma, where diffusers' coefficients become NaN; GenPipe drops the repeated node instead.
             int order = Math.Min(index + 1, maxOrder);
+            while (order > 1 && !DistinctNodes(RunSigmas, index, order))
+            {
+                order--;
+            }
+
             var sum = new float[x.Length];
             for (int node = 0; node < order; node++)
             {

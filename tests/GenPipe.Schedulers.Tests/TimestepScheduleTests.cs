@@ -1,3 +1,4 @@
+using GenPipe.Tensors;
 using GenPipe.Abstractions.Models;
 using Shouldly;
 using Xunit;
@@ -65,6 +66,26 @@ public sealed class TimestepScheduleTests
 
         var heun = new HeunDiscreteScheduler(new HeunDiscreteSchedulerOptions { TimestepSpacing = "trailing" }).SetTimesteps(steps);
         heun.Timesteps.Count.ShouldBe((2 * (steps + 1)) - 1);
+    }
+
+    [Theory]
+    [InlineData(979)]
+    [InlineData(998)]
+    public void Lms_stays_finite_where_the_extra_trailing_timestep_repeats_a_sigma(int steps)
+    {
+        // The -1 timestep clamps to the first training sigma, which the step before (t = 0) already has: two equal
+        // Lagrange nodes, where diffusers' coefficients become NaN. GenPipe drops the repeated node.
+        var scheduler = new LmsDiscreteScheduler(new LmsDiscreteSchedulerOptions { TimestepSpacing = "trailing" });
+        var session = scheduler.SetTimesteps(steps);
+        session.Sigmas![^2].ShouldBe(session.Sigmas[^3]);
+        var x = Tensor.Full(0.5f, 1, 4);
+        foreach (float t in session.Timesteps)
+        {
+            var eps = session.ScaleModelInput(x, t).Multiply(0.3f);
+            x = session.Step(eps, t, x).PrevSample;
+        }
+
+        x.Span.ToArray().ShouldAllBe(v => float.IsFinite(v));
     }
 
     [Theory]
