@@ -57,7 +57,8 @@ public sealed class EulerAncestralDiscreteScheduler : KDiffusionScheduler<EulerA
             float[] original = SigmaSpace.Original(_scheduler.PredictionType, modelOutput.Span, x, sigma, "Euler ancestral");
 
             float sigmaUp = MathF.Sqrt(sigmaNext * sigmaNext * ((sigma * sigma) - (sigmaNext * sigmaNext)) / (sigma * sigma));
-            float sigmaDown = MathF.Sqrt((sigmaNext * sigmaNext) - (sigmaUp * sigmaUp));
+            // Non-negative in exact arithmetic (sigma_next^4 / sigma^2); float32 rounding may dip below zero.
+            float sigmaDown = MathF.Sqrt(MathF.Max(0f, (sigmaNext * sigmaNext) - (sigmaUp * sigmaUp)));
             float dt = sigmaDown - sigma;
             ReadOnlySpan<float> z = source.Randn(sample.GetShape()).Span;
             var prev = new float[x.Length];

@@ -46,7 +46,9 @@ public sealed class KDpm2AncestralDiscreteScheduler : KDiffusionScheduler<KDpm2A
             float s = sigmas[i];
             float next = i + 1 < n ? sigmas[i + 1] : 0f;
             ups[i] = MathF.Sqrt(next * next * ((s * s) - (next * next)) / (s * s));
-            downs[i] = i + 1 < n ? MathF.Sqrt((next * next) - (ups[i] * ups[i])) : 0f;
+            // next^2 - up^2 = next^4 / s^2 >= 0, but float32 rounding can make it slightly negative when next is tiny
+            // (diffusers then takes the root of a negative number: NaN). Zero is the exact value there.
+            downs[i] = i + 1 < n ? MathF.Sqrt(MathF.Max(0f, (next * next) - (ups[i] * ups[i]))) : 0f;
             // The last two midpoints (towards and at sigma = 0) are 0.
             midpoints[i] = i < n - 2 ? KDpm2Sigmas.LogMidpoint(s, downs[i]) : 0f;
         }

@@ -27,6 +27,12 @@ internal static class KDpm2Sigmas
     /// </summary>
     public static float LogMidpoint(float a, float b)
     {
+        // torch.lerp's weight-0.5 formula turns ln 0 = -inf into -inf - (-inf) = NaN; the geometric mean with 0 is 0.
+        if (a == 0 || b == 0)
+        {
+            return 0f;
+        }
+
         float start = MathF.Log(a);
         float end = MathF.Log(b);
         return MathF.Exp(end - ((end - start) * 0.5f));

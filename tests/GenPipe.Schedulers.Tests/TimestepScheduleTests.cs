@@ -69,6 +69,19 @@ public sealed class TimestepScheduleTests
     }
 
     [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Kdpm2_ancestral_timesteps_stay_finite_where_sigma_down_vanishes(int steps)
+    {
+        // On the linear schedule the last sigma_down rounds to 0 (or below), and torch.lerp's log-space midpoint of 0
+        // is NaN upstream; the geometric mean with 0 is 0, so the midpoint timestep is 0.
+        var options = new KDpm2AncestralDiscreteSchedulerOptions { TimestepSpacing = "linspace" };
+        var session = new KDpm2AncestralDiscreteScheduler(options).SetTimesteps(steps);
+        session.Timesteps.ShouldAllBe(t => float.IsFinite(t) && t >= 0 && t <= 999);
+        session.Sigmas!.ShouldAllBe(s => float.IsFinite(s));
+    }
+
+    [Theory]
     [InlineData(979)]
     [InlineData(998)]
     public void Lms_stays_finite_where_the_extra_trailing_timestep_repeats_a_sigma(int steps)
