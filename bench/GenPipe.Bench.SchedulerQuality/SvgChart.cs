@@ -7,10 +7,10 @@ namespace GenPipe.Bench.SchedulerQuality;
 /// <summary>SW2 against evaluations, both axes logarithmic, one line per scheduler, the noise floor as a band.</summary>
 internal static class SvgChart
 {
-    private const double Width = 860;
+    private const double Width = 920;
     private const double Height = 500;
     private const double Left = 70;
-    private const double Right = 250;
+    private const double Right = 290;
     private const double Top = 40;
     private const double Bottom = 60;
 
@@ -41,7 +41,7 @@ internal static class SvgChart
         double floorTop = plot.Y(report.Floor.Max);
         svg.AppendLine(Inv($"<rect x=\"{Left}\" y=\"{floorTop:0.#}\" width=\"{plot.Width:0.#}\" height=\"{plot.Y(report.Floor.Min) - floorTop:0.#}\" fill=\"#000\" fill-opacity=\"0.07\"/>"));
         svg.AppendLine(Inv($"<line x1=\"{Left}\" x2=\"{Left + plot.Width:0.#}\" y1=\"{plot.Y(report.Floor.Mean):0.#}\" y2=\"{plot.Y(report.Floor.Mean):0.#}\" stroke=\"#444\" stroke-dasharray=\"6 4\"/>"));
-        svg.AppendLine(Inv($"<text x=\"{Left + plot.Width - 4:0.#}\" y=\"{plot.Y(report.Floor.Mean) - 5:0.#}\" text-anchor=\"end\" fill=\"#444\">noise floor: exact vs exact (band: min to max)</text>"));
+        svg.AppendLine(Inv($"<text x=\"{Left + 6:0.#}\" y=\"{plot.Y(report.Floor.Min) - 5:0.#}\" text-anchor=\"start\" fill=\"#444\">noise floor: exact vs exact (band: min to max)</text>"));
 
         for (int i = 0; i < lines.Length; i++)
         {
