@@ -21,6 +21,7 @@ public static class DiffusersSchedulerNames
         ["HeunDiscreteScheduler"] = HeunDiscreteScheduler.ComponentId,
         ["KDPM2DiscreteScheduler"] = KDpm2DiscreteScheduler.ComponentId,
         ["KDPM2AncestralDiscreteScheduler"] = KDpm2AncestralDiscreteScheduler.ComponentId,
+        ["DPMSolverSDEScheduler"] = DpmSolverSdeScheduler.ComponentId,
         ["LMSDiscreteScheduler"] = LmsDiscreteScheduler.ComponentId,
         ["PNDMScheduler"] = PndmScheduler.ComponentId,
         ["FlowMatchEulerDiscreteScheduler"] = FlowMatchEulerDiscreteScheduler.ComponentId,

@@ -13,6 +13,13 @@ public sealed class CoversSchedulerAttribute(string schedulerClass, params strin
     /// <summary>Reference file prefixes, e.g. <c>ddim</c> and <c>ddim_eta1</c>.</summary>
     public IReadOnlyList<string> FilePrefixes { get; } = filePrefixes;
 
+    /// <summary>
+    /// True for a scheduler diffusers cannot give references for (e.g. DPMSolverSDEScheduler, whose torchsde noise
+    /// GenPipe does not reproduce): the trajectory theory then runs the single case
+    /// <see cref="SchedulerReferenceFilesAttribute.NoReferences"/>, and bundling a file it claims is an error.
+    /// </summary>
+    public bool WithoutReferences { get; init; }
+
     /// <summary>True when the file at <paramref name="path"/> is a reference for this scheduler.</summary>
     public bool Claims(string path)
     {

@@ -20,7 +20,7 @@ public sealed class GaussianSamplingTests(ITestOutputHelper output)
         // First-order and ancestral samplers get more steps: their discretisation bias on this narrow target is
         // about 6% (Euler) to 12% (Euler ancestral) of the standard deviation at 40 steps, about 1/n.
         { "euler", 200 }, { "euler-ancestral", 300 }, { "heun", 20 }, { "kdpm2", 40 }, { "kdpm2-ancestral", 150 },
-        { "lms", 40 }, { "pndm", 40 }, { "pndm-prk", 40 }, { "flow-match-euler", 200 },
+        { "lms", 40 }, { "dpmpp-sde", 80 }, { "dpmpp-sde-karras", 20 }, { "pndm", 40 }, { "pndm-prk", 40 }, { "flow-match-euler", 200 },
     };
 
     [Theory]
@@ -72,6 +72,8 @@ public sealed class GaussianSamplingTests(ITestOutputHelper output)
             "heun" => new HeunDiscreteScheduler(new() { BetaSchedule = "scaled_linear" }),
             "kdpm2" => new KDpm2DiscreteScheduler(new() { BetaSchedule = "scaled_linear" }),
             "kdpm2-ancestral" => new KDpm2AncestralDiscreteScheduler(new() { BetaSchedule = "scaled_linear" }),
+            "dpmpp-sde" => new DpmSolverSdeScheduler(new() { BetaSchedule = "scaled_linear" }),
+            "dpmpp-sde-karras" => new DpmSolverSdeScheduler(new DpmSolverSdeKarrasOptions { BetaSchedule = "scaled_linear" }),
             "lms" => new LmsDiscreteScheduler(new() { BetaStart = Start, BetaEnd = End, BetaSchedule = "scaled_linear" }),
             "pndm" => new PndmScheduler(new() { BetaStart = Start, BetaEnd = End, BetaSchedule = "scaled_linear", SkipPrkSteps = true, StepsOffset = 1 }),
             "pndm-prk" => new PndmScheduler(new() { BetaStart = Start, BetaEnd = End, BetaSchedule = "scaled_linear", StepsOffset = 1 }),

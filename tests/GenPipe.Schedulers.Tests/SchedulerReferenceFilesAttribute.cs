@@ -13,6 +13,9 @@ public sealed class SchedulerReferenceFilesAttribute : DataAttribute
     /// <summary>The environment variable naming an extra folder of reference files.</summary>
     public const string ExternalFolderVariable = "GENPIPE_SCHEDULER_REFS";
 
+    /// <summary>The one theory case of a class declared <see cref="CoversSchedulerAttribute.WithoutReferences"/>.</summary>
+    public const string NoReferences = "(no diffusers references)";
+
     /// <inheritdoc />
     public override IEnumerable<object[]> GetData(MethodInfo testMethod)
     {
@@ -23,6 +26,19 @@ public sealed class SchedulerReferenceFilesAttribute : DataAttribute
             ?? throw new InvalidOperationException($"{testClass.Name} must declare [CoversScheduler(...)].");
 
         string bundled = Path.Combine(AppContext.BaseDirectory, "Refs");
+        if (covers.WithoutReferences)
+        {
+            // xunit fails a theory without data; this case states that the class is checked by its own facts instead.
+            string? claimed = Directory.GetFiles(bundled, "*.json.gz").FirstOrDefault(covers.Claims);
+            if (claimed is not null)
+            {
+                throw new InvalidOperationException($"{testClass.Name} declares WithoutReferences, but {Path.GetFileName(claimed)} is a reference for it.");
+            }
+
+            yield return [NoReferences];
+            yield break;
+        }
+
         foreach (string path in Directory.GetFiles(bundled, "*.json.gz").Order(StringComparer.Ordinal))
         {
             if (covers.Claims(path))

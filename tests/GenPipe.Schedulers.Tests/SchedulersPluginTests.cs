@@ -27,6 +27,8 @@ public sealed class SchedulersPluginTests
     [InlineData("scheduler/dpmpp-2m-sde-karras", typeof(DpmSolverMultistepSdeKarrasOptions), "dpmpp_2m_sde_karras")]
     [InlineData("scheduler/dpmpp-3m", typeof(DpmSolverMultistepThirdOrderOptions), "dpmpp_3m")]
     [InlineData("scheduler/dpmpp-singlestep", typeof(DpmSolverSinglestepSchedulerOptions), "dpmpp_singlestep,DPMSolverSinglestepScheduler")]
+    [InlineData("scheduler/dpmpp-sde", typeof(DpmSolverSdeSchedulerOptions), "dpmpp_sde,k_dpmpp_sde,DPMSolverSDEScheduler")]
+    [InlineData("scheduler/dpmpp-sde-karras", typeof(DpmSolverSdeKarrasOptions), "dpmpp_sde_karras,k_dpmpp_sde_ka")]
     [InlineData("scheduler/deis", typeof(DeisMultistepSchedulerOptions), "deis,DEISMultistepScheduler")]
     [InlineData("scheduler/unipc", typeof(UniPcMultistepSchedulerOptions), "uni_pc_bh2,unipc,UniPCMultistepScheduler")]
     [InlineData("scheduler/unipc-bh1", typeof(UniPcBh1Options), "uni_pc")]
@@ -48,7 +50,7 @@ public sealed class SchedulersPluginTests
 
     [Fact]
     public void Every_registered_scheduler_is_covered_above() =>
-        SchedulersPlugin.Descriptors.Count.ShouldBe(21);
+        SchedulersPlugin.Descriptors.Count.ShouldBe(23);
 
     [Fact]
     public void Ids_and_aliases_are_unique()
