@@ -28,43 +28,20 @@ namespace GenPipe.Schedulers;
 /// <c>noise_sampler_seed</c> is therefore accepted and ignored.
 /// </para>
 /// </summary>
-public sealed class DpmSolverSdeScheduler : IScheduler
+public sealed class DpmSolverSdeScheduler : KDiffusionScheduler<DpmSolverSdeSchedulerOptions>
 {
     /// <summary>The component id.</summary>
     public const string ComponentId = "scheduler/dpmpp-sde";
 
-    private readonly float[] _alphasCumprod;
-    private readonly TrainingSigmas _trainingSigmas;
-
     /// <summary>Creates the scheduler.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public DpmSolverSdeScheduler(DpmSolverSdeSchedulerOptions options)
+        : base(options, ComponentId, finiteTerminalSigma: false)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.ThrowIfInvalid();
-        Options = options;
-        PredictionType = options.ParsedPredictionType();
-        _alphasCumprod = NoiseSchedule.AlphasCumprod(options);
-        _trainingSigmas = new TrainingSigmas(_alphasCumprod);
     }
 
-    /// <summary>The configuration.</summary>
-    public DpmSolverSdeSchedulerOptions Options { get; }
-
     /// <inheritdoc />
-    public string Id => ComponentId;
-
-    /// <inheritdoc />
-    public PredictionType PredictionType { get; }
-
-    /// <inheritdoc />
-    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
-
-    /// <inheritdoc />
-    public ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
-
-    /// <inheritdoc />
-    public Tensor AddNoise(Tensor original, Tensor noise, float timestep) => SigmaSpace.AddNoise(original, noise, _trainingSigmas, timestep);
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
 
     private sealed class Session : ISchedulerSession
     {
@@ -86,9 +63,9 @@ public sealed class DpmSolverSdeScheduler : IScheduler
         {
             _scheduler = scheduler;
             double[] timesteps = TrainingSigmas.Timesteps(scheduler.Options, steps);
-            double[] sigmas = scheduler._trainingSigmas.At(timesteps);
+            double[] sigmas = scheduler.TrainingSigmas.At(timesteps);
             // Karras and exponential timesteps stay fractional here (KDPM2 rounds its Karras ones; this class does not).
-            scheduler._trainingSigmas.TryRespace(scheduler.Options, steps, null, null, ref sigmas, ref timesteps);
+            scheduler.TrainingSigmas.TryRespace(scheduler.Options, steps, null, null, ref sigmas, ref timesteps);
 
             var levels = new List<float> { (float)sigmas[0] };
             var run = new List<float> { (float)timesteps[0] };
@@ -96,7 +73,7 @@ public sealed class DpmSolverSdeScheduler : IScheduler
             {
                 // The midpoint in t = -ln(sigma), computed in double as diffusers does with numpy.
                 double midpoint = Math.Exp(-(-Math.Log(sigmas[i - 1]) + ((-Math.Log(sigmas[i]) + Math.Log(sigmas[i - 1])) * 0.5)));
-                run.Add((float)scheduler._trainingSigmas.ToTimestep(midpoint));
+                run.Add((float)scheduler.TrainingSigmas.ToTimestep(midpoint));
                 run.Add((float)timesteps[i]);
                 levels.Add((float)sigmas[i]);
                 levels.Add((float)sigmas[i]);
