@@ -33,14 +33,10 @@ public sealed class HeunDiscreteScheduler : KDiffusionScheduler<HeunDiscreteSche
     /// </summary>
     private (float[] Sigmas, float[] Timesteps) Schedule(int steps)
     {
-        double[] timesteps = TrainingSigmas.Timesteps(Options, steps);
-        double[] sigmas = TrainingSigmas.At(timesteps);
-        TrainingSigmas.TryRespace(Options, steps, null, null, ref sigmas, ref timesteps);
-
-        float[] run = [.. sigmas.Select(s => (float)s), 0f];
+        var (run, timesteps) = TrainingSigmas.Run(Options, steps);
         return (
             [run[0], .. run[1..^1].SelectMany(s => new[] { s, s }), run[^1]],
-            [(float)timesteps[0], .. timesteps[1..].SelectMany(t => new[] { (float)t, (float)t })]);
+            [timesteps[0], .. timesteps[1..].SelectMany(t => new[] { t, t })]);
     }
 
     private sealed class Session : KDiffusionSession

@@ -36,7 +36,7 @@ public sealed class KDpm2AncestralDiscreteScheduler : KDiffusionScheduler<KDpm2A
     /// </summary>
     private (float[] Sigmas, float[] Midpoints, float[] Ups, float[] Downs, float[] Timesteps) Schedule(int steps)
     {
-        var (sigmas, timesteps) = KDpm2Sigmas.Run(TrainingSigmas, Options, steps);
+        var (sigmas, timesteps) = TrainingSigmas.Run(Options, steps, roundKarrasTimesteps: true);
         int n = sigmas.Length;
         var ups = new float[n];
         var downs = new float[n];

@@ -34,7 +34,7 @@ public sealed class KDpm2DiscreteScheduler : KDiffusionScheduler<KDpm2DiscreteSc
     /// </summary>
     private (float[] Sigmas, float[] Midpoints, float[] Timesteps) Schedule(int steps)
     {
-        var (sigmas, timesteps) = KDpm2Sigmas.Run(TrainingSigmas, Options, steps);
+        var (sigmas, timesteps) = TrainingSigmas.Run(Options, steps, roundKarrasTimesteps: true);
         // The midpoint below each sigma's predecessor (the first is meaningless: its predecessor is the final 0).
         float[] midpoints = new float[sigmas.Length];
         for (int i = 0; i < sigmas.Length; i++)

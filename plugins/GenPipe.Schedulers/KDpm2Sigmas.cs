@@ -1,26 +1,12 @@
 namespace GenPipe.Schedulers;
 
 /// <summary>
-/// The schedule arithmetic both DPM-Solver-2 schedulers (KDPM2 and its ancestral variant) share: the sigmas of a run
-/// with Karras/exponential respacing (Karras timesteps rounded to whole steps, as diffusers does for these two; the
-/// exponential ones stay fractional), the geometric midpoints
-/// between noise levels, and the interleaving of each level with its midpoint.
+/// The schedule arithmetic both DPM-Solver-2 schedulers (KDPM2 and its ancestral variant) share: the geometric
+/// midpoints between noise levels, and the interleaving of each level with its midpoint. (Their runs come from
+/// <see cref="TrainingSigmas.Run"/> with Karras timesteps rounded to whole steps, as diffusers does for these two.)
 /// </summary>
 internal static class KDpm2Sigmas
 {
-    /// <summary>The run's sigmas (a final 0 appended, float32) and timesteps.</summary>
-    public static (float[] Sigmas, float[] Timesteps) Run(TrainingSigmas training, SigmaScheduleOptions options, int steps)
-    {
-        double[] timesteps = TrainingSigmas.Timesteps(options, steps);
-        double[] sigmas = training.At(timesteps);
-        if (training.TryRespace(options, steps, null, null, ref sigmas, ref timesteps) && options.UseKarrasSigmas)
-        {
-            timesteps = Array.ConvertAll(timesteps, t => Math.Round(t, MidpointRounding.ToEven));
-        }
-
-        return ([.. sigmas.Select(s => (float)s), 0f], Array.ConvertAll(timesteps, t => (float)t));
-    }
-
     /// <summary>
     /// exp(lerp(ln a, ln b, 0.5)) in float32 as torch computes it (end - (end - start) * 0.5, exact halving), the
     /// geometric mean of two sigmas; 0 when either is 0, NaN when both logs are infinite alike.

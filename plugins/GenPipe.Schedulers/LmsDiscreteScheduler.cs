@@ -26,16 +26,7 @@ public sealed class LmsDiscreteScheduler : KDiffusionScheduler<LmsDiscreteSchedu
     }
 
     /// <inheritdoc />
-    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, Schedule(numInferenceSteps));
-
-    /// <summary>The run's sigmas (respaced when the options ask), then 0, as diffusers' <c>set_timesteps</c> computes them.</summary>
-    private (float[] Sigmas, float[] Timesteps) Schedule(int steps)
-    {
-        double[] timesteps = TrainingSigmas.Timesteps(Options, steps);
-        double[] sigmas = TrainingSigmas.At(timesteps);
-        TrainingSigmas.TryRespace(Options, steps, null, null, ref sigmas, ref timesteps);
-        return ([.. sigmas.Select(s => (float)s), 0f], Array.ConvertAll(timesteps, t => (float)t));
-    }
+    public override ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, TrainingSigmas.Run(Options, numInferenceSteps));
 
     /// <summary>True when sigma_step, ..., sigma_{step - order + 1} differ from each other.</summary>
     internal static bool DistinctNodes(IReadOnlyList<float> sigmas, int step, int order)

@@ -73,6 +73,23 @@ internal sealed class TrainingSigmas
     }
 
     /// <summary>
+    /// The run's sigmas (float32, a final 0 appended) and timesteps as the k-diffusion schedulers compute them: the
+    /// training sigmas at the spaced timesteps, Karras- or exponentially respaced when the options ask. KDPM2 rounds
+    /// Karras timesteps to whole steps (<paramref name="roundKarrasTimesteps"/>); the others keep them fractional.
+    /// </summary>
+    public (float[] Sigmas, float[] Timesteps) Run(SigmaScheduleOptions options, int steps, bool roundKarrasTimesteps = false)
+    {
+        double[] timesteps = Timesteps(options, steps);
+        double[] sigmas = At(timesteps);
+        if (TryRespace(options, steps, null, null, ref sigmas, ref timesteps) && options.UseKarrasSigmas && roundKarrasTimesteps)
+        {
+            timesteps = Array.ConvertAll(timesteps, t => Math.Round(t, MidpointRounding.ToEven));
+        }
+
+        return ([.. sigmas.Select(s => (float)s), 0f], Array.ConvertAll(timesteps, t => (float)t));
+    }
+
+    /// <summary>
     /// Replaces <paramref name="sigmas"/> by the Karras or exponential schedule of <paramref name="steps"/> levels
     /// between its extremes (or the configured ones) when the options ask for it, with the matching fractional
     /// timesteps. Returns false, changing nothing, when the options keep the interpolated sigmas.
