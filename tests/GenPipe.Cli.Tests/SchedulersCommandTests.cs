@@ -51,4 +51,13 @@ public sealed class SchedulersCommandTests
         result.ExitCode.ShouldBe(2, result.ToString());
         result.Error.ShouldContain("beta_schedule");
     }
+
+    [Fact]
+    public async Task Show_rejects_a_setting_without_a_value()
+    {
+        var result = await CliRunner.RunAsync("schedulers", "show", "scheduler/ddim", "--set", "beta_schedule");
+
+        result.ExitCode.ShouldBe(2, result.ToString());
+        result.Error.ShouldContain("expected option=value");
+    }
 }

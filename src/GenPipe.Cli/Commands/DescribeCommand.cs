@@ -1,5 +1,6 @@
 using System.CommandLine;
 using GenPipe.Core.Catalog;
+using GenPipe.Core.Pipelines;
 using GenPipe.Core.Text;
 using Spectre.Console;
 
@@ -60,7 +61,7 @@ internal static class DescribeCommand
         }
 
         console.WriteLine($"  needs a 'source' (weights): {(d.RequiresSource ? "yes" : "no")}");
-        var options = OptionsSchema.Describe(d.OptionsType);
+        var options = ComponentOptions.Describe(d.OptionsType);
         if (options.Count == 0)
         {
             console.WriteLine("  options: none");
@@ -70,7 +71,7 @@ internal static class DescribeCommand
         var table = Terminal.NewTable("option", "type", "default", "description");
         foreach (var option in options)
         {
-            table.AddRow(Terminal.Escape(option.Key), Terminal.Escape(option.Type), Terminal.Escape(option.Default), Terminal.Escape(option.Description));
+            table.AddRow(Terminal.Escape(option.Key), Terminal.Escape(TypeNames.Of(option.Type)), Terminal.Escape(option.DefaultJson), Terminal.Escape(option.Description));
         }
 
         console.Write(table);
@@ -85,7 +86,7 @@ internal static class DescribeCommand
         var s = op.Operator.Signature;
         console.WriteLine($"{s.Name}: {s.Description}");
         console.WriteLine($"  source: {op.Source}");
-        console.WriteLine($"  output: {OptionsSchema.TypeName(s.OutputType)}{(s.Cacheable ? "" : " (always runs; not cached)")}");
+        console.WriteLine($"  output: {TypeNames.Of(s.OutputType)}{(s.Cacheable ? "" : " (always runs; not cached)")}");
         if (s.Components.Count > 0)
         {
             var slots = Terminal.NewTable("with", "contract", "required", "description");
@@ -102,7 +103,7 @@ internal static class DescribeCommand
         {
             inputs.AddRow(
                 Terminal.Escape(input.Name),
-                Terminal.Escape(OptionsSchema.TypeName(input.Type)),
+                Terminal.Escape(TypeNames.Of(input.Type)),
                 input.Required ? "yes" : "no",
                 Terminal.Escape(input.Default?.ToString() ?? ""),
                 Terminal.Escape(input.Description));

@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using GenPipe.Abstractions.Components;
 using GenPipe.Abstractions.Models;
 using GenPipe.Core.Pipelines;
@@ -90,10 +88,6 @@ internal static class SchedulersCommand
 
                 string[] settings = parsed.GetValue(set) ?? [];
                 var scheduler = await CreateAsync(registered.Descriptor, settings, error, cancellationToken).ConfigureAwait(false);
-                if (scheduler is null)
-                {
-                    return ExitCodes.InvalidInput;
-                }
 
                 Write(Terminal.For(output), registered.Descriptor.Id, scheduler, scheduler.SetTimesteps(count), count);
                 return ExitCodes.Success;
@@ -106,23 +100,10 @@ internal static class SchedulersCommand
         return command;
     }
 
-    /// <summary>The scheduler with the <c>--set</c> options bound as a pipeline would bind them; null after reporting a bad setting.</summary>
-    private static async Task<IScheduler?> CreateAsync(ComponentDescriptor descriptor, string[] settings, TextWriter error, CancellationToken cancellationToken)
+    /// <summary>The scheduler with the <c>--set</c> options bound as a pipeline binds them (bad settings throw).</summary>
+    private static async Task<IScheduler> CreateAsync(ComponentDescriptor descriptor, string[] settings, TextWriter error, CancellationToken cancellationToken)
     {
-        var options = new JsonObject();
-        foreach (string setting in settings)
-        {
-            int eq = setting.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0)
-            {
-                await error.WriteLineAsync($"error: --set {setting}: expected option=value, e.g. --set timestep_spacing=trailing.").ConfigureAwait(false);
-                return null;
-            }
-
-            options[setting[..eq].Trim()] = ParseValue(setting[(eq + 1)..]);
-        }
-
-        object bound = ComponentOptions.Bind(descriptor, options, "--set", out var warnings);
+        object bound = ComponentOptions.Bind(descriptor, settings, out var warnings);
         foreach (var warning in warnings)
         {
             await error.WriteLineAsync(warning.ToString()).ConfigureAwait(false);
@@ -131,19 +112,6 @@ internal static class SchedulersCommand
         await using var services = new ServiceCollection().BuildServiceProvider();
         var context = new ComponentActivationContext { Name = descriptor.Id, Options = bound, Services = services };
         return (IScheduler)await descriptor.Factory(context, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>A JSON value when the text is one (numbers, true/false, null, arrays), else the text as a string.</summary>
-    private static JsonNode? ParseValue(string text)
-    {
-        try
-        {
-            return JsonNode.Parse(text);
-        }
-        catch (JsonException)
-        {
-            return JsonValue.Create(text);
-        }
     }
 
     private static void Write(IAnsiConsole console, string id, IScheduler scheduler, ISchedulerSession session, int steps)

@@ -47,7 +47,8 @@ internal static class PipelineOverrides
         return applied;
     }
 
-    private static JsonNode? ParseValue(string text)
+    /// <summary>An override's value: JSON when the text is JSON (numbers, true/false, null, arrays, objects, quoted strings), else the text as a string.</summary>
+    internal static JsonNode? ParseValue(string text)
     {
         try
         {
