@@ -49,7 +49,7 @@ public sealed class EulerDiscreteScheduler : KDiffusionScheduler<EulerDiscreteSc
     private double[] LogLinearSigmas(int steps)
     {
         ReadOnlySpan<float> training = TrainingSigmas.Values;
-        float[] logs = NoiseSchedule.TorchLinspace(MathF.Log(training[^1]), MathF.Log(training[0]), steps + 1);
+        float[] logs = TorchArithmetic.Linspace(MathF.Log(training[^1]), MathF.Log(training[0]), steps + 1);
         return Array.ConvertAll(logs, l => (double)MathF.Exp(l));
     }
 

@@ -1,3 +1,5 @@
+using GenPipe.Tensors;
+
 namespace GenPipe.Schedulers;
 
 /// <summary>
@@ -15,7 +17,7 @@ internal static class NoiseSchedule
             betas = RescaleToZeroTerminalSnr(betas);
         }
 
-        return CumulativeProduct(OneMinus(betas));
+        return TorchArithmetic.CumulativeProduct(OneMinus(betas));
     }
 
     private static float[] Betas(SchedulerOptions options)
@@ -29,10 +31,10 @@ internal static class NoiseSchedule
         switch (options.BetaSchedule)
         {
             case "linear":
-                return TorchLinspace((float)options.BetaStart, (float)options.BetaEnd, n);
+                return TorchArithmetic.Linspace((float)options.BetaStart, (float)options.BetaEnd, n);
             case "scaled_linear":
                 // Stable Diffusion's schedule: linear in sqrt(beta), square roots taken in double as Python does.
-                float[] roots = TorchLinspace((float)Math.Sqrt(options.BetaStart), (float)Math.Sqrt(options.BetaEnd), n);
+                float[] roots = TorchArithmetic.Linspace((float)Math.Sqrt(options.BetaStart), (float)Math.Sqrt(options.BetaEnd), n);
                 return Array.ConvertAll(roots, r => r * r);
             case "squaredcos_cap_v2":
                 return CosineBetas(n);
@@ -41,44 +43,6 @@ internal static class NoiseSchedule
                     $"Unknown beta_schedule '{options.BetaSchedule}'; use one of: {string.Join(", ", SchedulerOptions.BetaSchedules)}.",
                     nameof(options));
         }
-    }
-
-    /// <summary>
-    /// torch.linspace in float32 as PyTorch's vectorised CPU kernel computes it, bit for bit: the first half counts up
-    /// from the start and the second half down from the end (so both ends are exact); each 8-lane vector starts at
-    /// base = start + step * idx and its lanes are base + lane * step, both fused multiply-adds in the AVX2 build; the
-    /// tail that fills no pair of vectors is computed one element at a time without fusing.
-    /// </summary>
-    internal static float[] TorchLinspace(float start, float end, int steps)
-    {
-        const int Lanes = 8;
-        var values = new float[steps];
-        if (steps == 1)
-        {
-            values[0] = start;
-            return values;
-        }
-
-        float step = (end - start) / (steps - 1);
-        int halfway = steps / 2;
-        int vectorised = steps / (2 * Lanes) * (2 * Lanes);
-        for (int idx = 0; idx < vectorised; idx += Lanes)
-        {
-            float baseValue = idx < halfway
-                ? MathF.FusedMultiplyAdd(step, idx, start)
-                : MathF.FusedMultiplyAdd(-step, steps - idx - 1, end);
-            for (int lane = 0; lane < Lanes; lane++)
-            {
-                values[idx + lane] = MathF.FusedMultiplyAdd(lane, step, baseValue);
-            }
-        }
-
-        for (int i = vectorised; i < steps; i++)
-        {
-            values[i] = i < halfway ? start + (step * i) : end - (step * (steps - i - 1));
-        }
-
-        return values;
     }
 
     /// <summary>
@@ -106,7 +70,7 @@ internal static class NoiseSchedule
     /// </summary>
     private static float[] RescaleToZeroTerminalSnr(float[] betas)
     {
-        float[] alphaBar = CumulativeProduct(OneMinus(betas));
+        float[] alphaBar = TorchArithmetic.CumulativeProduct(OneMinus(betas));
         float[] root = Array.ConvertAll(alphaBar, MathF.Sqrt);
         float first = root[0];
         float last = root[^1];
@@ -127,18 +91,4 @@ internal static class NoiseSchedule
     }
 
     private static float[] OneMinus(float[] values) => Array.ConvertAll(values, v => 1f - v);
-
-    /// <summary>torch.cumprod on the CPU: the running product is kept in double and rounded to float per element.</summary>
-    private static float[] CumulativeProduct(float[] values)
-    {
-        var result = new float[values.Length];
-        double product = 1;
-        for (int i = 0; i < values.Length; i++)
-        {
-            product *= values[i];
-            result[i] = (float)product;
-        }
-
-        return result;
-    }
 }
