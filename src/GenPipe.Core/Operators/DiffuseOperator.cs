@@ -63,7 +63,6 @@ public sealed class DiffuseOperator : IPipelineOperator
             var prediction = await PredictAsync(denoiser, modelInput, t, settings, cancellationToken).ConfigureAwait(false);
             x = session.Step(prediction, t, x, generator).PrevSample;
             context.ReportIteration(i + 1, timesteps.Count);
-            cancellationToken.ThrowIfCancellationRequested();
         }
 
         return x;
