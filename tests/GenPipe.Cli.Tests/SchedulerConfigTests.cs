@@ -85,6 +85,24 @@ public sealed class SchedulerConfigTests
         result.Error.ShouldContain("not valid JSON");
     }
 
+    [Fact]
+    public async Task Config_is_found_under_a_model_root_given_with_models()
+    {
+        using var temp = new TempFolder();
+        string pipeline = WritePipelineWithConfig(temp);
+        string elsewhere = temp.Combine("pipelines");
+        Directory.CreateDirectory(elsewhere);
+        File.Move(pipeline, Path.Combine(elsewhere, "pipeline.json"));
+        pipeline = Path.Combine(elsewhere, "pipeline.json");
+
+        var without = await CliRunner.RunAsync("validate", pipeline);
+        var with = await CliRunner.RunAsync("validate", pipeline, "--models", temp.Path);
+
+        without.ExitCode.ShouldBe(2, without.ToString());
+        without.Error.ShouldContain("model/scheduler");
+        with.ExitCode.ShouldBe(0, with.ToString());
+    }
+
     /// <summary>The bundled pipeline with its scheduler replaced by { "config": "scheduler" } (a model-folder layout).</summary>
     private static string WritePipelineWithConfig(TempFolder temp, string config = DiffusersConfig)
     {

@@ -30,9 +30,19 @@ internal sealed class CliHost : IAsyncDisposable
             commandLine.AddRange(["--memory-budget", arguments.MemoryBudget]);
         }
 
+        if (arguments.Device is not null)
+        {
+            commandLine.AddRange(["--device", arguments.Device]);
+        }
+
         foreach (string folder in arguments.PluginFolders)
         {
             commandLine.AddRange(["--plugins", folder]);
+        }
+
+        foreach (string folder in arguments.ModelRoots)
+        {
+            commandLine.AddRange(["--models", folder]);
         }
 
         var configuration = GenPipeConfiguration.Build(arguments.SettingsFile, commandLine, Environment.CurrentDirectory);

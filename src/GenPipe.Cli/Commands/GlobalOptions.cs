@@ -18,6 +18,19 @@ internal sealed class GlobalOptions
         Arity = ArgumentArity.ZeroOrMore,
     };
 
+    public Option<string[]> ModelRoots { get; } = new("--models")
+    {
+        Description = "A folder that component sources and configs are also looked up in (repeatable).",
+        Recursive = true,
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
+    public Option<string?> Device { get; } = new("--device")
+    {
+        Description = "The default device (cpu is the one built in).",
+        Recursive = true,
+    };
+
     public Option<string?> MemoryBudget { get; } = new("--memory-budget")
     {
         Description = "Memory budget for loaded components, e.g. 512MB or 2GB.",
@@ -34,6 +47,8 @@ internal sealed class GlobalOptions
     {
         root.Options.Add(Settings);
         root.Options.Add(Plugins);
+        root.Options.Add(ModelRoots);
+        root.Options.Add(Device);
         root.Options.Add(MemoryBudget);
         root.Options.Add(Verbose);
     }
@@ -41,9 +56,12 @@ internal sealed class GlobalOptions
     public HostArguments Read(ParseResult parsed) => new(
         parsed.GetValue(Settings),
         parsed.GetValue(Plugins) ?? [],
+        parsed.GetValue(ModelRoots) ?? [],
+        parsed.GetValue(Device),
         parsed.GetValue(MemoryBudget),
         parsed.GetValue(Verbose));
 }
 
 /// <summary>The global options' values for one invocation.</summary>
-internal sealed record HostArguments(string? SettingsFile, IReadOnlyList<string> PluginFolders, string? MemoryBudget, bool Verbose);
+internal sealed record HostArguments(
+    string? SettingsFile, IReadOnlyList<string> PluginFolders, IReadOnlyList<string> ModelRoots, string? Device, string? MemoryBudget, bool Verbose);
