@@ -3,17 +3,20 @@ using System.Numerics.Tensors;
 namespace GenPipe.Tensors;
 
 /// <summary>
-/// A dense, contiguous, row-major float32 tensor. The shape is fixed at construction; the data is mutable.
+/// A float32 tensor: a <see cref="TensorView"/> (shape and strides over storage) as a reference type, for the values
+/// that flow between components. Reshape, permute, transpose and slice share the storage and copy nothing.
 /// </summary>
 /// <remarks>
-/// Deliberately small: the tensor engine issue adds strides, views and pooled storage behind this surface.
+/// Kernels and modules work on <see cref="TensorView"/> values so that hot paths allocate nothing; a tensor converts to
+/// its view implicitly. A tensor rented from a <see cref="TensorBufferPool"/> owns its storage and returns it on
+/// <see cref="Dispose"/>; views made from it do not own it.
 /// </remarks>
-public sealed class Tensor
+public sealed class Tensor : IDisposable
 {
-    private readonly float[] _data;
     private readonly int[] _shape;
+    private readonly bool _ownsStorage;
 
-    /// <summary>Wraps <paramref name="data"/> (not copied) as a tensor of the given shape.</summary>
+    /// <summary>Wraps <paramref name="data"/> (not copied) as a dense tensor of the given shape.</summary>
     /// <exception cref="ArgumentException">The shape has a negative dimension or does not match the data length.</exception>
     public Tensor(float[] data, params int[] shape)
     {
@@ -26,24 +29,59 @@ public sealed class Tensor
                 $"Shape [{string.Join(", ", shape)}] holds {count} elements but the data has {data.Length}.", nameof(shape));
         }
 
-        _data = data;
+        var storage = new ArrayStorage(data);
+        View = TensorView.Contiguous(storage, 0, new Dims(shape));
         _shape = (int[])shape.Clone();
     }
 
+    /// <summary>A tensor over an existing view (shares its storage; does not own it).</summary>
+    public Tensor(TensorView view)
+        : this(view.Storage, view, ownsStorage: false)
+    {
+    }
+
+    internal Tensor(TensorStorage storage, TensorView view, bool ownsStorage)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        View = view;
+        _shape = view.Shape.ToArray();
+        _ownsStorage = ownsStorage;
+    }
+
+    /// <summary>The view: storage, offset, shape and strides.</summary>
+    public TensorView View { get; }
+
+    /// <summary>The storage behind the tensor.</summary>
+    public TensorStorage Storage => View.Storage;
+
     /// <summary>The size of each dimension, outermost first.</summary>
     public ReadOnlySpan<int> Shape => _shape;
+
+    /// <summary>The distance in elements between neighbours along each dimension.</summary>
+    public Dims Strides => View.Strides;
 
     /// <summary>The number of dimensions.</summary>
     public int Rank => _shape.Length;
 
     /// <summary>The total number of elements.</summary>
-    public int Length => _data.Length;
+    public int Length => View.Length;
 
-    /// <summary>The elements, row-major.</summary>
-    public Span<float> Span => _data;
+    /// <summary>True when the elements are dense and row-major.</summary>
+    public bool IsContiguous => View.IsContiguous;
 
-    /// <summary>The elements as memory, row-major (for async code that cannot hold a span).</summary>
-    public Memory<float> Memory => _data;
+    /// <summary>The elements, row-major (contiguous tensors only).</summary>
+    /// <exception cref="InvalidOperationException">The tensor is a non-contiguous view; call <see cref="Contiguous"/>.</exception>
+    public Span<float> Span => View.Span;
+
+    /// <summary>The elements as memory, row-major (contiguous tensors only).</summary>
+    public Memory<float> Memory
+    {
+        get
+        {
+            _ = View.Span; // throws the same clear message for non-contiguous views
+            return Storage.Memory.Slice(View.Offset, Length);
+        }
+    }
 
     /// <summary>The size of dimension <paramref name="axis"/>; negative axes count from the end.</summary>
     public int Dim(int axis) => _shape[axis < 0 ? _shape.Length + axis : axis];
@@ -54,8 +92,19 @@ public sealed class Tensor
     /// <summary>The element at a multi-dimensional index.</summary>
     public float this[params int[] index]
     {
-        get => _data[Offset(index)];
-        set => _data[Offset(index)] = value;
+        get => View[index];
+        set
+        {
+            var view = View;
+            view[index] = value;
+        }
+    }
+
+    /// <summary>The tensor's view.</summary>
+    public static implicit operator TensorView(Tensor tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        return tensor.View;
     }
 
     /// <summary>A new tensor of zeros.</summary>
@@ -72,17 +121,30 @@ public sealed class Tensor
     /// <summary>A new tensor with a copy of <paramref name="values"/>.</summary>
     public static Tensor FromSpan(ReadOnlySpan<float> values, params int[] shape) => new(values.ToArray(), shape);
 
-    /// <summary>A deep copy.</summary>
-    public Tensor Clone() => new((float[])_data.Clone(), _shape);
+    /// <summary>A dense deep copy.</summary>
+    public Tensor Clone() => new(View.ToArray(), _shape);
 
-    /// <summary>A tensor that shares this one's data under another shape with the same element count.</summary>
-    public Tensor Reshape(params int[] shape) => new(_data, shape);
+    /// <summary>This tensor if it is contiguous, otherwise a dense copy.</summary>
+    public Tensor Contiguous() => IsContiguous ? this : Clone();
+
+    /// <summary>The same elements under another shape (one dimension may be -1); no copy.</summary>
+    /// <exception cref="InvalidOperationException">The tensor is a non-contiguous view.</exception>
+    public Tensor Reshape(params int[] shape) => new(View.Reshape(shape));
+
+    /// <summary>The dimensions reordered; no copy.</summary>
+    public Tensor Permute(params int[] order) => new(View.Permute(order));
+
+    /// <summary>Two dimensions swapped; no copy.</summary>
+    public Tensor Transpose(int axis0, int axis1) => new(View.Transpose(axis0, axis1));
+
+    /// <summary>A range of one dimension; no copy.</summary>
+    public Tensor Slice(int axis, int start, int length) => new(View.Slice(axis, start, length));
 
     /// <summary>A new tensor of the same shape with <c>this * scale</c>.</summary>
     public Tensor Multiply(float scale)
     {
-        var result = new float[_data.Length];
-        TensorPrimitives.Multiply(_data, scale, result);
+        var result = View.ToArray();
+        TensorPrimitives.Multiply(result, scale, result);
         return new Tensor(result, _shape);
     }
 
@@ -91,6 +153,15 @@ public sealed class Tensor
     {
         ArgumentNullException.ThrowIfNull(other);
         return Shape.SequenceEqual(other.Shape);
+    }
+
+    /// <summary>Returns pooled storage to its pool (tensors from <see cref="TensorBufferPool.Rent(ReadOnlySpan{int})"/>); otherwise does nothing.</summary>
+    public void Dispose()
+    {
+        if (_ownsStorage && Storage is IDisposable disposable)
+        {
+            disposable.Dispose();
+        }
     }
 
     /// <summary>Formats a shape as <c>[a, b, c]</c> for messages.</summary>
@@ -113,26 +184,5 @@ public sealed class Tensor
         }
 
         return count;
-    }
-
-    private int Offset(int[] index)
-    {
-        if (index.Length != _shape.Length)
-        {
-            throw new ArgumentException($"Index of rank {index.Length} for a tensor of rank {_shape.Length}.", nameof(index));
-        }
-
-        int offset = 0;
-        for (int i = 0; i < index.Length; i++)
-        {
-            if ((uint)index[i] >= (uint)_shape[i])
-            {
-                throw new ArgumentOutOfRangeException(nameof(index), $"Index {index[i]} out of range for dimension {i} of size {_shape[i]}.");
-            }
-
-            offset = (offset * _shape[i]) + index[i];
-        }
-
-        return offset;
     }
 }

@@ -22,6 +22,7 @@ public static class NpyWriter
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(tensor);
+        tensor = tensor.Contiguous();
         stream.Write(BuildHeader(tensor.Shape));
 
         if (BitConverter.IsLittleEndian)

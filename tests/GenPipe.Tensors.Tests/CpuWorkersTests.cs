@@ -1,0 +1,66 @@
+using GenPipe.Tensors.Threading;
+using Shouldly;
+using Xunit;
+
+namespace GenPipe.Tensors.Tests;
+
+public class CpuWorkersTests
+{
+    private sealed class SumOfSquares : IParallelWork
+    {
+        public long[] Results = [];
+
+        public void Execute(int index) => Results[index] = (long)index * index;
+    }
+
+    private sealed class Failing : IParallelWork
+    {
+        public void Execute(int index)
+        {
+            if (index == 7)
+            {
+                throw new InvalidOperationException("chunk 7");
+            }
+        }
+    }
+
+    [Fact]
+    public void Every_chunk_runs_once_across_many_regions_and_thread_counts()
+    {
+        var workers = new CpuWorkers(4);
+        var work = new SumOfSquares();
+        for (int round = 0; round < 500; round++)
+        {
+            workers.Threads = 1 + (round % 4);
+            int count = 1 + (round % 37);
+            work.Results = new long[count];
+            workers.For(count, work);
+            work.Results.Sum().ShouldBe(Enumerable.Range(0, count).Sum(i => (long)i * i));
+        }
+    }
+
+    [Fact]
+    public void A_failing_chunk_is_rethrown_to_the_caller()
+    {
+        var workers = new CpuWorkers(2);
+        Should.Throw<InvalidOperationException>(() => workers.For(16, new Failing())).Message.ShouldBe("chunk 7");
+        var work = new SumOfSquares { Results = new long[5] };
+        workers.For(5, work); // still usable afterwards
+        work.Results.Sum().ShouldBe(30);
+    }
+
+    [Fact]
+    public void A_dispatch_allocates_nothing_after_warm_up()
+    {
+        var workers = new CpuWorkers(2);
+        var work = new SumOfSquares { Results = new long[64] };
+        workers.For(64, work);
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        for (int i = 0; i < 1000; i++)
+        {
+            workers.For(64, work);
+        }
+
+        (GC.GetTotalAllocatedBytes(precise: true) - before).ShouldBe(0);
+    }
+}
