@@ -384,10 +384,10 @@ internal static class CpuAttention
             }
 
             var c = Vector512.Create(current);
-            var p0 = Vector512.Exp(s0 - c);
-            var p1 = Vector512.Exp(s1 - c);
-            var p2 = Vector512.Exp(s2 - c);
-            var p3 = Vector512.Exp(s3 - c);
+            var p0 = FastExp.Exp(s0 - c);
+            var p1 = FastExp.Exp(s1 - c);
+            var p2 = FastExp.Exp(s2 - c);
+            var p3 = FastExp.Exp(s3 - c);
             p0.StoreUnsafe(ref p);
             p1.StoreUnsafe(ref p, 16);
             p2.StoreUnsafe(ref p, 32);

@@ -22,7 +22,7 @@ internal readonly struct ReluOp : IVectorOp
 internal readonly struct SiluOp : IVectorOp
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Apply(Vector512<float> x) => x / (Vector512<float>.One + Vector512.Exp(-x));
+    public static Vector512<float> Apply(Vector512<float> x) => x / (Vector512<float>.One + FastExp.Exp(-x));
 }
 
 /// <summary>x * sigmoid(1.702 x), CLIP's quick GELU.</summary>
@@ -30,7 +30,7 @@ internal readonly struct QuickGeluOp : IVectorOp
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Apply(Vector512<float> x) =>
-        x / (Vector512<float>.One + Vector512.Exp(x * Vector512.Create(-1.702f)));
+        x / (Vector512<float>.One + FastExp.Exp(x * Vector512.Create(-1.702f)));
 }
 
 /// <summary>
@@ -45,7 +45,7 @@ internal readonly struct GeluTanhOp : IVectorOp
         const float TwoSqrtTwoOverPi = 1.5957691216057308f;
         var x2 = x * x;
         var u = x * Vector512.FusedMultiplyAdd(x2, Vector512.Create(0.044715f * TwoSqrtTwoOverPi), Vector512.Create(TwoSqrtTwoOverPi));
-        return x / (Vector512<float>.One + Vector512.Exp(-u));
+        return x / (Vector512<float>.One + FastExp.Exp(-u));
     }
 }
 
@@ -73,7 +73,7 @@ internal readonly struct GeluOp : IVectorOp
         p = Vector512.FusedMultiplyAdd(p, t, Vector512.Create(0.37409196f));
         p = Vector512.FusedMultiplyAdd(p, t, Vector512.Create(1.00002368f));
         p = Vector512.FusedMultiplyAdd(p, t, Vector512.Create(-1.26551223f));
-        var erfcAbs = t * Vector512.Exp(Vector512.FusedMultiplyAdd(-z, z, p));
+        var erfcAbs = t * FastExp.Exp(Vector512.FusedMultiplyAdd(-z, z, p));
 
         // x < 0: erfc(-x/sqrt2) = erfc(|z|); x >= 0: erfc(-x/sqrt2) = 2 - erfc(|z|).
         var erfcNeg = Vector512.ConditionalSelect(

@@ -125,7 +125,7 @@ internal static class RowMath
         int i = 0;
         for (; i <= n - Lanes; i += Lanes)
         {
-            var e = Vector512.Exp(Vector512.LoadUnsafe(ref x, (nuint)i) - m);
+            var e = FastExp.Exp(Vector512.LoadUnsafe(ref x, (nuint)i) - m);
             sum += e;
             e.StoreUnsafe(ref y, (nuint)i);
         }
