@@ -5,10 +5,6 @@ using Xunit;
 
 namespace GenPipe.Tensors.Tests.Kernels;
 
-/// <summary>Runs alone, so that the process-wide allocation counter sees only the kernels under test.</summary>
-[CollectionDefinition(nameof(AllocationCollection), DisableParallelization = true)]
-public sealed class AllocationCollection;
-
 /// <summary>
 /// After warm-up (scratch and job objects created), kernels allocate nothing: measured process-wide, so the worker
 /// threads count too, on sizes that fan out over both threads.
