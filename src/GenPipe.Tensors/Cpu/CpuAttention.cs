@@ -315,36 +315,54 @@ internal static class CpuAttention
             Vector512<float> s10 = default, s11 = default, s12 = default, s13 = default;
             Vector512<float> s20 = default, s21 = default, s22 = default, s23 = default;
             Vector512<float> s30 = default, s31 = default, s32 = default, s33 = default;
-            ref float q1 = ref Unsafe.Add(ref qs, d);
-            ref float q2 = ref Unsafe.Add(ref qs, 2 * d);
-            ref float q3 = ref Unsafe.Add(ref qs, 3 * d);
-            for (int e = 0; e < d; e++)
+            if (keys > 3 * Lanes)
             {
-                ref float k = ref Unsafe.Add(ref kt, e * KeyBlock);
-                var k0 = Vector512.LoadUnsafe(ref k);
-                var k1 = Vector512.LoadUnsafe(ref k, 16);
-                var k2 = Vector512.LoadUnsafe(ref k, 32);
-                var k3 = Vector512.LoadUnsafe(ref k, 48);
-                var a = Vector512.Create(Unsafe.Add(ref qs, e));
-                s00 = Vector512.FusedMultiplyAdd(a, k0, s00);
-                s01 = Vector512.FusedMultiplyAdd(a, k1, s01);
-                s02 = Vector512.FusedMultiplyAdd(a, k2, s02);
-                s03 = Vector512.FusedMultiplyAdd(a, k3, s03);
-                a = Vector512.Create(Unsafe.Add(ref q1, e));
-                s10 = Vector512.FusedMultiplyAdd(a, k0, s10);
-                s11 = Vector512.FusedMultiplyAdd(a, k1, s11);
-                s12 = Vector512.FusedMultiplyAdd(a, k2, s12);
-                s13 = Vector512.FusedMultiplyAdd(a, k3, s13);
-                a = Vector512.Create(Unsafe.Add(ref q2, e));
-                s20 = Vector512.FusedMultiplyAdd(a, k0, s20);
-                s21 = Vector512.FusedMultiplyAdd(a, k1, s21);
-                s22 = Vector512.FusedMultiplyAdd(a, k2, s22);
-                s23 = Vector512.FusedMultiplyAdd(a, k3, s23);
-                a = Vector512.Create(Unsafe.Add(ref q3, e));
-                s30 = Vector512.FusedMultiplyAdd(a, k0, s30);
-                s31 = Vector512.FusedMultiplyAdd(a, k1, s31);
-                s32 = Vector512.FusedMultiplyAdd(a, k2, s32);
-                s33 = Vector512.FusedMultiplyAdd(a, k3, s33);
+                ref float q1 = ref Unsafe.Add(ref qs, d);
+                ref float q2 = ref Unsafe.Add(ref qs, 2 * d);
+                ref float q3 = ref Unsafe.Add(ref qs, 3 * d);
+                for (int e = 0; e < d; e++)
+                {
+                    ref float k = ref Unsafe.Add(ref kt, e * KeyBlock);
+                    var k0 = Vector512.LoadUnsafe(ref k);
+                    var k1 = Vector512.LoadUnsafe(ref k, 16);
+                    var k2 = Vector512.LoadUnsafe(ref k, 32);
+                    var k3 = Vector512.LoadUnsafe(ref k, 48);
+                    var a = Vector512.Create(Unsafe.Add(ref qs, e));
+                    s00 = Vector512.FusedMultiplyAdd(a, k0, s00);
+                    s01 = Vector512.FusedMultiplyAdd(a, k1, s01);
+                    s02 = Vector512.FusedMultiplyAdd(a, k2, s02);
+                    s03 = Vector512.FusedMultiplyAdd(a, k3, s03);
+                    a = Vector512.Create(Unsafe.Add(ref q1, e));
+                    s10 = Vector512.FusedMultiplyAdd(a, k0, s10);
+                    s11 = Vector512.FusedMultiplyAdd(a, k1, s11);
+                    s12 = Vector512.FusedMultiplyAdd(a, k2, s12);
+                    s13 = Vector512.FusedMultiplyAdd(a, k3, s13);
+                    a = Vector512.Create(Unsafe.Add(ref q2, e));
+                    s20 = Vector512.FusedMultiplyAdd(a, k0, s20);
+                    s21 = Vector512.FusedMultiplyAdd(a, k1, s21);
+                    s22 = Vector512.FusedMultiplyAdd(a, k2, s22);
+                    s23 = Vector512.FusedMultiplyAdd(a, k3, s23);
+                    a = Vector512.Create(Unsafe.Add(ref q3, e));
+                    s30 = Vector512.FusedMultiplyAdd(a, k0, s30);
+                    s31 = Vector512.FusedMultiplyAdd(a, k1, s31);
+                    s32 = Vector512.FusedMultiplyAdd(a, k2, s32);
+                    s33 = Vector512.FusedMultiplyAdd(a, k3, s33);
+                }
+            }
+            else
+            {
+                // A short last block (cross-attention over 77 text tokens): only the vectors that hold keys.
+                int vectors = (keys + Lanes - 1) / Lanes;
+                PartialScores(ref qs, d, ref kt, ref s00, ref s10, ref s20, ref s30, 0);
+                if (vectors > 1)
+                {
+                    PartialScores(ref qs, d, ref kt, ref s01, ref s11, ref s21, ref s31, 1);
+                }
+
+                if (vectors > 2)
+                {
+                    PartialScores(ref qs, d, ref kt, ref s02, ref s12, ref s22, ref s32, 2);
+                }
             }
 
             // Keys past the end or (causal) past a row's horizon get -inf; a full, visible block skips this.
@@ -354,6 +372,32 @@ internal static class CpuAttention
             alpha[1] = Update(mask, firstKey, g.VisibleKeys(firstQuery + 1), ref s10, ref s11, ref s12, ref s13, ref Unsafe.Add(ref ms, 1), ref Unsafe.Add(ref ls, 1), ref Unsafe.Add(ref ps, KeyBlock));
             alpha[2] = Update(mask, firstKey, g.VisibleKeys(firstQuery + 2), ref s20, ref s21, ref s22, ref s23, ref Unsafe.Add(ref ms, 2), ref Unsafe.Add(ref ls, 2), ref Unsafe.Add(ref ps, 2 * KeyBlock));
             alpha[3] = Update(mask, firstKey, g.VisibleKeys(firstQuery + 3), ref s30, ref s31, ref s32, ref s33, ref Unsafe.Add(ref ms, 3), ref Unsafe.Add(ref ls, 3), ref Unsafe.Add(ref ps, 3 * KeyBlock));
+        }
+
+        /// <summary>One vector (16 keys) of scores for 4 query rows.</summary>
+        private static void PartialScores(ref float qs, int d, ref float kt, ref Vector512<float> s0, ref Vector512<float> s1, ref Vector512<float> s2, ref Vector512<float> s3, int vector)
+        {
+            ref float q1 = ref Unsafe.Add(ref qs, d);
+            ref float q2 = ref Unsafe.Add(ref qs, 2 * d);
+            ref float q3 = ref Unsafe.Add(ref qs, 3 * d);
+            ref float k = ref Unsafe.Add(ref kt, vector * Lanes);
+            var a0 = Vector512<float>.Zero;
+            var a1 = Vector512<float>.Zero;
+            var a2 = Vector512<float>.Zero;
+            var a3 = Vector512<float>.Zero;
+            for (int e = 0; e < d; e++)
+            {
+                var kv = Vector512.LoadUnsafe(ref k, (nuint)(e * KeyBlock));
+                a0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref qs, e)), kv, a0);
+                a1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q1, e)), kv, a1);
+                a2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q2, e)), kv, a2);
+                a3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q3, e)), kv, a3);
+            }
+
+            s0 = a0;
+            s1 = a1;
+            s2 = a2;
+            s3 = a3;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

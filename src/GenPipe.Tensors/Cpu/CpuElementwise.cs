@@ -186,7 +186,13 @@ internal static class CpuElementwise
 
             if (Operation == Operation.Activate && Activation != Activation.None)
             {
-                // Strided activation outputs are rare (the output is contiguous by contract): apply per element.
+                if (strideC == 1)
+                {
+                    // The gathered run is dense in the output: activate it there in one vector pass.
+                    CpuActivations.Apply(MemoryMarshal.CreateSpan(ref c, n), Activation);
+                    return;
+                }
+
                 Span<float> one = stackalloc float[1];
                 for (int i = 0; i < n; i++)
                 {
