@@ -195,16 +195,19 @@ internal static class CpuAttention
                 values.Clear();
             }
 
+            ref float keyRows = ref Row(Key, b, h, first);
+            ref float valueRows = ref Row(Value, b, h, first);
+            int keyStride = Key.Stride(2), valueStride = Value.Stride(2);
             for (int j = 0; j < count; j++)
             {
-                ref float k = ref Row(Key, b, h, first + j);
+                ref float k = ref Unsafe.Add(ref keyRows, j * keyStride);
                 for (int e = 0; e < d; e++)
                 {
                     keys[(e * KeyBlock) + j] = Unsafe.Add(ref k, e);
                 }
 
                 var valueRow = values.Slice(j * dp, dp);
-                System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref Row(Value, b, h, first + j), d).CopyTo(valueRow);
+                System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref valueRows, j * valueStride), d).CopyTo(valueRow);
                 valueRow[d..].Clear();
             }
         }
@@ -706,9 +709,14 @@ internal static class CpuAttention
                 }
 
                 int visible = g.VisibleKeys(i);
+
+                // Row() reads the view's storage and strides; once per query, not once per key.
+                ref float keys = ref Row(Key, b, h, 0);
+                ref float values = ref Row(Value, b, h, 0);
+                int keyStride = Key.Stride(2), valueStride = Value.Stride(2);
                 for (int j = 0; j < visible; j++)
                 {
-                    Unsafe.Add(ref scores, j) = Dot(ref q, ref Row(Key, b, h, j), d);
+                    Unsafe.Add(ref scores, j) = Dot(ref q, ref Unsafe.Add(ref keys, j * keyStride), d);
                 }
 
                 float sum = 0f;
@@ -720,7 +728,7 @@ internal static class CpuAttention
 
                 for (int j = 0; j < visible; j++)
                 {
-                    AddScaled(ref o, ref Row(Value, b, h, j), d, Unsafe.Add(ref scores, j));
+                    AddScaled(ref o, ref Unsafe.Add(ref values, j * valueStride), d, Unsafe.Add(ref scores, j));
                 }
 
                 ref float outRow = ref Row(Output, b, h, i);
