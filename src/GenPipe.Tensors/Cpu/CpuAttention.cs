@@ -201,9 +201,10 @@ internal static class CpuAttention
             for (int j = 0; j < count; j++)
             {
                 ref float k = ref Unsafe.Add(ref keyRows, j * keyStride);
+                ref float column = ref keys[j];
                 for (int e = 0; e < d; e++)
                 {
-                    keys[(e * KeyBlock) + j] = Unsafe.Add(ref k, e);
+                    Unsafe.Add(ref column, e * KeyBlock) = Unsafe.Add(ref k, e);
                 }
 
                 var valueRow = values.Slice(j * dp, dp);
