@@ -222,9 +222,15 @@ internal static class CpuAttention
 
         public override void Execute(int index)
         {
-            var g = Geometry;
-            int tasks = g.Batch * g.Heads * g.QueryBlocks;
-            for (int task = Chunks == tasks ? index : 0; task < (Chunks == tasks ? index + 1 : tasks); task++)
+            if (Chunks > 1)
+            {
+                RunTask(index);
+                return;
+            }
+
+            // Small work runs inline as one chunk: every task in turn.
+            int tasks = Geometry.Batch * Geometry.Heads * Geometry.QueryBlocks;
+            for (int task = 0; task < tasks; task++)
             {
                 RunTask(task);
             }
