@@ -733,10 +733,7 @@ internal static class CpuAttention
                     sum = RowMath.ExpSubtractSum(ref scores, ref scores, visible, max);
                 }
 
-                for (int j = 0; j < visible; j++)
-                {
-                    AddScaled(ref o, ref Unsafe.Add(ref values, j * valueStride), d, Unsafe.Add(ref scores, j));
-                }
+                WeightedSum(ref o, ref values, valueStride, ref scores, visible, d);
 
                 ref float outRow = ref Row(Output, b, h, i);
                 float inverse = 1f / sum;
@@ -749,14 +746,23 @@ internal static class CpuAttention
 
         private static float Dot(ref float q, ref float k, int d)
         {
+            // Two accumulators halve the chain of dependent FMAs.
             var acc = Vector512<float>.Zero;
+            var acc2 = Vector512<float>.Zero;
             int e = 0;
-            for (; e <= d - Lanes; e += Lanes)
+            for (; e <= d - (2 * Lanes); e += 2 * Lanes)
             {
                 acc = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref q, (nuint)e), Vector512.LoadUnsafe(ref k, (nuint)e), acc);
+                acc2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref q, (nuint)(e + Lanes)), Vector512.LoadUnsafe(ref k, (nuint)(e + Lanes)), acc2);
             }
 
-            float sum = Vector512.Sum(acc);
+            if (e <= d - Lanes)
+            {
+                acc = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref q, (nuint)e), Vector512.LoadUnsafe(ref k, (nuint)e), acc);
+                e += Lanes;
+            }
+
+            float sum = Vector512.Sum(acc + acc2);
             for (; e < d; e++)
             {
                 sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref q, e), Unsafe.Add(ref k, e), sum);
@@ -765,18 +771,54 @@ internal static class CpuAttention
             return sum;
         }
 
-        private static void AddScaled(ref float o, ref float v, int d, float p)
+        /// <summary>
+        /// o = Σ_j p_j v_j over the visible keys, a column chunk at a time with the sums in registers (a running sum
+        /// in memory would chain every key through a store and a reload).
+        /// </summary>
+        private static void WeightedSum(ref float o, ref float values, int stride, ref float p, int keys, int d)
         {
-            var pv = Vector512.Create(p);
             int e = 0;
-            for (; e <= d - Lanes; e += Lanes)
+            for (; e + (4 * Lanes) <= d; e += 4 * Lanes)
             {
-                Vector512.FusedMultiplyAdd(pv, Vector512.LoadUnsafe(ref v, (nuint)e), Vector512.LoadUnsafe(ref o, (nuint)e)).StoreUnsafe(ref o, (nuint)e);
+                Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+                ref float v = ref Unsafe.Add(ref values, e);
+                for (int j = 0; j < keys; j++)
+                {
+                    var w = Vector512.Create(Unsafe.Add(ref p, j));
+                    ref float row = ref Unsafe.Add(ref v, j * stride);
+                    s0 = Vector512.FusedMultiplyAdd(w, Vector512.LoadUnsafe(ref row), s0);
+                    s1 = Vector512.FusedMultiplyAdd(w, Vector512.LoadUnsafe(ref row, 16), s1);
+                    s2 = Vector512.FusedMultiplyAdd(w, Vector512.LoadUnsafe(ref row, 32), s2);
+                    s3 = Vector512.FusedMultiplyAdd(w, Vector512.LoadUnsafe(ref row, 48), s3);
+                }
+
+                s0.StoreUnsafe(ref o, (nuint)e);
+                s1.StoreUnsafe(ref o, (nuint)(e + 16));
+                s2.StoreUnsafe(ref o, (nuint)(e + 32));
+                s3.StoreUnsafe(ref o, (nuint)(e + 48));
+            }
+
+            for (; e + Lanes <= d; e += Lanes)
+            {
+                var s0 = Vector512<float>.Zero;
+                ref float v = ref Unsafe.Add(ref values, e);
+                for (int j = 0; j < keys; j++)
+                {
+                    s0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref p, j)), Vector512.LoadUnsafe(ref v, (nuint)(j * stride)), s0);
+                }
+
+                s0.StoreUnsafe(ref o, (nuint)e);
             }
 
             for (; e < d; e++)
             {
-                Unsafe.Add(ref o, e) = MathF.FusedMultiplyAdd(p, Unsafe.Add(ref v, e), Unsafe.Add(ref o, e));
+                float sum = 0f;
+                for (int j = 0; j < keys; j++)
+                {
+                    sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref p, j), Unsafe.Add(ref values, (j * stride) + e), sum);
+                }
+
+                Unsafe.Add(ref o, e) = sum;
             }
         }
     }
