@@ -25,8 +25,8 @@ namespace GenPipe.Tensors.SafeTensors;
 public sealed unsafe class SafeTensorsFile : IDisposable
 {
     private readonly SafeFileHandle _file;
-    private readonly MemoryMappedFile? _mapping;
-    private readonly MemoryMappedViewAccessor? _view;
+    private readonly MemoryMappedFile _mapping;
+    private readonly MemoryMappedViewAccessor _view;
     private readonly byte* _base;
     private readonly long _fileLength;
     private int _disposed;
@@ -38,16 +38,14 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         _fileLength = fileLength;
         Entries = header.Entries;
         Metadata = header.Metadata;
-        if (fileLength > 0)
-        {
-            // Copy-on-write: the file handle is read-only, yet the process may write to a mapped tensor (kernels take
-            // writable spans) without a fault and without changing the file.
-            _mapping = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.CopyOnWrite, HandleInheritability.None, leaveOpen: true);
-            _view = _mapping.CreateViewAccessor(0, 0, MemoryMappedFileAccess.CopyOnWrite);
-            byte* pointer = null;
-            _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-            _base = pointer + _view.PointerOffset;
-        }
+
+        // Copy-on-write: the file handle is read-only, yet the process may write to a mapped tensor (kernels take
+        // writable spans) without a fault and without changing the file. The header check guarantees a non-empty file.
+        _mapping = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.CopyOnWrite, HandleInheritability.None, leaveOpen: true);
+        _view = _mapping.CreateViewAccessor(0, 0, MemoryMappedFileAccess.CopyOnWrite);
+        byte* pointer = null;
+        _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+        _base = pointer + _view.PointerOffset;
     }
 
     /// <summary>The path the file was opened from.</summary>
@@ -94,16 +92,24 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         SafeTensorsEntry entry = Entry(name);
         RequireFloat(entry);
         int count = RequireLoadable(entry);
-        byte* data = Data(entry);
-        if (entry.DType == SafeTensorsDType.F32 && ((nuint)data & 3) == 0)
+        bool entered = EnterView();
+        try
         {
-            var mapped = new MappedStorage(_view!.SafeMemoryMappedViewHandle, data, count, Path);
-            return new Tensor(TensorView.Contiguous(mapped, 0, new Dims(entry.Shape)));
-        }
+            byte* data = Data(entry);
+            if (entry.DType == SafeTensorsDType.F32 && ((nuint)data & 3) == 0)
+            {
+                var mapped = new MappedStorage(_view.SafeMemoryMappedViewHandle, data, count, Path);
+                return new Tensor(TensorView.Contiguous(mapped, 0, new Dims(entry.Shape)));
+            }
 
-        var values = new float[count];
-        Convert(entry, data, values);
-        return new Tensor(values, entry.Shape);
+            var values = new float[count];
+            Convert(entry, data, values);
+            return new Tensor(values, entry.Shape);
+        }
+        finally
+        {
+            ExitView(entered);
+        }
     }
 
     /// <summary>
@@ -122,7 +128,15 @@ public sealed unsafe class SafeTensorsFile : IDisposable
                 $"{Path}: tensor '{name}' has {count} elements but the destination holds {destination.Length}.", nameof(destination));
         }
 
-        Convert(entry, Data(entry), destination[..count]);
+        bool entered = EnterView();
+        try
+        {
+            Convert(entry, Data(entry), destination[..count]);
+        }
+        finally
+        {
+            ExitView(entered);
+        }
     }
 
     /// <summary>Loads an I64 tensor as a new array (row-major).</summary>
@@ -138,7 +152,16 @@ public sealed unsafe class SafeTensorsFile : IDisposable
 
         int count = RequireLoadable(entry);
         var values = new long[count];
-        new ReadOnlySpan<byte>(Data(entry), checked((int)entry.ByteLength)).CopyTo(MemoryMarshal.AsBytes(values.AsSpan()));
+        bool entered = EnterView();
+        try
+        {
+            new ReadOnlySpan<byte>(Data(entry), checked((int)entry.ByteLength)).CopyTo(MemoryMarshal.AsBytes(values.AsSpan()));
+        }
+        finally
+        {
+            ExitView(entered);
+        }
+
         return values;
     }
 
@@ -151,7 +174,15 @@ public sealed unsafe class SafeTensorsFile : IDisposable
             throw new NotSupportedException($"{Path}: tensor '{name}' has {entry.ByteLength} bytes, more than one array can hold.");
         }
 
-        return new ReadOnlySpan<byte>(Data(entry), (int)entry.ByteLength).ToArray();
+        bool entered = EnterView();
+        try
+        {
+            return new ReadOnlySpan<byte>(Data(entry), (int)entry.ByteLength).ToArray();
+        }
+        finally
+        {
+            ExitView(entered);
+        }
     }
 
     /// <summary>
@@ -165,13 +196,9 @@ public sealed unsafe class SafeTensorsFile : IDisposable
             return;
         }
 
-        if (_view is not null)
-        {
-            _view.SafeMemoryMappedViewHandle.ReleasePointer();
-            _view.Dispose();
-        }
-
-        _mapping?.Dispose();
+        _view.SafeMemoryMappedViewHandle.ReleasePointer();
+        _view.Dispose();
+        _mapping.Dispose();
         _file.Dispose();
     }
 
@@ -222,6 +249,25 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     }
 
     private byte* Data(SafeTensorsEntry entry) => _base + entry.FileOffset;
+
+    /// <summary>
+    /// Holds a reference on the view while bytes are read, so a <see cref="Dispose"/> on another thread cannot unmap
+    /// them mid-read; once the file is disposed this throws <see cref="ObjectDisposedException"/> instead.
+    /// </summary>
+    private bool EnterView()
+    {
+        bool added = false;
+        _view.SafeMemoryMappedViewHandle.DangerousAddRef(ref added);
+        return added;
+    }
+
+    private void ExitView(bool entered)
+    {
+        if (entered)
+        {
+            _view.SafeMemoryMappedViewHandle.DangerousRelease();
+        }
+    }
 
     private static void Convert(SafeTensorsEntry entry, byte* data, Span<float> destination)
     {

@@ -150,4 +150,42 @@ public sealed class SafeTensorsLifetimeTests : IDisposable
 
         Should.Throw<SafeTensorsFormatException>(() => file.Load("w")).Message.ShouldContain("shrank");
     }
+
+    [Fact]
+    public void Dispose_racing_with_loads_never_faults()
+    {
+        string path = _folder.File("race.safetensors");
+        SafeTensorsWriter.Write(path, [new("h", Tensor.Full(0.5f, 64, 1024))], dtype: SafeTensorsDType.F16);
+        for (int round = 0; round < 20; round++)
+        {
+            var file = SafeTensorsFile.Open(path);
+            Exception? failure = null;
+            var loader = new Thread(() =>
+            {
+                try
+                {
+                    while (true)
+                    {
+                        if (file.Load("h").Span[65535] != 0.5f)
+                        {
+                            throw new InvalidOperationException("wrong value");
+                        }
+                    }
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The only acceptable way for a load to fail once the file is disposed.
+                }
+                catch (Exception ex)
+                {
+                    failure = ex;
+                }
+            });
+            loader.Start();
+            Thread.Sleep(round % 3);
+            file.Dispose();
+            loader.Join(TimeSpan.FromSeconds(10)).ShouldBeTrue();
+            failure.ShouldBeNull();
+        }
+    }
 }
