@@ -50,16 +50,18 @@ public sealed unsafe class MappedStorage : TensorStorage
     /// </summary>
     private sealed class ViewLease
     {
-        private readonly SafeMemoryMappedViewHandle _view;
+        private readonly SafeMemoryMappedViewHandle? _view;
 
         public ViewLease(SafeMemoryMappedViewHandle view)
         {
+            // Throws ObjectDisposedException once the file closed the view; _view then stays null, so the finalizer
+            // of this half-built object releases nothing it did not add.
             bool added = false;
             view.DangerousAddRef(ref added);
             _view = view;
         }
 
-        ~ViewLease() => _view.DangerousRelease();
+        ~ViewLease() => _view?.DangerousRelease();
     }
 
     /// <summary>Memory over the mapped elements; it references the storage, so pinned or held memory keeps the view mapped.</summary>
