@@ -12,10 +12,10 @@ internal static class GemmBlocking
     public const int NR = 64;
 
     /// Depth of one packed block; prepacked weights are laid out in blocks of this depth.
-    public const int KC = 512;
+    public static readonly int KC = int.Parse(Environment.GetEnvironmentVariable("GP_KC") ?? "512");
 
     /// Columns of one packed B block: KC x NC floats (512 KiB) fit the 1 MiB L2 with room for C and A.
-    public const int NC = 256;
+    public static readonly int NC = int.Parse(Environment.GetEnvironmentVariable("GP_NC") ?? "256");
 
     /// Rounds <paramref name="value"/> up to a multiple of <paramref name="multiple"/>.
     public static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;

@@ -13,8 +13,6 @@ internal static unsafe class GemmDriver
         where TA : struct, IASource
         where TB : struct, IBSource
     {
-        const int MR = GemmBlocking.MR;
-        const int NR = GemmBlocking.NR;
         if (i1 <= i0 || j1 <= j0)
         {
             return;
@@ -26,41 +24,69 @@ internal static unsafe class GemmDriver
             return;
         }
 
-        bool finish = epilogue.Any;
-        float* tile = scratch.Tile;
-        for (int jc = j0; jc < j1; jc += GemmBlocking.NC)
+        if (typeof(TA) == typeof(PrepackedA))
         {
-            int nc = Math.Min(GemmBlocking.NC, j1 - jc);
-            for (int pc = 0; pc < depth; pc += GemmBlocking.KC)
+            // Nothing to pack on the A side: keep each C column block in L2 across all depth blocks.
+            for (int jc = j0; jc < j1; jc += GemmBlocking.NC)
             {
-                int kc = Math.Min(GemmBlocking.KC, depth - pc);
-                bool accumulate = pc > 0;
-                bool last = pc + kc == depth;
-                float* block = b.Block(pc, kc, jc, nc, scratch.BBlock);
-                for (int ir = i0; ir < i1; ir += MR)
+                int nc = Math.Min(GemmBlocking.NC, j1 - jc);
+                for (int pc = 0; pc < depth; pc += GemmBlocking.KC)
                 {
-                    int mr = Math.Min(MR, i1 - ir);
-                    float* sliver = a.Sliver(ir, pc, kc, scratch.ASliver);
-                    for (int jr = 0; jr < nc; jr += NR)
-                    {
-                        int nr = Math.Min(NR, nc - jr);
-                        float* panel = block + ((jr / NR) * kc * NR);
-                        float* target = c + (ir * ldc) + jc + jr;
-                        if (mr == MR && nr == NR)
-                        {
-                            MicroKernel.Run(kc, sliver, panel, target, ldc, accumulate);
-                        }
-                        else
-                        {
-                            MicroKernel.Run(kc, sliver, panel, tile, NR, accumulate: false);
-                            MergeEdge(tile, target, ldc, mr, nr, accumulate);
-                        }
+                    int kc = Math.Min(GemmBlocking.KC, depth - pc);
+                    float* block = b.Block(pc, kc, jc, nc, scratch.BBlock);
+                    Macro(ref a, block, i0, i1, jc, nc, pc, kc, depth, c, ldc, epilogue, scratch.Tile);
+                }
+            }
 
-                        if (last && finish)
-                        {
-                            epilogue.Apply(c, ldc, ir, jc + jr, mr, nr);
-                        }
-                    }
+            return;
+        }
+
+        // A packed per depth block for all of this share's rows, then shared by every column block.
+        for (int pc = 0; pc < depth; pc += GemmBlocking.KC)
+        {
+            int kc = Math.Min(GemmBlocking.KC, depth - pc);
+            a.Prepare(i0, i1, pc, kc, scratch);
+            for (int jc = j0; jc < j1; jc += GemmBlocking.NC)
+            {
+                int nc = Math.Min(GemmBlocking.NC, j1 - jc);
+                float* block = b.Block(pc, kc, jc, nc, scratch.BBlock);
+                Macro(ref a, block, i0, i1, jc, nc, pc, kc, depth, c, ldc, epilogue, scratch.Tile);
+            }
+        }
+    }
+
+    // Every register tile of rows [i0, i1) x columns [jc, jc + nc) for one depth block.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Macro<TA>(
+        ref TA a, float* block, int i0, int i1, int jc, int nc, int pc, int kc, int depth, float* c, nint ldc, in EpilogueTerms epilogue, float* tile)
+        where TA : struct, IASource
+    {
+        const int MR = GemmBlocking.MR;
+        const int NR = GemmBlocking.NR;
+        bool accumulate = pc > 0;
+        bool finish = pc + kc == depth && epilogue.Any;
+        for (int ir = i0; ir < i1; ir += MR)
+        {
+            int mr = Math.Min(MR, i1 - ir);
+            float* sliver = a.Sliver(ir, pc, kc);
+            for (int jr = 0; jr < nc; jr += NR)
+            {
+                int nr = Math.Min(NR, nc - jr);
+                float* panel = block + ((jr / NR) * kc * NR);
+                float* target = c + (ir * ldc) + jc + jr;
+                if (mr == MR && nr == NR)
+                {
+                    MicroKernel.Run(kc, sliver, panel, target, ldc, accumulate);
+                }
+                else
+                {
+                    MicroKernel.Run(kc, sliver, panel, tile, NR, accumulate: false);
+                    MergeEdge(tile, target, ldc, mr, nr, accumulate);
+                }
+
+                if (finish)
+                {
+                    epilogue.Apply(c, ldc, ir, jc + jr, mr, nr);
                 }
             }
         }

@@ -8,17 +8,15 @@ internal sealed unsafe class GemmScratch
     private static GemmScratch? t_current;
 
     private readonly float[] _bBlock;
-    private readonly float[] _aSliver;
+    private float[] _aBlock = [];
     private readonly float[] _tile;
     private float[] _spare = [];
 
     private GemmScratch()
     {
         _bBlock = [];
-        _aSliver = [];
         _tile = [];
         BBlock = Aligned(ref _bBlock, (GemmBlocking.KC * GemmBlocking.NC) + GemmBlocking.NR);
-        ASliver = Aligned(ref _aSliver, GemmBlocking.MR * GemmBlocking.KC);
         Tile = Aligned(ref _tile, GemmBlocking.MR * GemmBlocking.NR);
     }
 
@@ -28,8 +26,16 @@ internal sealed unsafe class GemmScratch
     /// KC x NC floats for a packed B block.
     public float* BBlock { get; }
 
-    /// MR x KC floats for a packed A sliver.
-    public float* ASliver { get; }
+    /// Room for <paramref name="length"/> floats of packed A slivers (a thread's rows over one depth block); grows only.
+    public float* ABlock(int length)
+    {
+        if (_aBlock.Length < length + 16)
+        {
+            return Aligned(ref _aBlock, length);
+        }
+
+        return AlignUp(_aBlock);
+    }
 
     /// MR x NR floats for a register tile at a matrix edge.
     public float* Tile { get; }

@@ -29,6 +29,10 @@ internal readonly unsafe struct PrepackedA : IASource
         _paddedRows = paddedRows;
     }
 
-    public float* Sliver(int i0, int k0, int kc, float* scratch) =>
+    public void Prepare(int i0, int i1, int k0, int kc, GemmScratch scratch)
+    {
+    }
+
+    public float* Sliver(int i0, int k0, int kc) =>
         _packed + ((nint)k0 * _paddedRows) + ((nint)(i0 / GemmBlocking.MR) * kc * GemmBlocking.MR);
 }
