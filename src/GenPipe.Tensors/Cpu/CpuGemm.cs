@@ -27,9 +27,10 @@ internal static unsafe class CpuGemm
         fixed (float* origin = &b.Origin)
         {
             var source = new StridedB(origin, b.Stride(0), b.Stride(1), n);
-            for (int pc = 0; pc < k; pc += GemmBlocking.KC)
+            int blockDepth = GemmBlocking.DepthBlock(k);
+            for (int pc = 0; pc < k; pc += blockDepth)
             {
-                int kc = Math.Min(GemmBlocking.KC, k - pc);
+                int kc = Math.Min(blockDepth, k - pc);
                 source.PackBlock(packed.Data + ((nint)pc * packed.PaddedN), pc, kc, 0, n);
             }
         }

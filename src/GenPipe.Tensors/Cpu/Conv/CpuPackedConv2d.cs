@@ -34,9 +34,10 @@ internal sealed unsafe class CpuPackedConv2d : PackedConv2d
             {
                 var source = new StridedA(rows + ((nint)g * GroupRows * GroupDepth), GroupDepth, 1, GroupRows);
                 float* target = Data + (g * GroupStride);
-                for (int pc = 0; pc < GroupDepth; pc += GemmBlocking.KC)
+                int blockDepth = GemmBlocking.DepthBlock(GroupDepth);
+                for (int pc = 0; pc < GroupDepth; pc += blockDepth)
                 {
-                    int kc = Math.Min(GemmBlocking.KC, GroupDepth - pc);
+                    int kc = Math.Min(blockDepth, GroupDepth - pc);
                     for (int i = 0; i < GroupRows; i += GemmBlocking.MR)
                     {
                         source.PackSliver(target + ((nint)pc * PaddedRows) + ((nint)(i / GemmBlocking.MR) * kc * GemmBlocking.MR), i, pc, kc);

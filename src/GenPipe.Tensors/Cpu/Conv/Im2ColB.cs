@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using GenPipe.Tensors.Cpu.Gemm;
 
 namespace GenPipe.Tensors.Cpu.Conv;
@@ -79,11 +81,11 @@ internal readonly unsafe struct Im2ColB : IBSource
             int ix0 = (run.OutX * s.StrideW) + dx;
             if (s.StrideW == 1)
             {
-                int lo = Math.Clamp(-ix0, 0, run.Length);
-                int hi = Math.Clamp(s.Width - ix0, lo, run.Length);
-                new Span<float>(dst, lo).Clear();
-                new ReadOnlySpan<float>(row + ix0 + lo, hi - lo).CopyTo(new Span<float>(dst + lo, hi - lo));
-                new Span<float>(dst + hi, run.Length - hi).Clear();
+                CopyUnitStride(dst, row + ix0, run.Length, Math.Clamp(-ix0, 0, run.Length), Math.Clamp(s.Width - ix0, 0, run.Length));
+            }
+            else if (s.StrideW == 2 && Avx512F.IsSupported)
+            {
+                CopyStrideTwo(dst, row, ix0, run.Length, s.Width);
             }
             else
             {
@@ -95,6 +97,58 @@ internal readonly unsafe struct Im2ColB : IBSource
         }
 
         new Span<float>(destination + width, GemmBlocking.NR - width).Clear();
+    }
+
+    // dst[t] = src[t] for t in [lo, hi), zero elsewhere in [0, length). Runs are short (an output row), so plain
+    // loops beat span helpers.
+    private static void CopyUnitStride(float* dst, float* src, int length, int lo, int hi)
+    {
+        int t = 0;
+        for (; t < lo; t++)
+        {
+            dst[t] = 0f;
+        }
+
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; t + 16 <= hi; t += 16)
+            {
+                Vector512.Load(src + t).Store(dst + t);
+            }
+        }
+
+        for (; t < hi; t++)
+        {
+            dst[t] = src[t];
+        }
+
+        for (; t < length; t++)
+        {
+            dst[t] = 0f;
+        }
+    }
+
+    // dst[t] = row[ix0 + 2t] where inside the row, else zero: the even lanes of two loads, picked by one permute.
+    private static void CopyStrideTwo(float* dst, float* row, int ix0, int length, int width)
+    {
+        var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        int t = 0;
+        for (; t < length && ix0 + (2 * t) < 0; t++)
+        {
+            dst[t] = 0f;
+        }
+
+        for (; t + 16 <= length && ix0 + (2 * t) + 31 < width; t += 16)
+        {
+            float* src = row + ix0 + (2 * t);
+            Avx512F.PermuteVar16x32x2(Vector512.Load(src), even, Vector512.Load(src + 16)).Store(dst + t);
+        }
+
+        for (; t < length; t++)
+        {
+            int ix = ix0 + (2 * t);
+            dst[t] = (uint)ix < (uint)width ? row[ix] : 0f;
+        }
     }
 
     private readonly record struct Run(int OutY, int OutX, int Column, int Length);

@@ -17,6 +17,15 @@ internal static class GemmBlocking
     /// Columns of one packed B block: KC x NC floats (512 KiB) fit the 1 MiB L2 with room for C and A.
     public static readonly int NC = int.Parse(Environment.GetEnvironmentVariable("GP_NC") ?? "256");
 
+    /// The depth of each block for a product of depth <paramref name="depth"/>: as many blocks as KC demands, of equal
+    /// size (a multiple of 8), so that no thin remainder block pays the tile loads and stores for a few steps. Packing
+    /// and products both derive blocks from this, so prepacked layouts agree with the loops.
+    public static int DepthBlock(int depth)
+    {
+        int blocks = Math.Max(1, (depth + KC - 1) / KC);
+        return Math.Min(KC, RoundUp((depth + blocks - 1) / blocks, 8));
+    }
+
     /// Rounds <paramref name="value"/> up to a multiple of <paramref name="multiple"/>.
     public static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 }

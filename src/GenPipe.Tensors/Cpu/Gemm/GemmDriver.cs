@@ -24,15 +24,16 @@ internal static unsafe class GemmDriver
             return;
         }
 
+        int blockDepth = GemmBlocking.DepthBlock(depth);
         if (typeof(TA) == typeof(PrepackedA))
         {
             // Nothing to pack on the A side: keep each C column block in L2 across all depth blocks.
             for (int jc = j0; jc < j1; jc += GemmBlocking.NC)
             {
                 int nc = Math.Min(GemmBlocking.NC, j1 - jc);
-                for (int pc = 0; pc < depth; pc += GemmBlocking.KC)
+                for (int pc = 0; pc < depth; pc += blockDepth)
                 {
-                    int kc = Math.Min(GemmBlocking.KC, depth - pc);
+                    int kc = Math.Min(blockDepth, depth - pc);
                     float* block = b.Block(pc, kc, jc, nc, scratch.BBlock);
                     Macro(ref a, block, i0, i1, jc, nc, pc, kc, depth, c, ldc, epilogue, scratch.Tile);
                 }
@@ -42,9 +43,9 @@ internal static unsafe class GemmDriver
         }
 
         // A packed per depth block for all of this share's rows, then shared by every column block.
-        for (int pc = 0; pc < depth; pc += GemmBlocking.KC)
+        for (int pc = 0; pc < depth; pc += blockDepth)
         {
-            int kc = Math.Min(GemmBlocking.KC, depth - pc);
+            int kc = Math.Min(blockDepth, depth - pc);
             a.Prepare(i0, i1, pc, kc, scratch);
             for (int jc = j0; jc < j1; jc += GemmBlocking.NC)
             {
