@@ -120,6 +120,38 @@ def groupnorm_case(channels, size, seed):
                 label=f"groupnorm+silu 1x{channels}x{size}x{size}", bytes=3 * 4 * x.numel())
 
 
+def count_unet_flops(model, sample, timesteps):
+    """Multiply-adds x 2 of the convolutions, linear layers and attention products in one forward."""
+    total = [0.0]
+
+    def conv_hook(module, inputs, output):
+        total[0] += 2.0 * output.numel() * (module.in_channels // module.groups) * module.kernel_size[0] * module.kernel_size[1]
+
+    def linear_hook(module, inputs, output):
+        total[0] += 2.0 * output.numel() * module.in_features
+
+    def attention_hook(module, inputs, output):
+        hidden = inputs[0]
+        tokens = hidden.shape[2] * hidden.shape[3] if hidden.ndim == 4 else hidden.shape[1]
+        context = inputs[1] if len(inputs) > 1 and inputs[1] is not None else None
+        keys = context.shape[1] if context is not None else tokens
+        total[0] += 2.0 * 2.0 * hidden.shape[0] * tokens * keys * module.heads * module.dim_head
+
+    handles = []
+    for module in model.modules():
+        if isinstance(module, torch.nn.Conv2d):
+            handles.append(module.register_forward_hook(conv_hook))
+        elif isinstance(module, torch.nn.Linear):
+            handles.append(module.register_forward_hook(linear_hook))
+        elif type(module).__name__ == "Attention":
+            handles.append(module.register_forward_hook(attention_hook))
+    with torch.no_grad():
+        model(sample, timesteps)
+    for handle in handles:
+        handle.remove()
+    return total[0]
+
+
 def unet_cases(seed):
     import small_unet  # bench/torch/small_unet.py: the same module tree GenPipe.Nn builds
 
@@ -138,7 +170,7 @@ def unet_cases(seed):
         def run(model=model, sample=sample, timesteps=timesteps):
             return model(sample, timesteps)
 
-        flops = small_unet.count_flops(model, batch) if hasattr(small_unet, "count_flops") else 0.0
+        flops = count_unet_flops(model, sample, timesteps)
         cases.append(dict(kind="unet", flops=flops, tensors=tensors, run=run, label=f"unet forward b{batch}",
                           batch=batch, parameters=sum(p.numel() for p in model.parameters())))
     return cases
