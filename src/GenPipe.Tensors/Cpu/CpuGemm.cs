@@ -9,6 +9,10 @@ namespace GenPipe.Tensors.Cpu;
 /// (<see cref="MicroKernel"/>, <see cref="GemmDriver"/>), each call split over the workers by <see cref="WorkPlan"/>.
 internal static unsafe class CpuGemm
 {
+    // One batch axis of size 1 (rows are addressed by one stride); built once, as a collection expression may allocate.
+    private static readonly Dims SingleProduct = new([1]);
+    private static readonly Dims ZeroStride = new([0]);
+
     /// Packs a constant B [K, N] (any strides) once into the micro-kernel's panel layout.
     public static PackedMatrix Pack(TensorView b)
     {
@@ -148,8 +152,8 @@ internal static unsafe class CpuGemm
         }
 
         var job = MatMulJob.Current;
-        job.BatchShape = new Dims([1]);
-        job.ABatchStrides = job.BBatchStrides = job.CBatchStrides = job.RBatchStrides = new Dims([0]);
+        job.BatchShape = SingleProduct;
+        job.ABatchStrides = job.BBatchStrides = job.CBatchStrides = job.RBatchStrides = ZeroStride;
         var residual = epilogue.Residual;
         nint residualRowStride = 0;
         bool copyResidual = !residual.IsNone && (ViewShapes.Overlap(residual, output) || (residual.Stride(-1) != 1 && n > 1)

@@ -5,6 +5,7 @@ using static GenPipe.Tensors.Tests.Gemm.KernelTestSupport;
 namespace GenPipe.Tensors.Tests.Gemm;
 
 /// The CPU matrix product against PyTorch references (tools/fixtures/make_gemm_conv_refs.py), on one and two threads.
+[Collection(KernelTestSupport.Collection)]
 public sealed class MatMulReferenceTests
 {
     public static TheoryData<int> Threads => new() { 1, 2 };
