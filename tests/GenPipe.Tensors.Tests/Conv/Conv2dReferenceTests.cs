@@ -44,6 +44,15 @@ public sealed class Conv2dReferenceTests
         }
     }
 
+    [Fact]
+    public void Fuses_silu_between_bias_and_residual()
+    {
+        var output = Tensor.Zeros(ConvRefs.Shape("silu.out"));
+        var epilogue = new GemmEpilogue(ConvRefs.Tensor("silu.bias"), Activation.Silu, ConvRefs.Tensor("silu.residual"));
+        Backend.Conv2d(ConvRefs.Tensor("silu.x"), Backend.PackConv2d(ConvRefs.Tensor("silu.weight"), Conv2dGeometry.Square(1, 1)), output, epilogue);
+        ShouldMatch(output, ConvRefs.Floats("silu.out"), "silu");
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
