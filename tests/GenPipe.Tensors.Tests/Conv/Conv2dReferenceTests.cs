@@ -16,6 +16,7 @@ public sealed class Conv2dReferenceTests
         { "s1p1", 3, 1, 1, 1, 1 },
         { "s2p1", 3, 2, 1, 1, 1 },
         { "s2p0", 3, 2, 0, 1, 1 },
+        { "s2p1_wide", 3, 2, 1, 1, 1 },
         { "pointwise", 1, 1, 0, 1, 1 },
         { "pointwise_s2", 1, 2, 0, 1, 1 },
         { "groups2", 3, 1, 0, 2, 1 },
