@@ -103,7 +103,7 @@ internal static unsafe class CpuGemm
             job.N = n;
             job.K = k;
             job.Epilogue = Terms(epilogue, pr, residualRowStride);
-            job.Plan = WorkPlan.Choose(products, m, n, k, workers.Threads);
+            job.Plan = WorkPlan.Choose(products, m, n, k, workers.Threads, preferRows: b.Stride(-1) == 1 || n == 1);
             workers.For(products * job.Plan.ChunksPerProduct, job);
         }
     }
@@ -189,7 +189,7 @@ internal static unsafe class CpuGemm
             job.N = n;
             job.K = k;
             job.Epilogue = Terms(epilogue, pr, residualRowStride);
-            job.Plan = WorkPlan.Choose(1, rows, n, k, workers.Threads);
+            job.Plan = WorkPlan.Choose(1, rows, n, k, workers.Threads, preferRows: true);
             workers.For(job.Plan.ChunksPerProduct, job);
             job.Packed = null;
         }
