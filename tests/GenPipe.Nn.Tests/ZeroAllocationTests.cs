@@ -17,9 +17,9 @@ public sealed class ZeroAllocationCollection
 /// values. Runs alone (no parallel tests) because the process-wide allocation counter sees every thread.
 /// </summary>
 /// <remarks>
-/// The test host itself allocates about 1.7 KB a second on its own threads (measured while idle), so the process-wide
-/// count is taken over single-forward windows and at least one must be exactly zero; an allocation inside a forward
-/// would show in every window. The calling thread's count must be zero in every window. The reference backend runs
+/// The test host itself allocates on its own threads (about 1.7 KB a second while idle, bursts of kilobytes while it
+/// reports the results of the tests that ran before), so the process-wide count is taken over single-forward windows
+/// and at least one of up to twelve must be exactly zero; an allocation inside a forward would show in every window. The calling thread's count must be zero in every window. The reference backend runs
 /// entirely on the calling thread, so there the calling thread's count is the complete measure.
 /// </remarks>
 [Collection(nameof(ZeroAllocationTests))]
@@ -40,8 +40,9 @@ public sealed class ZeroAllocationTests(ITestOutputHelper output)
         try
         {
             model.Forward(sample, timesteps);
+            model.Forward(sample, timesteps);
             long smallestTotal = long.MaxValue;
-            for (int window = 0; window < (backend is ReferenceBackend ? 1 : 4); window++)
+            for (int window = 0; window < (backend is ReferenceBackend ? 1 : 12) && smallestTotal > 0; window++)
             {
                 long total = GC.GetTotalAllocatedBytes(precise: true);
                 long mine = GC.GetAllocatedBytesForCurrentThread();
