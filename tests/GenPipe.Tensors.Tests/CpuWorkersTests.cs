@@ -4,6 +4,7 @@ using Xunit;
 
 namespace GenPipe.Tensors.Tests;
 
+[Collection(GenPipe.Testing.AllocationMeasurement.Name)]
 public class CpuWorkersTests
 {
     private sealed class SumOfSquares : IParallelWork
@@ -54,13 +55,6 @@ public class CpuWorkersTests
     {
         var workers = new CpuWorkers(2);
         var work = new SumOfSquares { Results = new long[64] };
-        workers.For(64, work);
-        long before = GC.GetTotalAllocatedBytes(precise: true);
-        for (int i = 0; i < 1000; i++)
-        {
-            workers.For(64, work);
-        }
-
-        (GC.GetTotalAllocatedBytes(precise: true) - before).ShouldBe(0);
+        GenPipe.Testing.AllocationProbe.FewestBytes(() => workers.For(64, work), repetitions: 1000).ShouldBe(0);
     }
 }
