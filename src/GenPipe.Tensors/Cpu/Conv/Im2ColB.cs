@@ -29,9 +29,24 @@ internal readonly unsafe struct Im2ColB : IBSource
             int q0 = j0 + jp;
             int width = Math.Min(NR, pixels - q0);
             int count = Runs(q0, width, runs);
+
+            // Walk (ci, ky, kx) along the depth with counters: two divisions per row would cost more than its copies.
+            int taps = _shape.KernelH * _shape.KernelW;
+            int ci = k0 / taps;
+            int ky = (k0 - (ci * taps)) / _shape.KernelW;
+            int kx = k0 - (ci * taps) - (ky * _shape.KernelW);
             for (int k = 0; k < kc; k++)
             {
-                PackRow(panel + (k * NR), k0 + k, runs[..count], width);
+                PackRow(panel + (k * NR), ci, ky, kx, runs[..count], width);
+                if (++kx == _shape.KernelW)
+                {
+                    kx = 0;
+                    if (++ky == _shape.KernelH)
+                    {
+                        ky = 0;
+                        ci++;
+                    }
+                }
             }
         }
 
@@ -56,14 +71,9 @@ internal readonly unsafe struct Im2ColB : IBSource
         return count;
     }
 
-    private void PackRow(float* destination, int k, ReadOnlySpan<Run> runs, int width)
+    private void PackRow(float* destination, int ci, int ky, int kx, ReadOnlySpan<Run> runs, int width)
     {
         ref readonly var s = ref _shape;
-        int taps = s.KernelH * s.KernelW;
-        int ci = k / taps;
-        int tap = k - (ci * taps);
-        int ky = tap / s.KernelW;
-        int kx = tap - (ky * s.KernelW);
         float* channel = _image + ((nint)ci * s.ChannelStride);
         int dy = (ky * s.DilationH) - s.PadH;
         int dx = (kx * s.DilationW) - s.PadW;
