@@ -29,9 +29,24 @@ internal readonly unsafe struct Im2ColB : IBSource
             int q0 = j0 + jp;
             int width = Math.Min(NR, pixels - q0);
             int count = Runs(q0, width, runs);
+
+            // Walk (ci, ky, kx) along the depth with counters: two divisions per row would cost more than its copies.
+            int taps = _shape.KernelH * _shape.KernelW;
+            int ci = k0 / taps;
+            int ky = (k0 - (ci * taps)) / _shape.KernelW;
+            int kx = k0 - (ci * taps) - (ky * _shape.KernelW);
             for (int k = 0; k < kc; k++)
             {
-                PackRow(panel + (k * NR), k0 + k, runs[..count], width);
+                PackRow(panel + (k * NR), ci, ky, kx, runs[..count], width);
+                if (++kx == _shape.KernelW)
+                {
+                    kx = 0;
+                    if (++ky == _shape.KernelH)
+                    {
+                        ky = 0;
+                        ci++;
+                    }
+                }
             }
         }
 
@@ -56,14 +71,9 @@ internal readonly unsafe struct Im2ColB : IBSource
         return count;
     }
 
-    private void PackRow(float* destination, int k, ReadOnlySpan<Run> runs, int width)
+    private void PackRow(float* destination, int ci, int ky, int kx, ReadOnlySpan<Run> runs, int width)
     {
         ref readonly var s = ref _shape;
-        int taps = s.KernelH * s.KernelW;
-        int ci = k / taps;
-        int tap = k - (ci * taps);
-        int ky = tap / s.KernelW;
-        int kx = tap - (ky * s.KernelW);
         float* channel = _image + ((nint)ci * s.ChannelStride);
         int dy = (ky * s.DilationH) - s.PadH;
         int dx = (kx * s.DilationW) - s.PadW;
@@ -79,7 +89,11 @@ internal readonly unsafe struct Im2ColB : IBSource
 
             float* row = channel + ((nint)iy * s.Width);
             int ix0 = (run.OutX * s.StrideW) + dx;
-            if (s.StrideW == 1)
+            if (s.StrideW == 1 && Avx512F.IsSupported && run.Length >= 16 && s.Width >= 16)
+            {
+                CopyUnitStrideWindowed(dst, row, ix0, run.Length, s.Width);
+            }
+            else if (s.StrideW == 1)
             {
                 CopyUnitStride(dst, row + ix0, run.Length, Math.Clamp(-ix0, 0, run.Length), Math.Clamp(s.Width - ix0, 0, run.Length));
             }
@@ -128,6 +142,32 @@ internal readonly unsafe struct Im2ColB : IBSource
         }
     }
 
+    // dst[t] = row[ix0 + t] where inside the row, else zero, 16 outputs at a time: one load of a 16-float window
+    // clamped inside the row, shifted into place by a permute, lanes outside the row zeroed. The last chunk overlaps
+    // the previous one rather than falling back to scalar steps.
+    private static void CopyUnitStrideWindowed(float* dst, float* row, int ix0, int length, int width)
+    {
+        var lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        var limit = Vector512.Create(width);
+        for (int t = 0; t < length; t += 16)
+        {
+            t = Math.Min(t, length - 16);
+            int lo = ix0 + t;
+            int window = Math.Clamp(lo, 0, width - 16);
+            var source = Vector512.Load(row + window);
+            if (lo == window)
+            {
+                source.Store(dst + t);
+                continue;
+            }
+
+            var ix = Vector512.Create(lo) + lanes;
+            var shifted = Avx512F.PermuteVar16x32(source, (Vector512.Create(lo - window) + lanes) & Vector512.Create(15));
+            var inside = Vector512.GreaterThanOrEqual(ix, Vector512<int>.Zero) & Vector512.LessThan(ix, limit);
+            (shifted.AsInt32() & inside).AsSingle().Store(dst + t);
+        }
+    }
+
     // dst[t] = row[ix0 + 2t] where inside the row, else zero. Rows of 32 or more: 16 outputs at a time from two loads
     // of a 32-float window clamped inside the row, the even offsets picked by one permute and lanes outside the row
     // zeroed, so padding at either end costs no scalar steps.
@@ -138,8 +178,9 @@ internal readonly unsafe struct Im2ColB : IBSource
         {
             var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
             var limit = Vector512.Create(width);
-            for (; t + 16 <= length; t += 16)
+            for (; t < length && length >= 16; t += 16)
             {
+                t = Math.Min(t, length - 16);
                 int lo = ix0 + (2 * t);
                 int window = Math.Clamp(lo, 0, width - 32);
                 var ix = Vector512.Create(lo) + even;

@@ -69,7 +69,7 @@ internal static unsafe class GemmDriver
         for (int ir = i0; ir < i1; ir += MR)
         {
             int mr = Math.Min(MR, i1 - ir);
-            float* sliver = a.Sliver(ir, pc, kc);
+            float* sliver = a.Sliver(ir, pc, kc, out nint aRowStride, out nint aStep);
             for (int jr = 0; jr < nc; jr += NR)
             {
                 int nr = Math.Min(NR, nc - jr);
@@ -77,11 +77,11 @@ internal static unsafe class GemmDriver
                 float* target = c + (ir * ldc) + jc + jr;
                 if (mr == MR && nr == NR)
                 {
-                    MicroKernel.Run(kc, sliver, panel, target, ldc, accumulate);
+                    MicroKernel.Run(kc, sliver, aRowStride, aStep, panel, target, ldc, accumulate);
                 }
                 else
                 {
-                    MicroKernel.Run(kc, sliver, panel, tile, NR, accumulate: false);
+                    MicroKernel.Run(kc, sliver, aRowStride, aStep, panel, tile, NR, accumulate: false);
                     MergeEdge(tile, target, ldc, mr, nr, accumulate);
                 }
 

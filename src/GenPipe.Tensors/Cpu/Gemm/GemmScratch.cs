@@ -10,7 +10,6 @@ internal sealed unsafe class GemmScratch
     private readonly float[] _bBlock;
     private float[] _aBlock = [];
     private readonly float[] _tile;
-    private float[] _spare = [];
 
     private GemmScratch()
     {
@@ -39,18 +38,6 @@ internal sealed unsafe class GemmScratch
 
     /// MR x NR floats for a register tile at a matrix edge.
     public float* Tile { get; }
-
-    /// A growable buffer for other kernels' per-thread needs (convolution's im2col, residual copies); grows only.
-    public float* Spare(int length)
-    {
-        if (_spare.Length < length + 16)
-        {
-            _spare = [];
-            return Aligned(ref _spare, length);
-        }
-
-        return AlignUp(_spare);
-    }
 
     private static float* Aligned(ref float[] array, int length)
     {

@@ -7,7 +7,9 @@ internal unsafe interface IASource
     /// packs them all here, so that the copy is shared by every column block.
     void Prepare(int i0, int i1, int k0, int kc, GemmScratch scratch);
 
-    float* Sliver(int i0, int k0, int kc);
+    /// Rows i0..i0+MR over depth k0..k0+kc: element (r, k) is at result[r * rowStride + k * step] ([kc][MR] packing has
+    /// rowStride 1 and step MR; a row-major A read in place has its row stride and step 1).
+    float* Sliver(int i0, int k0, int kc, out nint rowStride, out nint step);
 }
 
 /// Supplies packed B blocks: depth k0..k0+kc and columns j0..j0+nc (j0 a multiple of NR) as consecutive panels

@@ -33,6 +33,10 @@ internal readonly unsafe struct PrepackedA : IASource
     {
     }
 
-    public float* Sliver(int i0, int k0, int kc) =>
-        _packed + ((nint)k0 * _paddedRows) + ((nint)(i0 / GemmBlocking.MR) * kc * GemmBlocking.MR);
+    public float* Sliver(int i0, int k0, int kc, out nint rowStride, out nint step)
+    {
+        rowStride = 1;
+        step = GemmBlocking.MR;
+        return _packed + ((nint)k0 * _paddedRows) + ((nint)(i0 / GemmBlocking.MR) * kc * GemmBlocking.MR);
+    }
 }

@@ -23,6 +23,19 @@ internal unsafe struct StridedA : IASource
     {
         const int MR = GemmBlocking.MR;
         _firstRow = i0;
+        if (_colStride == 1)
+        {
+            // Row-major A is read in place by the micro-kernel; only a last, partial tile needs zero-padded rows.
+            int partial = i0 + ((i1 - i0) / MR * MR);
+            if (partial < i1)
+            {
+                _packed = scratch.ABlock(MR * kc);
+                PackSliver(_packed, partial, k0, kc);
+            }
+
+            return;
+        }
+
         _packed = scratch.ABlock(GemmBlocking.RoundUp(i1 - i0, MR) * kc);
         for (int i = i0; i < i1; i += MR)
         {
@@ -30,7 +43,26 @@ internal unsafe struct StridedA : IASource
         }
     }
 
-    public readonly float* Sliver(int i0, int k0, int kc) => _packed + ((nint)((i0 - _firstRow) / GemmBlocking.MR) * kc * GemmBlocking.MR);
+    public readonly float* Sliver(int i0, int k0, int kc, out nint rowStride, out nint step)
+    {
+        if (_colStride == 1)
+        {
+            if (i0 + GemmBlocking.MR <= _rows)
+            {
+                rowStride = _rowStride;
+                step = 1;
+                return _origin + (i0 * _rowStride) + k0;
+            }
+
+            rowStride = 1;
+            step = GemmBlocking.MR;
+            return _packed;
+        }
+
+        rowStride = 1;
+        step = GemmBlocking.MR;
+        return _packed + ((nint)((i0 - _firstRow) / GemmBlocking.MR) * kc * GemmBlocking.MR);
+    }
 
     /// Writes rows i0..i0+MR, depth k0..k0+kc as [kc][MR] into <paramref name="destination"/>.
     public readonly void PackSliver(float* destination, int i0, int k0, int kc)
