@@ -195,16 +195,20 @@ internal static class CpuAttention
                 values.Clear();
             }
 
+            ref float keyRows = ref Row(Key, b, h, first);
+            ref float valueRows = ref Row(Value, b, h, first);
+            int keyStride = Key.Stride(2), valueStride = Value.Stride(2);
             for (int j = 0; j < count; j++)
             {
-                ref float k = ref Row(Key, b, h, first + j);
+                ref float k = ref Unsafe.Add(ref keyRows, j * keyStride);
+                ref float column = ref keys[j];
                 for (int e = 0; e < d; e++)
                 {
-                    keys[(e * KeyBlock) + j] = Unsafe.Add(ref k, e);
+                    Unsafe.Add(ref column, e * KeyBlock) = Unsafe.Add(ref k, e);
                 }
 
                 var valueRow = values.Slice(j * dp, dp);
-                System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref Row(Value, b, h, first + j), d).CopyTo(valueRow);
+                System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref valueRows, j * valueStride), d).CopyTo(valueRow);
                 valueRow[d..].Clear();
             }
         }
@@ -218,9 +222,15 @@ internal static class CpuAttention
 
         public override void Execute(int index)
         {
-            var g = Geometry;
-            int tasks = g.Batch * g.Heads * g.QueryBlocks;
-            for (int task = Chunks == tasks ? index : 0; task < (Chunks == tasks ? index + 1 : tasks); task++)
+            if (Chunks > 1)
+            {
+                RunTask(index);
+                return;
+            }
+
+            // Small work runs inline as one chunk: every task in turn.
+            int tasks = Geometry.Batch * Geometry.Heads * Geometry.QueryBlocks;
+            for (int task = 0; task < tasks; task++)
             {
                 RunTask(task);
             }
@@ -442,80 +452,238 @@ internal static class CpuAttention
             return alpha;
         }
 
-        /// <summary>O[4][Dp] = alpha * O + P[4][keys] · V[keys][Dp], in chunks of up to four vectors of the head size.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        /// <summary>O[4][Dp] = alpha * O + P[4][keys] · V[keys][Dp], four head-size vectors at a time (fewer at the end),
+        /// so each broadcast probability feeds up to four FMAs.</summary>
         private static void AccumulateValues(ref float os, int dp, ref float vs, int keys, ref float ps, Span<float> alpha)
         {
+            int c = 0;
+            for (; c + (4 * Lanes) <= dp; c += 4 * Lanes)
+            {
+                Chunk4(ref os, dp, c, ref vs, keys, ref ps, alpha);
+            }
+
+            switch ((dp - c) / Lanes)
+            {
+                case 3:
+                    Chunk3(ref os, dp, c, ref vs, keys, ref ps, alpha);
+                    break;
+                case 2:
+                    Chunk2(ref os, dp, c, ref vs, keys, ref ps, alpha);
+                    break;
+                case 1:
+                    Chunk1(ref os, dp, c, ref vs, keys, ref ps, alpha);
+                    break;
+            }
+        }
+
+        /// <summary>The accumulation for 4 vectors of the head size at column <paramref name="c"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Chunk4(ref float os, int dp, int c, ref float vs, int keys, ref float ps, Span<float> alpha)
+        {
+            ref float o = ref Unsafe.Add(ref os, c);
+            ref float v = ref Unsafe.Add(ref vs, c);
             var a0 = Vector512.Create(alpha[0]);
             var a1 = Vector512.Create(alpha[1]);
             var a2 = Vector512.Create(alpha[2]);
             var a3 = Vector512.Create(alpha[3]);
-            ref float p1 = ref Unsafe.Add(ref ps, KeyBlock);
-            ref float p2 = ref Unsafe.Add(ref ps, 2 * KeyBlock);
-            ref float p3 = ref Unsafe.Add(ref ps, 3 * KeyBlock);
-            int c = 0;
-            for (; c + (2 * Lanes) <= dp; c += 2 * Lanes)
+            var o00 = Vector512.LoadUnsafe(ref o, (nuint)((0 * dp) + 0)) * a0;
+            var o01 = Vector512.LoadUnsafe(ref o, (nuint)((0 * dp) + 16)) * a0;
+            var o02 = Vector512.LoadUnsafe(ref o, (nuint)((0 * dp) + 32)) * a0;
+            var o03 = Vector512.LoadUnsafe(ref o, (nuint)((0 * dp) + 48)) * a0;
+            var o10 = Vector512.LoadUnsafe(ref o, (nuint)((1 * dp) + 0)) * a1;
+            var o11 = Vector512.LoadUnsafe(ref o, (nuint)((1 * dp) + 16)) * a1;
+            var o12 = Vector512.LoadUnsafe(ref o, (nuint)((1 * dp) + 32)) * a1;
+            var o13 = Vector512.LoadUnsafe(ref o, (nuint)((1 * dp) + 48)) * a1;
+            var o20 = Vector512.LoadUnsafe(ref o, (nuint)((2 * dp) + 0)) * a2;
+            var o21 = Vector512.LoadUnsafe(ref o, (nuint)((2 * dp) + 16)) * a2;
+            var o22 = Vector512.LoadUnsafe(ref o, (nuint)((2 * dp) + 32)) * a2;
+            var o23 = Vector512.LoadUnsafe(ref o, (nuint)((2 * dp) + 48)) * a2;
+            var o30 = Vector512.LoadUnsafe(ref o, (nuint)((3 * dp) + 0)) * a3;
+            var o31 = Vector512.LoadUnsafe(ref o, (nuint)((3 * dp) + 16)) * a3;
+            var o32 = Vector512.LoadUnsafe(ref o, (nuint)((3 * dp) + 32)) * a3;
+            var o33 = Vector512.LoadUnsafe(ref o, (nuint)((3 * dp) + 48)) * a3;
+            for (int j = 0; j < keys; j++)
             {
-                ref float o = ref Unsafe.Add(ref os, c);
-                var o00 = Vector512.LoadUnsafe(ref o) * a0;
-                var o01 = Vector512.LoadUnsafe(ref o, 16) * a0;
-                var o10 = Vector512.LoadUnsafe(ref o, (nuint)dp) * a1;
-                var o11 = Vector512.LoadUnsafe(ref o, (nuint)(dp + 16)) * a1;
-                var o20 = Vector512.LoadUnsafe(ref o, (nuint)(2 * dp)) * a2;
-                var o21 = Vector512.LoadUnsafe(ref o, (nuint)((2 * dp) + 16)) * a2;
-                var o30 = Vector512.LoadUnsafe(ref o, (nuint)(3 * dp)) * a3;
-                var o31 = Vector512.LoadUnsafe(ref o, (nuint)((3 * dp) + 16)) * a3;
-                ref float v = ref Unsafe.Add(ref vs, c);
-                for (int j = 0; j < keys; j++)
-                {
-                    var v0 = Vector512.LoadUnsafe(ref v, (nuint)(j * dp));
-                    var v1 = Vector512.LoadUnsafe(ref v, (nuint)((j * dp) + 16));
-                    var p = Vector512.Create(Unsafe.Add(ref ps, j));
-                    o00 = Vector512.FusedMultiplyAdd(p, v0, o00);
-                    o01 = Vector512.FusedMultiplyAdd(p, v1, o01);
-                    p = Vector512.Create(Unsafe.Add(ref p1, j));
-                    o10 = Vector512.FusedMultiplyAdd(p, v0, o10);
-                    o11 = Vector512.FusedMultiplyAdd(p, v1, o11);
-                    p = Vector512.Create(Unsafe.Add(ref p2, j));
-                    o20 = Vector512.FusedMultiplyAdd(p, v0, o20);
-                    o21 = Vector512.FusedMultiplyAdd(p, v1, o21);
-                    p = Vector512.Create(Unsafe.Add(ref p3, j));
-                    o30 = Vector512.FusedMultiplyAdd(p, v0, o30);
-                    o31 = Vector512.FusedMultiplyAdd(p, v1, o31);
-                }
-
-                o00.StoreUnsafe(ref o);
-                o01.StoreUnsafe(ref o, 16);
-                o10.StoreUnsafe(ref o, (nuint)dp);
-                o11.StoreUnsafe(ref o, (nuint)(dp + 16));
-                o20.StoreUnsafe(ref o, (nuint)(2 * dp));
-                o21.StoreUnsafe(ref o, (nuint)((2 * dp) + 16));
-                o30.StoreUnsafe(ref o, (nuint)(3 * dp));
-                o31.StoreUnsafe(ref o, (nuint)((3 * dp) + 16));
+                var v0 = Vector512.LoadUnsafe(ref v, (nuint)((j * dp) + 0));
+                var v1 = Vector512.LoadUnsafe(ref v, (nuint)((j * dp) + 16));
+                var v2 = Vector512.LoadUnsafe(ref v, (nuint)((j * dp) + 32));
+                var v3 = Vector512.LoadUnsafe(ref v, (nuint)((j * dp) + 48));
+                var p0 = Vector512.Create(Unsafe.Add(ref ps, (0 * KeyBlock) + j));
+                o00 = Vector512.FusedMultiplyAdd(p0, v0, o00);
+                o01 = Vector512.FusedMultiplyAdd(p0, v1, o01);
+                o02 = Vector512.FusedMultiplyAdd(p0, v2, o02);
+                o03 = Vector512.FusedMultiplyAdd(p0, v3, o03);
+                var p1 = Vector512.Create(Unsafe.Add(ref ps, (1 * KeyBlock) + j));
+                o10 = Vector512.FusedMultiplyAdd(p1, v0, o10);
+                o11 = Vector512.FusedMultiplyAdd(p1, v1, o11);
+                o12 = Vector512.FusedMultiplyAdd(p1, v2, o12);
+                o13 = Vector512.FusedMultiplyAdd(p1, v3, o13);
+                var p2 = Vector512.Create(Unsafe.Add(ref ps, (2 * KeyBlock) + j));
+                o20 = Vector512.FusedMultiplyAdd(p2, v0, o20);
+                o21 = Vector512.FusedMultiplyAdd(p2, v1, o21);
+                o22 = Vector512.FusedMultiplyAdd(p2, v2, o22);
+                o23 = Vector512.FusedMultiplyAdd(p2, v3, o23);
+                var p3 = Vector512.Create(Unsafe.Add(ref ps, (3 * KeyBlock) + j));
+                o30 = Vector512.FusedMultiplyAdd(p3, v0, o30);
+                o31 = Vector512.FusedMultiplyAdd(p3, v1, o31);
+                o32 = Vector512.FusedMultiplyAdd(p3, v2, o32);
+                o33 = Vector512.FusedMultiplyAdd(p3, v3, o33);
             }
 
-            if (c < dp)
-            {
-                ref float o = ref Unsafe.Add(ref os, c);
-                var o0 = Vector512.LoadUnsafe(ref o) * a0;
-                var o1 = Vector512.LoadUnsafe(ref o, (nuint)dp) * a1;
-                var o2 = Vector512.LoadUnsafe(ref o, (nuint)(2 * dp)) * a2;
-                var o3 = Vector512.LoadUnsafe(ref o, (nuint)(3 * dp)) * a3;
-                ref float v = ref Unsafe.Add(ref vs, c);
-                for (int j = 0; j < keys; j++)
-                {
-                    var v0 = Vector512.LoadUnsafe(ref v, (nuint)(j * dp));
-                    o0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ps, j)), v0, o0);
-                    o1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref p1, j)), v0, o1);
-                    o2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref p2, j)), v0, o2);
-                    o3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref p3, j)), v0, o3);
-                }
+            o00.StoreUnsafe(ref o, (nuint)((0 * dp) + 0));
+            o01.StoreUnsafe(ref o, (nuint)((0 * dp) + 16));
+            o02.StoreUnsafe(ref o, (nuint)((0 * dp) + 32));
+            o03.StoreUnsafe(ref o, (nuint)((0 * dp) + 48));
+            o10.StoreUnsafe(ref o, (nuint)((1 * dp) + 0));
+            o11.StoreUnsafe(ref o, (nuint)((1 * dp) + 16));
+            o12.StoreUnsafe(ref o, (nuint)((1 * dp) + 32));
+            o13.StoreUnsafe(ref o, (nuint)((1 * dp) + 48));
+            o20.StoreUnsafe(ref o, (nuint)((2 * dp) + 0));
+            o21.StoreUnsafe(ref o, (nuint)((2 * dp) + 16));
+            o22.StoreUnsafe(ref o, (nuint)((2 * dp) + 32));
+            o23.StoreUnsafe(ref o, (nuint)((2 * dp) + 48));
+            o30.StoreUnsafe(ref o, (nuint)((3 * dp) + 0));
+            o31.StoreUnsafe(ref o, (nuint)((3 * dp) + 16));
+            o32.StoreUnsafe(ref o, (nuint)((3 * dp) + 32));
+            o33.StoreUnsafe(ref o, (nuint)((3 * dp) + 48));
+        }
 
-                o0.StoreUnsafe(ref o);
-                o1.StoreUnsafe(ref o, (nuint)dp);
-                o2.StoreUnsafe(ref o, (nuint)(2 * dp));
-                o3.StoreUnsafe(ref o, (nuint)(3 * dp));
+        /// <summary>The accumulation for 3 vectors of the head size at column <paramref name="c"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Chunk3(ref float os, int dp, int c, ref float vs, int keys, ref float ps, Span<float> alpha)
+        {
+            ref float o = ref Unsafe.Add(ref os, c);
+            ref float v = ref Unsafe.Add(ref vs, c);
+            var a0 = Vector512.Create(alpha[0]);
+            var a1 = Vector512.Create(alpha[1]);
+            var a2 = Vector512.Create(alpha[2]);
+            var a3 = Vector512.Create(alpha[3]);
+            var o00 = Vector512.LoadUnsafe(ref o, (nuint)((0 * dp) + 0)) * a0;
+            var o01 = Vector512.LoadUnsafe(ref o, (nuint)((0 * dp) + 16)) * a0;
+            var o02 = Vector512.LoadUnsafe(ref o, (nuint)((0 * dp) + 32)) * a0;
+            var o10 = Vector512.LoadUnsafe(ref o, (nuint)((1 * dp) + 0)) * a1;
+            var o11 = Vector512.LoadUnsafe(ref o, (nuint)((1 * dp) + 16)) * a1;
+            var o12 = Vector512.LoadUnsafe(ref o, (nuint)((1 * dp) + 32)) * a1;
+            var o20 = Vector512.LoadUnsafe(ref o, (nuint)((2 * dp) + 0)) * a2;
+            var o21 = Vector512.LoadUnsafe(ref o, (nuint)((2 * dp) + 16)) * a2;
+            var o22 = Vector512.LoadUnsafe(ref o, (nuint)((2 * dp) + 32)) * a2;
+            var o30 = Vector512.LoadUnsafe(ref o, (nuint)((3 * dp) + 0)) * a3;
+            var o31 = Vector512.LoadUnsafe(ref o, (nuint)((3 * dp) + 16)) * a3;
+            var o32 = Vector512.LoadUnsafe(ref o, (nuint)((3 * dp) + 32)) * a3;
+            for (int j = 0; j < keys; j++)
+            {
+                var v0 = Vector512.LoadUnsafe(ref v, (nuint)((j * dp) + 0));
+                var v1 = Vector512.LoadUnsafe(ref v, (nuint)((j * dp) + 16));
+                var v2 = Vector512.LoadUnsafe(ref v, (nuint)((j * dp) + 32));
+                var p0 = Vector512.Create(Unsafe.Add(ref ps, (0 * KeyBlock) + j));
+                o00 = Vector512.FusedMultiplyAdd(p0, v0, o00);
+                o01 = Vector512.FusedMultiplyAdd(p0, v1, o01);
+                o02 = Vector512.FusedMultiplyAdd(p0, v2, o02);
+                var p1 = Vector512.Create(Unsafe.Add(ref ps, (1 * KeyBlock) + j));
+                o10 = Vector512.FusedMultiplyAdd(p1, v0, o10);
+                o11 = Vector512.FusedMultiplyAdd(p1, v1, o11);
+                o12 = Vector512.FusedMultiplyAdd(p1, v2, o12);
+                var p2 = Vector512.Create(Unsafe.Add(ref ps, (2 * KeyBlock) + j));
+                o20 = Vector512.FusedMultiplyAdd(p2, v0, o20);
+                o21 = Vector512.FusedMultiplyAdd(p2, v1, o21);
+                o22 = Vector512.FusedMultiplyAdd(p2, v2, o22);
+                var p3 = Vector512.Create(Unsafe.Add(ref ps, (3 * KeyBlock) + j));
+                o30 = Vector512.FusedMultiplyAdd(p3, v0, o30);
+                o31 = Vector512.FusedMultiplyAdd(p3, v1, o31);
+                o32 = Vector512.FusedMultiplyAdd(p3, v2, o32);
             }
+
+            o00.StoreUnsafe(ref o, (nuint)((0 * dp) + 0));
+            o01.StoreUnsafe(ref o, (nuint)((0 * dp) + 16));
+            o02.StoreUnsafe(ref o, (nuint)((0 * dp) + 32));
+            o10.StoreUnsafe(ref o, (nuint)((1 * dp) + 0));
+            o11.StoreUnsafe(ref o, (nuint)((1 * dp) + 16));
+            o12.StoreUnsafe(ref o, (nuint)((1 * dp) + 32));
+            o20.StoreUnsafe(ref o, (nuint)((2 * dp) + 0));
+            o21.StoreUnsafe(ref o, (nuint)((2 * dp) + 16));
+            o22.StoreUnsafe(ref o, (nuint)((2 * dp) + 32));
+            o30.StoreUnsafe(ref o, (nuint)((3 * dp) + 0));
+            o31.StoreUnsafe(ref o, (nuint)((3 * dp) + 16));
+            o32.StoreUnsafe(ref o, (nuint)((3 * dp) + 32));
+        }
+
+        /// <summary>The accumulation for 2 vectors of the head size at column <paramref name="c"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Chunk2(ref float os, int dp, int c, ref float vs, int keys, ref float ps, Span<float> alpha)
+        {
+            ref float o = ref Unsafe.Add(ref os, c);
+            ref float v = ref Unsafe.Add(ref vs, c);
+            var a0 = Vector512.Create(alpha[0]);
+            var a1 = Vector512.Create(alpha[1]);
+            var a2 = Vector512.Create(alpha[2]);
+            var a3 = Vector512.Create(alpha[3]);
+            var o00 = Vector512.LoadUnsafe(ref o, (nuint)((0 * dp) + 0)) * a0;
+            var o01 = Vector512.LoadUnsafe(ref o, (nuint)((0 * dp) + 16)) * a0;
+            var o10 = Vector512.LoadUnsafe(ref o, (nuint)((1 * dp) + 0)) * a1;
+            var o11 = Vector512.LoadUnsafe(ref o, (nuint)((1 * dp) + 16)) * a1;
+            var o20 = Vector512.LoadUnsafe(ref o, (nuint)((2 * dp) + 0)) * a2;
+            var o21 = Vector512.LoadUnsafe(ref o, (nuint)((2 * dp) + 16)) * a2;
+            var o30 = Vector512.LoadUnsafe(ref o, (nuint)((3 * dp) + 0)) * a3;
+            var o31 = Vector512.LoadUnsafe(ref o, (nuint)((3 * dp) + 16)) * a3;
+            for (int j = 0; j < keys; j++)
+            {
+                var v0 = Vector512.LoadUnsafe(ref v, (nuint)((j * dp) + 0));
+                var v1 = Vector512.LoadUnsafe(ref v, (nuint)((j * dp) + 16));
+                var p0 = Vector512.Create(Unsafe.Add(ref ps, (0 * KeyBlock) + j));
+                o00 = Vector512.FusedMultiplyAdd(p0, v0, o00);
+                o01 = Vector512.FusedMultiplyAdd(p0, v1, o01);
+                var p1 = Vector512.Create(Unsafe.Add(ref ps, (1 * KeyBlock) + j));
+                o10 = Vector512.FusedMultiplyAdd(p1, v0, o10);
+                o11 = Vector512.FusedMultiplyAdd(p1, v1, o11);
+                var p2 = Vector512.Create(Unsafe.Add(ref ps, (2 * KeyBlock) + j));
+                o20 = Vector512.FusedMultiplyAdd(p2, v0, o20);
+                o21 = Vector512.FusedMultiplyAdd(p2, v1, o21);
+                var p3 = Vector512.Create(Unsafe.Add(ref ps, (3 * KeyBlock) + j));
+                o30 = Vector512.FusedMultiplyAdd(p3, v0, o30);
+                o31 = Vector512.FusedMultiplyAdd(p3, v1, o31);
+            }
+
+            o00.StoreUnsafe(ref o, (nuint)((0 * dp) + 0));
+            o01.StoreUnsafe(ref o, (nuint)((0 * dp) + 16));
+            o10.StoreUnsafe(ref o, (nuint)((1 * dp) + 0));
+            o11.StoreUnsafe(ref o, (nuint)((1 * dp) + 16));
+            o20.StoreUnsafe(ref o, (nuint)((2 * dp) + 0));
+            o21.StoreUnsafe(ref o, (nuint)((2 * dp) + 16));
+            o30.StoreUnsafe(ref o, (nuint)((3 * dp) + 0));
+            o31.StoreUnsafe(ref o, (nuint)((3 * dp) + 16));
+        }
+
+        /// <summary>The accumulation for 1 vector of the head size at column <paramref name="c"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Chunk1(ref float os, int dp, int c, ref float vs, int keys, ref float ps, Span<float> alpha)
+        {
+            ref float o = ref Unsafe.Add(ref os, c);
+            ref float v = ref Unsafe.Add(ref vs, c);
+            var a0 = Vector512.Create(alpha[0]);
+            var a1 = Vector512.Create(alpha[1]);
+            var a2 = Vector512.Create(alpha[2]);
+            var a3 = Vector512.Create(alpha[3]);
+            var o00 = Vector512.LoadUnsafe(ref o, (nuint)((0 * dp) + 0)) * a0;
+            var o10 = Vector512.LoadUnsafe(ref o, (nuint)((1 * dp) + 0)) * a1;
+            var o20 = Vector512.LoadUnsafe(ref o, (nuint)((2 * dp) + 0)) * a2;
+            var o30 = Vector512.LoadUnsafe(ref o, (nuint)((3 * dp) + 0)) * a3;
+            for (int j = 0; j < keys; j++)
+            {
+                var v0 = Vector512.LoadUnsafe(ref v, (nuint)((j * dp) + 0));
+                var p0 = Vector512.Create(Unsafe.Add(ref ps, (0 * KeyBlock) + j));
+                o00 = Vector512.FusedMultiplyAdd(p0, v0, o00);
+                var p1 = Vector512.Create(Unsafe.Add(ref ps, (1 * KeyBlock) + j));
+                o10 = Vector512.FusedMultiplyAdd(p1, v0, o10);
+                var p2 = Vector512.Create(Unsafe.Add(ref ps, (2 * KeyBlock) + j));
+                o20 = Vector512.FusedMultiplyAdd(p2, v0, o20);
+                var p3 = Vector512.Create(Unsafe.Add(ref ps, (3 * KeyBlock) + j));
+                o30 = Vector512.FusedMultiplyAdd(p3, v0, o30);
+            }
+
+            o00.StoreUnsafe(ref o, (nuint)((0 * dp) + 0));
+            o10.StoreUnsafe(ref o, (nuint)((1 * dp) + 0));
+            o20.StoreUnsafe(ref o, (nuint)((2 * dp) + 0));
+            o30.StoreUnsafe(ref o, (nuint)((3 * dp) + 0));
         }
     }
 
@@ -548,9 +716,14 @@ internal static class CpuAttention
                 }
 
                 int visible = g.VisibleKeys(i);
+
+                // Row() reads the view's storage and strides; once per query, not once per key.
+                ref float keys = ref Row(Key, b, h, 0);
+                ref float values = ref Row(Value, b, h, 0);
+                int keyStride = Key.Stride(2), valueStride = Value.Stride(2);
                 for (int j = 0; j < visible; j++)
                 {
-                    Unsafe.Add(ref scores, j) = Dot(ref q, ref Row(Key, b, h, j), d);
+                    Unsafe.Add(ref scores, j) = Dot(ref q, ref Unsafe.Add(ref keys, j * keyStride), d);
                 }
 
                 float sum = 0f;
@@ -562,7 +735,7 @@ internal static class CpuAttention
 
                 for (int j = 0; j < visible; j++)
                 {
-                    AddScaled(ref o, ref Row(Value, b, h, j), d, Unsafe.Add(ref scores, j));
+                    AddScaled(ref o, ref Unsafe.Add(ref values, j * valueStride), d, Unsafe.Add(ref scores, j));
                 }
 
                 ref float outRow = ref Row(Output, b, h, i);
