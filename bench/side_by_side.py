@@ -4,7 +4,9 @@
 Usage (from the repository root):
     /usr/bin/python3 bench/side_by_side.py [--quick] [--threads 1,2] [--only gemm,conv,attention,groupnorm,unet]
 
-Needs Debian's PyTorch (`sudo apt-get install python3-torch python3-numpy`); the script installs nothing itself.
+Needs Debian's PyTorch with OpenBLAS (`sudo apt-get install python3-torch python3-numpy libopenblas0-pthread`); the
+script installs nothing itself. Without libopenblas, Debian's PyTorch multiplies matrices with the reference BLAS
+(about 40x slower), which would flatter GenPipe: the script refuses to run then (--handicapped-peer overrides).
 It writes the inputs, weights and PyTorch's outputs for every case to a temporary folder, times PyTorch, then runs
 `bench/GenPipe.Bench.Kernels` (dotnet, Release) on the same files, which times GenPipe and checks its outputs against
 PyTorch's. It prints one table (milliseconds, GFLOP/s, GenPipe/PyTorch time ratio, max error) and, last,
@@ -51,6 +53,20 @@ except ImportError as missing:  # pragma: no cover - depends on the machine
     sys.exit(f"side_by_side.py needs PyTorch and numpy ({missing}). On Debian/Ubuntu: "
              "sudo apt-get install python3-torch python3-numpy, then run it with /usr/bin/python3.")
 
+
+def require_optimized_blas():
+    """Debian's torch calls whatever libblas.so.3 the alternatives system points at; the reference one is ~40x slow."""
+    torch.mm(torch.ones(8, 8), torch.ones(8, 8))
+    with open("/proc/self/maps") as maps:
+        libraries = maps.read()
+    if "openblas" in libraries or "mkl" in libraries or "blis" in libraries or "--handicapped-peer" in sys.argv:
+        return
+    sys.exit("PyTorch is multiplying matrices with the reference BLAS (no OpenBLAS/MKL/BLIS loaded), so it would run "
+             "far below its best. Install OpenBLAS (sudo apt-get install libopenblas0-pthread) and rerun, or pass "
+             "--handicapped-peer to compare anyway.")
+
+
+require_optimized_blas()
 sys.path.insert(0, os.path.join(ROOT, "tools", "fixtures"))
 sys.path.insert(0, os.path.join(HERE, "torch"))
 import safetensors_io  # noqa: E402

@@ -98,7 +98,7 @@ internal static unsafe class CpuConv2d
             job.ResidualChannelStride = residual.IsNone ? 0 : copyResidual ? (nint)outH * outW : residual.Stride(1);
             job.Epilogue = CpuGemm.Terms(epilogue, pr, job.ResidualChannelStride, biasPerRow: true);
             int products = images * g.Groups;
-            job.Plan = WorkPlan.Choose(products, packed.GroupRows, outH * outW, packed.GroupDepth, workers.Threads);
+            job.Plan = WorkPlan.Choose(products, packed.GroupRows, outH * outW, packed.GroupDepth, workers.Threads, preferRows: false);
             workers.For(products * job.Plan.ChunksPerProduct, job);
             job.Weights = null;
         }

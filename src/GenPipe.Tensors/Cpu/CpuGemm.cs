@@ -9,6 +9,17 @@ namespace GenPipe.Tensors.Cpu;
 /// (<see cref="MicroKernel"/>, <see cref="GemmDriver"/>), each call split over the workers by <see cref="WorkPlan"/>.
 internal static unsafe class CpuGemm
 {
+    // One batch axis of size 1 (rows are addressed by one stride); built once, as a collection expression may allocate.
+    private static readonly Dims SingleProduct = new([1]);
+    private static readonly Dims ZeroStride = new([0]);
+
+    // Packing B once per call for all threads costs a buffer of K x N floats, kept by the calling thread for reuse:
+    // up to 16 MiB; larger B are packed block by block by each share instead.
+    private const long SharedPackLimit = 4L << 20;
+
+    // Below this many multiply-adds the product runs on one thread anyway, so per-share packing is as good.
+    private const long SharedPackMinimumWork = 1L << 17;
+
     /// Packs a constant B [K, N] (any strides) once into the micro-kernel's panel layout.
     public static PackedMatrix Pack(TensorView b)
     {
@@ -92,14 +103,25 @@ internal static unsafe class CpuGemm
             job.B = pb;
             job.BRowStride = b.Stride(-2);
             job.BColStride = b.Stride(-1);
-            job.Packed = null;
+            job.PackedB = null;
+            job.PaddedN = 0;
+            if ((sharedB || products == 1) && (long)k * GemmBlocking.RoundUp(n, GemmBlocking.NR) <= SharedPackLimit && (long)m * n * k >= SharedPackMinimumWork)
+            {
+                // One B for every product and share: pack it once, in parallel, instead of once per share.
+                int paddedN = GemmBlocking.RoundUp(n, GemmBlocking.NR);
+                float* shared = CallerScratch.Get(CallerScratch.PackedB, k * paddedN);
+                PackBJob.Current.Run(new StridedB(pb, b.Stride(-2), b.Stride(-1), n), shared, k, n, workers);
+                job.PackedB = shared;
+                job.PaddedN = paddedN;
+            }
+
             job.C = pc;
             job.Ldc = output.Stride(-2);
             job.M = m;
             job.N = n;
             job.K = k;
             job.Epilogue = Terms(epilogue, pr, residualRowStride);
-            job.Plan = WorkPlan.Choose(products, m, n, k, workers.Threads);
+            job.Plan = WorkPlan.Choose(products, m, n, k, workers.Threads, preferRows: job.PackedB != null || b.Stride(-1) == 1 || n == 1);
             workers.For(products * job.Plan.ChunksPerProduct, job);
         }
     }
@@ -148,8 +170,8 @@ internal static unsafe class CpuGemm
         }
 
         var job = MatMulJob.Current;
-        job.BatchShape = new Dims([1]);
-        job.ABatchStrides = job.BBatchStrides = job.CBatchStrides = job.RBatchStrides = new Dims([0]);
+        job.BatchShape = SingleProduct;
+        job.ABatchStrides = job.BBatchStrides = job.CBatchStrides = job.RBatchStrides = ZeroStride;
         var residual = epilogue.Residual;
         nint residualRowStride = 0;
         bool copyResidual = !residual.IsNone && (ViewShapes.Overlap(residual, output) || (residual.Stride(-1) != 1 && n > 1)
@@ -178,16 +200,17 @@ internal static unsafe class CpuGemm
             job.AColStride = 1;
             job.B = null;
             job.BRowStride = job.BColStride = 0;
-            job.Packed = packed;
+            job.PackedB = packed.Data;
+            job.PaddedN = packed.PaddedN;
             job.C = pc;
             job.Ldc = ldc;
             job.M = rows;
             job.N = n;
             job.K = k;
             job.Epilogue = Terms(epilogue, pr, residualRowStride);
-            job.Plan = WorkPlan.Choose(1, rows, n, k, workers.Threads);
+            job.Plan = WorkPlan.Choose(1, rows, n, k, workers.Threads, preferRows: true);
             workers.For(job.Plan.ChunksPerProduct, job);
-            job.Packed = null;
+            job.PackedB = null;
         }
 
         packed.KeepAlive();

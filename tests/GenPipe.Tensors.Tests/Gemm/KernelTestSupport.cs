@@ -9,6 +9,8 @@ namespace GenPipe.Tensors.Tests.Gemm;
 /// a scale-relative comparison.
 internal static class KernelTestSupport
 {
+    public const string Collection = "CPU kernels";
+
     private static readonly Lazy<FixtureFile> GemmFixtures = new(() => FixtureFile.Load(RefPath("gemm", "gemm_refs.safetensors.gz")));
     private static readonly Lazy<FixtureFile> ConvFixtures = new(() => FixtureFile.Load(RefPath("conv", "conv_refs.safetensors.gz")));
 

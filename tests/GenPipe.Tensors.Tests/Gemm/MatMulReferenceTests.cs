@@ -5,6 +5,7 @@ using static GenPipe.Tensors.Tests.Gemm.KernelTestSupport;
 namespace GenPipe.Tensors.Tests.Gemm;
 
 /// The CPU matrix product against PyTorch references (tools/fixtures/make_gemm_conv_refs.py), on one and two threads.
+[Collection(KernelTestSupport.Collection)]
 public sealed class MatMulReferenceTests
 {
     public static TheoryData<int> Threads => new() { 1, 2 };
@@ -48,6 +49,12 @@ public sealed class MatMulReferenceTests
     [Theory]
     [InlineData(Activation.None, "none", 1)]
     [InlineData(Activation.None, "none", 2)]
+    [InlineData(Activation.Relu, "relu", 2)]
+    [InlineData(Activation.Silu, "silu", 1)]
+    [InlineData(Activation.Silu, "silu", 2)]
+    [InlineData(Activation.Gelu, "gelu", 2)]
+    [InlineData(Activation.GeluTanh, "gelu_tanh", 2)]
+    [InlineData(Activation.QuickGelu, "quick_gelu", 2)]
     public void Alpha_bias_activation_and_residual_fused(Activation activation, string name, int threads) => WithThreads(threads, () =>
     {
         var output = Tensor.Zeros(37, 53);

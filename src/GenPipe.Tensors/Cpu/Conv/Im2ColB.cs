@@ -128,20 +128,26 @@ internal readonly unsafe struct Im2ColB : IBSource
         }
     }
 
-    // dst[t] = row[ix0 + 2t] where inside the row, else zero: the even lanes of two loads, picked by one permute.
+    // dst[t] = row[ix0 + 2t] where inside the row, else zero. Rows of 32 or more: 16 outputs at a time from two loads
+    // of a 32-float window clamped inside the row, the even offsets picked by one permute and lanes outside the row
+    // zeroed, so padding at either end costs no scalar steps.
     private static void CopyStrideTwo(float* dst, float* row, int ix0, int length, int width)
     {
-        var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
         int t = 0;
-        for (; t < length && ix0 + (2 * t) < 0; t++)
+        if (width >= 32)
         {
-            dst[t] = 0f;
-        }
-
-        for (; t + 16 <= length && ix0 + (2 * t) + 31 < width; t += 16)
-        {
-            float* src = row + ix0 + (2 * t);
-            Avx512F.PermuteVar16x32x2(Vector512.Load(src), even, Vector512.Load(src + 16)).Store(dst + t);
+            var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            var limit = Vector512.Create(width);
+            for (; t + 16 <= length; t += 16)
+            {
+                int lo = ix0 + (2 * t);
+                int window = Math.Clamp(lo, 0, width - 32);
+                var ix = Vector512.Create(lo) + even;
+                var picked = Avx512F.PermuteVar16x32x2(
+                    Vector512.Load(row + window), (Vector512.Create(lo - window) + even) & Vector512.Create(31), Vector512.Load(row + window + 16));
+                var inside = Vector512.GreaterThanOrEqual(ix, Vector512<int>.Zero) & Vector512.LessThan(ix, limit);
+                (picked.AsInt32() & inside).AsSingle().Store(dst + t);
+            }
         }
 
         for (; t < length; t++)

@@ -7,6 +7,7 @@ internal static unsafe class CallerScratch
     public const int Residual = 0;
     public const int Bias = 1;
     public const int Rows = 2;
+    public const int PackedB = 3;
 
     [ThreadStatic]
     private static float[][]? t_slots;
@@ -14,7 +15,7 @@ internal static unsafe class CallerScratch
     /// A 64-byte aligned buffer of at least <paramref name="length"/> floats for <paramref name="slot"/>.
     public static float* Get(int slot, int length)
     {
-        var slots = t_slots ??= [[], [], []];
+        var slots = t_slots ??= [[], [], [], []];
         if (slots[slot].Length < length + 16)
         {
             slots[slot] = GC.AllocateUninitializedArray<float>(length + 16, pinned: true);

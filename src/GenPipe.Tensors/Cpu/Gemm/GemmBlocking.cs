@@ -12,10 +12,10 @@ internal static class GemmBlocking
     public const int NR = 64;
 
     /// Depth of one packed block; prepacked weights are laid out in blocks of this depth.
-    public static readonly int KC = int.Parse(Environment.GetEnvironmentVariable("GP_KC") ?? "512");
+    public const int KC = 512;
 
     /// Columns of one packed B block: KC x NC floats (512 KiB) fit the 1 MiB L2 with room for C and A.
-    public static readonly int NC = int.Parse(Environment.GetEnvironmentVariable("GP_NC") ?? "256");
+    public const int NC = 256;
 
     /// The depth of each block for a product of depth <paramref name="depth"/>: as many blocks as KC demands, of equal
     /// size (a multiple of 8), so that no thin remainder block pays the tile loads and stores for a few steps. Packing

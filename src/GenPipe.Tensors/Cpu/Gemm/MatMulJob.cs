@@ -15,7 +15,9 @@ internal sealed unsafe class MatMulJob : IParallelWork
     public float* B;
     public nint BRowStride;
     public nint BColStride;
-    public CpuPackedMatrix? Packed;
+    // B already in panel layout (a PackedMatrix's or one packed for this call), or null to pack per share.
+    public float* PackedB;
+    public int PaddedN;
     public float* C;
     public nint Ldc;
     public int M;
@@ -69,9 +71,9 @@ internal sealed unsafe class MatMulJob : IParallelWork
 
         var a = new StridedA(A + aOffset, ARowStride, AColStride, M);
         var scratch = GemmScratch.Current;
-        if (Packed is not null)
+        if (PackedB != null)
         {
-            var b = new PrepackedB(Packed.Data, Packed.PaddedN);
+            var b = new PrepackedB(PackedB, PaddedN);
             GemmDriver.Run(ref a, ref b, K, i0, i1, j0, j1, C + cOffset, Ldc, epilogue, scratch);
         }
         else

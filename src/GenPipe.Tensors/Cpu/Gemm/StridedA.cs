@@ -37,33 +37,51 @@ internal unsafe struct StridedA : IASource
     {
         const int MR = GemmBlocking.MR;
         int rows = Math.Min(MR, _rows - i0);
-        for (int r = 0; r < MR; r++)
+        float* src = _origin + (i0 * _rowStride) + (k0 * _colStride);
+        if (rows == MR && _colStride == 1)
         {
-            float* dst = destination + r;
-            if (r >= rows)
+            // Six rows read side by side, so each step writes one contiguous group of six.
+            float* r0 = src, r1 = src + _rowStride, r2 = src + (2 * _rowStride);
+            float* r3 = src + (3 * _rowStride), r4 = src + (4 * _rowStride), r5 = src + (5 * _rowStride);
+            for (int k = 0; k < kc; k++)
             {
-                for (int k = 0; k < kc; k++)
-                {
-                    dst[k * MR] = 0f;
-                }
-
-                continue;
+                float* d = destination + (k * MR);
+                d[0] = r0[k];
+                d[1] = r1[k];
+                d[2] = r2[k];
+                d[3] = r3[k];
+                d[4] = r4[k];
+                d[5] = r5[k];
             }
 
-            float* src = _origin + ((i0 + r) * _rowStride) + (k0 * _colStride);
-            if (_colStride == 1)
+            return;
+        }
+
+        if (rows == MR && _rowStride == 1)
+        {
+            // A transposed: the six values of one step are adjacent in memory.
+            for (int k = 0; k < kc; k++)
             {
-                for (int k = 0; k < kc; k++)
-                {
-                    dst[k * MR] = src[k];
-                }
+                float* s = src + (k * _colStride);
+                float* d = destination + (k * MR);
+                d[0] = s[0];
+                d[1] = s[1];
+                d[2] = s[2];
+                d[3] = s[3];
+                d[4] = s[4];
+                d[5] = s[5];
             }
-            else
+
+            return;
+        }
+
+        for (int k = 0; k < kc; k++)
+        {
+            float* d = destination + (k * MR);
+            float* s = src + (k * _colStride);
+            for (int r = 0; r < MR; r++)
             {
-                for (int k = 0; k < kc; k++)
-                {
-                    dst[k * MR] = src[k * _colStride];
-                }
+                d[r] = r < rows ? s[r * _rowStride] : 0f;
             }
         }
     }

@@ -7,7 +7,9 @@ internal readonly record struct WorkPlan(int ChunksPerProduct, bool SplitRows, i
     // Below this many multiply-adds a fork-join costs more than it saves.
     private const long MinimumParallelWork = 1 << 17;
 
-    public static WorkPlan Choose(int products, int rows, int cols, int depth, int threads)
+    // preferRows: split rows (each share then packs all of B) rather than columns (each share packs all of A); true
+    // when B is prepacked or cheap to copy, false when A is prepacked and B is dear (a convolution's im2col panels).
+    public static WorkPlan Choose(int products, int rows, int cols, int depth, int threads, bool preferRows)
     {
         int rowTiles = (rows + GemmBlocking.MR - 1) / GemmBlocking.MR;
         int colTiles = (cols + GemmBlocking.NR - 1) / GemmBlocking.NR;
@@ -17,8 +19,10 @@ internal readonly record struct WorkPlan(int ChunksPerProduct, bool SplitRows, i
             return new WorkPlan(1, true, rowTiles);
         }
 
-        // Columns split with less duplicated packing, but need enough NR-wide panels to balance.
-        bool splitRows = !(colTiles >= 4 * threads || (colTiles >= threads && colTiles % threads == 0)) && rowTiles >= threads;
+        // The preferred axis unless it has too few tiles to share evenly (fewer than two per thread and uneven).
+        bool rowsBalance = rowTiles >= 2 * threads || rowTiles % threads == 0;
+        bool colsBalance = colTiles >= 2 * threads || colTiles % threads == 0;
+        bool splitRows = preferRows ? rowsBalance || !colsBalance : !colsBalance && rowsBalance;
         int tiles = splitRows ? rowTiles : colTiles;
         return new WorkPlan(Math.Max(1, Math.Min(threads, tiles)), splitRows, tiles);
     }
