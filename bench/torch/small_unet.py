@@ -158,20 +158,28 @@ class Upsample2D(nn.Module):
 
 
 class FeedForward(nn.Module):
-    """diffusers FeedForward with activation_fn="gelu": net.0.proj, GELU, net.2."""
+    """diffusers FeedForward: net.0.proj, GELU ("gelu") or GEGLU ("geglu": proj twice as wide, hidden * gelu(gate)),
+    net.2."""
 
-    def __init__(self, dim, inner_dim):
+    def __init__(self, dim, inner_dim, activation_fn="gelu"):
         super().__init__()
-        gelu = nn.Module()
-        gelu.proj = nn.Linear(dim, inner_dim)
-        self.net = nn.ModuleList([gelu, nn.Dropout(0.0), nn.Linear(inner_dim, dim)])
+        self.geglu = activation_fn == "geglu"
+        act = nn.Module()
+        act.proj = nn.Linear(dim, inner_dim * (2 if self.geglu else 1))
+        self.net = nn.ModuleList([act, nn.Dropout(0.0), nn.Linear(inner_dim, dim)])
 
     def forward(self, x):
-        return self.net[2](F.gelu(self.net[0].proj(x)))
+        h = self.net[0].proj(x)
+        if self.geglu:
+            hidden, gate = h.chunk(2, dim=-1)
+            h = hidden * F.gelu(gate)
+        else:
+            h = F.gelu(h)
+        return self.net[2](h)
 
 
 class BasicTransformerBlock(nn.Module):
-    def __init__(self, dim, heads, dim_head, cross_attention_dim=None, attention_bias=False):
+    def __init__(self, dim, heads, dim_head, cross_attention_dim=None, attention_bias=False, activation_fn="geglu"):
         super().__init__()
         self.norm1 = nn.LayerNorm(dim)
         self.attn1 = Attention(dim, heads, dim_head, bias=attention_bias)
@@ -181,7 +189,7 @@ class BasicTransformerBlock(nn.Module):
         else:
             self.norm2 = self.attn2 = None
         self.norm3 = nn.LayerNorm(dim)
-        self.ff = FeedForward(dim, dim * 4)
+        self.ff = FeedForward(dim, dim * 4, activation_fn)
 
     def forward(self, x, context=None):
         x = self.attn1(self.norm1(x)) + x
