@@ -80,6 +80,8 @@ def parse_args():
     parser.add_argument("--handicapped-peer", action="store_true", help="keep OPENBLAS_* as the environment sets them")
     parser.add_argument("--keep", metavar="DIR", help="write the case files here and keep them")
     parser.add_argument("--json", metavar="FILE", help="also write all results as JSON")
+    parser.add_argument("--write-docs", metavar="FILE", help="replace the table between the side-by-side markers of "
+                        "FILE (docs/performance.md) with this run's")
     return parser.parse_args()
 
 
@@ -263,14 +265,17 @@ def main():
 
 def report(cases, threads, torch_ms, genpipe, args):
     by_key = {(r["case"], r["threads"]): r for r in genpipe["results"]}
-    header = f"| {'case':<34} | thr | {'torch ms':>9} | {'genpipe ms':>10} | {'torch GFLOP/s':>13} | {'genpipe GFLOP/s':>15} | {'ratio g/t':>9} | {'max rel err':>11} |"
-    print()
-    print(f"machine: {genpipe.get('machine', '?')}")
-    print(f"torch {torch.__version__}, {genpipe.get('runtime', '?')}; peer env: "
-          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}, OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', '(unset)')}")
-    print()
-    print(header)
-    print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
+    lines = []
+    header = (f"| {'case':<34} | thr | {'torch ms':>9} | {'genpipe ms':>10} | {'torch GFLOP/s':>13} | "
+              f"{'genpipe GFLOP/s':>15} | {'ratio g/t':>9} | {'max rel err':>11} | {'alloc B/run':>11} |")
+    lines.append(f"machine: {genpipe.get('machine', '?')}; {time.strftime('%Y-%m-%d')}")
+    lines.append(f"torch {torch.__version__} ({blas_name()}), {genpipe.get('runtime', '?')}; peer env: "
+                 f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}, "
+                 f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', '(unset)')}, "
+                 f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', '(unset)')}")
+    lines.append("")
+    lines.append(header)
+    lines.append("|" + "|".join("-" * len(c) for c in header.split("|")[1:-1]) + "|")
     rows = []
     for t in threads:
         for index, case in enumerate(cases):
@@ -279,19 +284,49 @@ def report(cases, threads, torch_ms, genpipe, args):
             flops = r.get("flops") or case["flops"]
             tg = flops / tm / 1e6 if flops else float("nan")
             gg = flops / gm / 1e6 if flops else float("nan")
-            print(f"| {case['label']:<34} | {t:>3} | {tm:9.3f} | {gm:10.3f} | {tg:13.1f} | {gg:15.1f} | {gm / tm:9.2f} | {r['max_rel_error']:11.2e} |")
+            allocated = r.get("allocated_bytes_per_run", float("nan"))
+            lines.append(f"| {case['label']:<34} | {t:>3} | {tm:9.3f} | {gm:10.3f} | {tg:13.1f} | {gg:15.1f} | "
+                         f"{gm / tm:9.2f} | {r['max_rel_error']:11.2e} | {allocated:11.0f} |")
             rows.append(dict(case=case["label"], threads=t, torch_ms=tm, genpipe_ms=gm, ratio=gm / tm,
-                             max_rel_error=r["max_rel_error"], allocated_bytes_per_run=r.get("allocated_bytes_per_run")))
+                             max_rel_error=r["max_rel_error"], allocated_bytes_per_run=allocated))
+    lines.append("")
+    lines.extend(genpipe.get("notes", []))
+    unet = [i for i, c in enumerate(cases) if c["kind"] == "unet" and c.get("batch") == 2]
+    last = None
+    if unet and 2 in threads:
+        i = unet[0]
+        last = f"unet forward time ratio genpipe/torch: {by_key[(i, 2)]['ms'] / torch_ms[(i, 2)]:.2f}"
     print()
-    for line in genpipe.get("notes", []):
-        print(line)
+    print("\n".join(lines))
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"rows": rows, "machine": genpipe.get("machine"), "limits": genpipe.get("limits")}, f, indent=1)
-    unet = [i for i, c in enumerate(cases) if c["kind"] == "unet" and c.get("batch") == 2]
-    if unet and 2 in threads:
-        i = unet[0]
-        print(f"unet forward time ratio genpipe/torch: {by_key[(i, 2)]['ms'] / torch_ms[(i, 2)]:.2f}")
+    if args.write_docs:
+        write_docs(args.write_docs, lines + ([""] + [last] if last else []))
+    if last:
+        print(last)
+
+
+def blas_name():
+    with open("/proc/self/maps") as maps:
+        libraries = maps.read()
+    for name in ("openblas", "mkl", "blis"):
+        if name in libraries:
+            return name if name != "openblas" else "OpenBLAS"
+    return "reference BLAS"
+
+
+def write_docs(path, lines):
+    begin, end = "<!-- side-by-side:begin -->", "<!-- side-by-side:end -->"
+    with open(path) as f:
+        text = f.read()
+    if begin not in text or end not in text:
+        sys.exit(f"{path} has no {begin} ... {end} markers to replace")
+    block = begin + "\n```text\n" + "\n".join(lines) + "\n```\n" + end
+    text = text[: text.index(begin)] + block + text[text.index(end) + len(end):]
+    with open(path, "w") as f:
+        f.write(text)
+    print(f"# wrote the table into {path}")
 
 
 if __name__ == "__main__":
