@@ -1,0 +1,35 @@
+using GenPipe.Tensors;
+
+namespace GenPipe.Nn;
+
+/// <summary>
+/// One named weight of a <see cref="Module"/>: its expected shape, and its value once the module's weights are loaded.
+/// </summary>
+public sealed class Parameter
+{
+    private Tensor? _value;
+
+    internal Parameter(string name, Dims shape)
+    {
+        Name = name;
+        Shape = shape;
+    }
+
+    /// <summary>The local name inside its module (<c>weight</c>, <c>bias</c>).</summary>
+    public string Name { get; }
+
+    /// <summary>The shape the module expects.</summary>
+    public Dims Shape { get; }
+
+    /// <summary>True once a value was bound.</summary>
+    public bool IsBound => _value is not null;
+
+    /// <summary>The bound value.</summary>
+    /// <exception cref="InvalidOperationException">No weights were loaded yet.</exception>
+    public Tensor Value => _value ?? throw new InvalidOperationException($"Parameter '{Name}' has no value yet; load the model's weights first.");
+
+    /// <summary>The bound value's view (what kernels take).</summary>
+    public TensorView View => Value.View;
+
+    internal void Bind(Tensor value) => _value = value;
+}

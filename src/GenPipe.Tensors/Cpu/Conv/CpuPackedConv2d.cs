@@ -1,0 +1,79 @@
+using GenPipe.Tensors.Backends;
+using GenPipe.Tensors.Cpu.Gemm;
+
+namespace GenPipe.Tensors.Cpu.Conv;
+
+/// Convolution weights as the A operand of an implicit GEMM per group: A_g [Cout / groups, Cin / groups * kH * kW]
+/// packed into MR-row slivers in depth blocks of KC (<see cref="PrepackedA"/>'s layout), one region per group.
+internal sealed unsafe class CpuPackedConv2d : PackedConv2d
+{
+    private readonly float[] _storage;
+
+    public CpuPackedConv2d(TensorView weight, Conv2dGeometry geometry)
+    {
+        OutChannels = weight.Dim(0);
+        InChannels = weight.Dim(1) * geometry.Groups;
+        KernelH = weight.Dim(2);
+        KernelW = weight.Dim(3);
+        Geometry = geometry;
+        GroupRows = OutChannels / geometry.Groups;
+        GroupDepth = weight.Dim(1) * KernelH * KernelW;
+        PaddedRows = GemmBlocking.RoundUp(Math.Max(GroupRows, 1), GemmBlocking.MR);
+        GroupStride = Math.Max(1L, (long)GroupDepth * PaddedRows);
+        _storage = GC.AllocateUninitializedArray<float>(checked((int)(GroupStride * geometry.Groups)) + 16, pinned: true);
+        fixed (float* p = _storage)
+        {
+            Data = (float*)(((nint)p + 63) & ~(nint)63);
+        }
+
+        // Dense [Cout, Cin/g * kH * kW] rows first: the weight may arrive as any strided view.
+        float[] dense = weight.ToArray();
+        fixed (float* rows = dense)
+        {
+            for (int g = 0; g < geometry.Groups; g++)
+            {
+                var source = new StridedA(rows + ((nint)g * GroupRows * GroupDepth), GroupDepth, 1, GroupRows);
+                float* target = Data + (g * GroupStride);
+                int blockDepth = GemmBlocking.DepthBlock(GroupDepth);
+                for (int pc = 0; pc < GroupDepth; pc += blockDepth)
+                {
+                    int kc = Math.Min(blockDepth, GroupDepth - pc);
+                    for (int i = 0; i < GroupRows; i += GemmBlocking.MR)
+                    {
+                        source.PackSliver(target + ((nint)pc * PaddedRows) + ((nint)(i / GemmBlocking.MR) * kc * GemmBlocking.MR), i, pc, kc);
+                    }
+                }
+            }
+        }
+    }
+
+    public override int OutChannels { get; }
+
+    public override int InChannels { get; }
+
+    public override int KernelH { get; }
+
+    public override int KernelW { get; }
+
+    public override Conv2dGeometry Geometry { get; }
+
+    public override string Device => CpuDevice.Name;
+
+    /// Output channels per group (rows of each group's A).
+    public int GroupRows { get; }
+
+    /// Cin / groups * kH * kW (the depth of each group's product).
+    public int GroupDepth { get; }
+
+    public int PaddedRows { get; }
+
+    /// Floats between two groups' packed regions.
+    public long GroupStride { get; }
+
+    public float* Data { get; }
+
+    /// The packed A of group <paramref name="group"/>.
+    public PrepackedA GroupWeights(int group) => new(Data + (group * GroupStride), PaddedRows);
+
+    public void KeepAlive() => GC.KeepAlive(_storage);
+}

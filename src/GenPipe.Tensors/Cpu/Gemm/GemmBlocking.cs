@@ -1,0 +1,31 @@
+namespace GenPipe.Tensors.Cpu.Gemm;
+
+/// Block sizes of the Goto/BLIS-style product (Goto and van de Geijn, "Anatomy of High-Performance Matrix
+/// Multiplication", 2008). The register tile is MR x NR; a packed A sliver (MR x KC, 24 KiB at KC = 1024) stays in L1
+/// while the micro-kernel sweeps a packed B block (KC x NC) that stays in L2.
+internal static class GemmBlocking
+{
+    /// Rows of the register tile: 6 rows x 4 vectors = 24 of the 32 zmm registers hold accumulators.
+    public const int MR = 6;
+
+    /// Columns of the register tile (four Vector512 of floats).
+    public const int NR = 64;
+
+    /// Depth of one packed block; prepacked weights are laid out in blocks of this depth.
+    public const int KC = 512;
+
+    /// Columns of one packed B block: KC x NC floats (512 KiB) fit the 1 MiB L2 with room for C and A.
+    public const int NC = 256;
+
+    /// The depth of each block for a product of depth <paramref name="depth"/>: as many blocks as KC demands, of equal
+    /// size (a multiple of 8), so that no thin remainder block pays the tile loads and stores for a few steps. Packing
+    /// and products both derive blocks from this, so prepacked layouts agree with the loops.
+    public static int DepthBlock(int depth)
+    {
+        int blocks = Math.Max(1, (depth + KC - 1) / KC);
+        return Math.Min(KC, RoundUp((depth + blocks - 1) / blocks, 8));
+    }
+
+    /// Rounds <paramref name="value"/> up to a multiple of <paramref name="multiple"/>.
+    public static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+}
