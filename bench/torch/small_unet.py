@@ -6,6 +6,7 @@ install is needed. Importable by benchmarks:
 
     from small_unet import build_small_unet, SmallUNetConfig, export_weights
     model = build_small_unet(seed=0)             # deterministic random weights, eval mode
+    synthetic_weights_(SmallUNet())              # weights GenPipe.Nn.SyntheticWeightSource rebuilds without a file
     out = model(sample, timesteps)               # sample [B, 4, 32, 32], timesteps [B]
     export_weights(model, "unet.safetensors")    # via tools/fixtures/safetensors_io.py
 """
@@ -14,6 +15,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
@@ -156,20 +158,28 @@ class Upsample2D(nn.Module):
 
 
 class FeedForward(nn.Module):
-    """diffusers FeedForward with activation_fn="gelu": net.0.proj, GELU, net.2."""
+    """diffusers FeedForward: net.0.proj, GELU ("gelu") or GEGLU ("geglu": proj twice as wide, hidden * gelu(gate)),
+    net.2."""
 
-    def __init__(self, dim, inner_dim):
+    def __init__(self, dim, inner_dim, activation_fn="gelu"):
         super().__init__()
-        gelu = nn.Module()
-        gelu.proj = nn.Linear(dim, inner_dim)
-        self.net = nn.ModuleList([gelu, nn.Dropout(0.0), nn.Linear(inner_dim, dim)])
+        self.geglu = activation_fn == "geglu"
+        act = nn.Module()
+        act.proj = nn.Linear(dim, inner_dim * (2 if self.geglu else 1))
+        self.net = nn.ModuleList([act, nn.Dropout(0.0), nn.Linear(inner_dim, dim)])
 
     def forward(self, x):
-        return self.net[2](F.gelu(self.net[0].proj(x)))
+        h = self.net[0].proj(x)
+        if self.geglu:
+            hidden, gate = h.chunk(2, dim=-1)
+            h = hidden * F.gelu(gate)
+        else:
+            h = F.gelu(h)
+        return self.net[2](h)
 
 
 class BasicTransformerBlock(nn.Module):
-    def __init__(self, dim, heads, dim_head, cross_attention_dim=None, attention_bias=False):
+    def __init__(self, dim, heads, dim_head, cross_attention_dim=None, attention_bias=False, activation_fn="geglu"):
         super().__init__()
         self.norm1 = nn.LayerNorm(dim)
         self.attn1 = Attention(dim, heads, dim_head, bias=attention_bias)
@@ -179,7 +189,7 @@ class BasicTransformerBlock(nn.Module):
         else:
             self.norm2 = self.attn2 = None
         self.norm3 = nn.LayerNorm(dim)
-        self.ff = FeedForward(dim, dim * 4)
+        self.ff = FeedForward(dim, dim * 4, activation_fn)
 
     def forward(self, x, context=None):
         x = self.attn1(self.norm1(x)) + x
@@ -299,6 +309,38 @@ def randomize_(model, seed, scale=1.0):
                 fan_in = p.shape[1] * (p[0][0].numel() if p.ndim > 2 else 1) if p.ndim > 1 else p.shape[0]
                 bound = scale / math.sqrt(fan_in)
                 p.copy_((torch.rand(p.shape, generator=g) * 2 - 1) * bound)
+    return model
+
+
+def _fnv1a(name):
+    h = 2166136261
+    for b in name.encode("utf-8"):
+        h = ((h ^ b) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def synthetic_uniform(name, count):
+    """Deterministic values in [0, 1) from a parameter's name and element index, computed in float64 so that C#
+    (GenPipe.Nn.SyntheticWeightSource) reproduces them without a weights file: frac(sin((i + 1) * 12.9898 +
+    (fnv1a(name) % 100000) * 0.001) * 43758.5453)."""
+    i = np.arange(count, dtype=np.float64)
+    x = np.sin((i + 1.0) * 12.9898 + (_fnv1a(name) % 100000) * 0.001) * 43758.5453
+    return x - np.floor(x)
+
+
+def synthetic_weights_(model):
+    """Fills every parameter with synthetic_uniform mapped as randomize_ does (norm scales 1 +- 0.1, norm shifts
+    +- 0.1, others +- 1/sqrt(fan_in)); the mapping is done in float64, then rounded to float32."""
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            u = synthetic_uniform(name, p.numel()).reshape(tuple(p.shape))
+            if p.ndim == 1 and "norm" in name:
+                base = 1.0 if name.endswith("weight") else 0.0
+                values = base + 0.1 * (2.0 * u - 1.0)
+            else:
+                fan_in = p.shape[1] * (p[0][0].numel() if p.ndim > 2 else 1) if p.ndim > 1 else p.shape[0]
+                values = (2.0 * u - 1.0) * (1.0 / math.sqrt(fan_in))
+            p.copy_(torch.from_numpy(values.astype(np.float32)))
     return model
 
 

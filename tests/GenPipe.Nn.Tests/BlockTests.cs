@@ -104,7 +104,16 @@ public sealed class BlockTests
     [MemberData(nameof(Backends))]
     public void BasicTransformerBlock_matches_torch(string backend)
     {
-        var (file, m) = Bind("transformer_block", new BasicTransformerBlock(32, 4, 8, crossAttentionDim: 20), backend);
+        var (file, m) = Bind("transformer_block", new BasicTransformerBlock(32, 4, 8, crossAttentionDim: 20, activation: FeedForwardActivation.Gelu), backend);
+        Fixtures.ShouldMatch(m.Forward(file.Tensor("input"), file.Tensor("context")), file, "output", BlockTolerance);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public void BasicTransformerBlock_with_geglu_matches_torch(string backend)
+    {
+        var (file, m) = Bind("transformer_block_geglu", new BasicTransformerBlock(32, 4, 8, crossAttentionDim: 20), backend);
+        m.Ff.Proj.OutFeatures.ShouldBe(2 * 4 * 32);
         Fixtures.ShouldMatch(m.Forward(file.Tensor("input"), file.Tensor("context")), file, "output", BlockTolerance);
     }
 

@@ -33,6 +33,21 @@ public sealed class SmallUNetTests
     }
 
     [Fact]
+    public void Full_size_unet_on_synthetic_weights_matches_torch()
+    {
+        var file = Fixtures.Load("small_unet_full_synthetic");
+        var model = new SmallUNet(new SmallUNetConfig());
+        var weights = new SyntheticWeightSource(model);
+
+        // The generator itself, against the values PyTorch's side produced.
+        Fixtures.ShouldMatch(weights.Load("conv_in.weight"), file, "probe.conv_in.weight", 1e-7);
+        Fixtures.ShouldMatch(weights.Load("conv_norm_out.bias"), file, "probe.conv_norm_out.bias", 1e-7);
+
+        model.LoadWeights(weights, TestBackends.Fastest);
+        Fixtures.ShouldMatch(model.Forward(file.Tensor("input"), file.Floats("timesteps")), file, "output", 1e-4);
+    }
+
+    [Fact]
     public void Full_size_model_has_the_diffusers_names_and_about_15M_parameters()
     {
         var model = new SmallUNet(new SmallUNetConfig());

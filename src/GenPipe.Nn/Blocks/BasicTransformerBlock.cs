@@ -5,7 +5,7 @@ using GenPipe.Tensors;
 namespace GenPipe.Nn.Blocks;
 
 /// <summary>
-/// A pre-norm transformer block as diffusers' <c>BasicTransformerBlock</c> (layer norms, GELU feed-forward):
+/// A pre-norm transformer block as diffusers' <c>BasicTransformerBlock</c> (layer norms, GELU or GEGLU feed-forward):
 /// <c>x += attn1(norm1(x))</c>; <c>x += attn2(norm2(x), context)</c> when there is a context; <c>x += ff(norm3(x))</c>.
 /// Each residual is fused into the preceding output projection.
 /// </summary>
@@ -17,7 +17,9 @@ public sealed class BasicTransformerBlock : Module
     /// <param name="dimHead">Features per head.</param>
     /// <param name="crossAttentionDim">Context features; null for a block without cross-attention.</param>
     /// <param name="attentionBias">Whether q, k, v projections have biases.</param>
-    public BasicTransformerBlock(int dim, int heads, int dimHead, int? crossAttentionDim = null, bool attentionBias = false)
+    /// <param name="activation">The feed-forward's activation (diffusers' default is GEGLU).</param>
+    public BasicTransformerBlock(
+        int dim, int heads, int dimHead, int? crossAttentionDim = null, bool attentionBias = false, FeedForwardActivation activation = FeedForwardActivation.Geglu)
     {
         Norm1 = AddChild("norm1", new LayerNorm(dim));
         Attn1 = AddChild("attn1", new Attention(dim, heads, dimHead, bias: attentionBias));
@@ -28,7 +30,7 @@ public sealed class BasicTransformerBlock : Module
         }
 
         Norm3 = AddChild("norm3", new LayerNorm(dim));
-        Ff = AddChild("ff", new FeedForward(dim, dim * 4));
+        Ff = AddChild("ff", new FeedForward(dim, dim * 4, activation));
     }
 
     /// <summary>Norm before self-attention.</summary>

@@ -16,6 +16,9 @@ namespace GenPipe.Nn.Layers;
 /// </remarks>
 public sealed class Attention : Module
 {
+    // A field, not a constant span: unoptimized code builds a constant int span through reflection on every call.
+    private static readonly int[] HeadsFirst = [0, 2, 1, 3];
+
     private readonly ActivationBuffer _tokens = new();
     private readonly ActivationBuffer _heads = new();
     private readonly ActivationBuffer _output = new();
@@ -181,5 +184,5 @@ public sealed class Attention : Module
 
     // [B, L, H·D] as [B, H, L, D] without a copy.
     private TensorView SplitHeads(TensorView projected, int batch, int length) =>
-        projected.Reshape(batch, length, Heads, DimHead).Permute(0, 2, 1, 3);
+        projected.Reshape(batch, length, Heads, DimHead).Permute(HeadsFirst);
 }

@@ -114,6 +114,18 @@ public sealed class SmallUNet : Module
         return model;
     }
 
+    /// <summary>Builds the model and binds its weights from a safetensors file (names as diffusers' UNet2DModel).</summary>
+    /// <param name="config">The model's shape.</param>
+    /// <param name="path">The safetensors file.</param>
+    /// <param name="backend">The backend forwards run on.</param>
+    /// <param name="prefix">A prefix of the model's names in the file (for example <c>unet.</c>); other names are ignored.</param>
+    /// <exception cref="WeightBindingException">The file's weights do not fit the configuration; lists every problem with the file's path.</exception>
+    public static SmallUNet Load(SmallUNetConfig config, string path, ITensorBackend backend, string prefix = "")
+    {
+        using var file = GenPipe.Tensors.SafeTensors.SafeTensorsFile.Open(path);
+        return Load(config, new SafeTensorsWeightSource(file), backend, prefix);
+    }
+
     /// <summary>
     /// Predicts the noise for <paramref name="sample"/> [B, in, H, W] (H and W divisible by 2^(levels-1)) at
     /// <paramref name="timesteps"/> (one per batch element, or one for all). The [B, out, H, W] result is valid until

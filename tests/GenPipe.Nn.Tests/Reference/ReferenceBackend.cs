@@ -93,6 +93,8 @@ internal sealed class ReferenceBackend : ITensorBackend
         int outPerGroup = cout / g.Groups;
         var x = input.Storage.Span;
         var ws = w.Storage.Span;
+        int xs0 = input.Stride(0), xs1 = input.Stride(1), xs2 = input.Stride(2), xs3 = input.Stride(3);
+        int ws0 = w.Stride(0), ws1 = w.Stride(1), ws2 = w.Stride(2), ws3 = w.Stride(3);
         for (int b = 0; b < n; b++)
         {
             for (int oc = 0; oc < cout; oc++)
@@ -103,27 +105,27 @@ internal sealed class ReferenceBackend : ITensorBackend
                     for (int ox = 0; ox < wo; ox++)
                     {
                         double acc = 0;
-                        for (int ic = 0; ic < cpg; ic++)
+                        for (int ky = 0; ky < kh; ky++)
                         {
-                            int c = (group * cpg) + ic;
-                            for (int ky = 0; ky < kh; ky++)
+                            int iy = (oy * g.StrideH) - g.PadH + (ky * g.DilationH);
+                            if ((uint)iy >= (uint)h)
                             {
-                                int iy = (oy * g.StrideH) - g.PadH + (ky * g.DilationH);
-                                if ((uint)iy >= (uint)h)
+                                continue;
+                            }
+
+                            for (int kx = 0; kx < kw; kx++)
+                            {
+                                int ix = (ox * g.StrideW) - g.PadW + (kx * g.DilationW);
+                                if ((uint)ix >= (uint)wd)
                                 {
                                     continue;
                                 }
 
-                                for (int kx = 0; kx < kw; kx++)
+                                int xo = input.Offset + (b * xs0) + (group * cpg * xs1) + (iy * xs2) + (ix * xs3);
+                                int wo0 = w.Offset + (oc * ws0) + (ky * ws2) + (kx * ws3);
+                                for (int ic = 0; ic < cpg; ic++)
                                 {
-                                    int ix = (ox * g.StrideW) - g.PadW + (kx * g.DilationW);
-                                    if ((uint)ix >= (uint)wd)
-                                    {
-                                        continue;
-                                    }
-
-                                    acc += (double)x[input.Offset + (b * input.Stride(0)) + (c * input.Stride(1)) + (iy * input.Stride(2)) + (ix * input.Stride(3))]
-                                        * ws[w.Offset + (oc * w.Stride(0)) + (ic * w.Stride(1)) + (ky * w.Stride(2)) + (kx * w.Stride(3))];
+                                    acc += (double)x[xo + (ic * xs1)] * ws[wo0 + (ic * ws1)];
                                 }
                             }
                         }
@@ -451,6 +453,11 @@ internal sealed class ReferenceBackend : ITensorBackend
     // The storage offset of the element at row-major position `linear` of the view.
     private static int Off(TensorView view, int linear)
     {
+        if (view.IsContiguous)
+        {
+            return view.Offset + linear;
+        }
+
         int offset = view.Offset;
         for (int d = view.Rank - 1; d >= 0; d--)
         {
