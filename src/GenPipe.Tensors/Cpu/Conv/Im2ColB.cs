@@ -93,6 +93,10 @@ internal readonly unsafe struct Im2ColB : IBSource
             {
                 CopyUnitStrideWindowed(dst, row, ix0, run.Length, s.Width);
             }
+            else if (s.StrideW == 1 && Avx2.IsSupported && run.Length >= 8 && s.Width >= 8)
+            {
+                CopyUnitStrideWindowed8(dst, row, ix0, run.Length, s.Width);
+            }
             else if (s.StrideW == 1)
             {
                 CopyUnitStride(dst, row + ix0, run.Length, Math.Clamp(-ix0, 0, run.Length), Math.Clamp(s.Width - ix0, 0, run.Length));
@@ -164,6 +168,30 @@ internal readonly unsafe struct Im2ColB : IBSource
             var ix = Vector512.Create(lo) + lanes;
             var shifted = Avx512F.PermuteVar16x32(source, (Vector512.Create(lo - window) + lanes) & Vector512.Create(15));
             var inside = Vector512.GreaterThanOrEqual(ix, Vector512<int>.Zero) & Vector512.LessThan(ix, limit);
+            (shifted.AsInt32() & inside).AsSingle().Store(dst + t);
+        }
+    }
+
+    // The same for rows of 8 to 15 floats (small feature maps), 8 outputs at a time.
+    private static void CopyUnitStrideWindowed8(float* dst, float* row, int ix0, int length, int width)
+    {
+        var lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+        var limit = Vector256.Create(width);
+        for (int t = 0; t < length; t += 8)
+        {
+            t = Math.Min(t, length - 8);
+            int lo = ix0 + t;
+            int window = Math.Clamp(lo, 0, width - 8);
+            var source = Vector256.Load(row + window);
+            if (lo == window)
+            {
+                source.Store(dst + t);
+                continue;
+            }
+
+            var ix = Vector256.Create(lo) + lanes;
+            var shifted = Avx2.PermuteVar8x32(source, (Vector256.Create(lo - window) + lanes) & Vector256.Create(7));
+            var inside = Vector256.GreaterThanOrEqual(ix, Vector256<int>.Zero) & Vector256.LessThan(ix, limit);
             (shifted.AsInt32() & inside).AsSingle().Store(dst + t);
         }
     }
