@@ -11,10 +11,10 @@ internal static class Timing
 {
     public static (double BestMs, double AllocatedBytesPerRun, int Runs) Measure(Action run, double budgetSeconds)
     {
-        // Warm up for at least three runs and half a second, so tiered compilation has promoted the kernels' hot
+        // Warm up for at least three runs and 0.3 s, so tiered compilation has promoted the kernels' hot
         // loops (a short warm-up measured some kernels 3x slow, still in tier-0 code).
         long warmStart = Stopwatch.GetTimestamp();
-        for (int i = 0; i < 3 || Stopwatch.GetElapsedTime(warmStart).TotalSeconds < 0.5; i++)
+        for (int i = 0; i < 3 || Stopwatch.GetElapsedTime(warmStart).TotalSeconds < 0.3; i++)
         {
             run();
         }
