@@ -4,7 +4,7 @@ using Xunit;
 
 namespace GenPipe.Tensors.Tests;
 
-[Collection(nameof(AllocationCollection))] // its dispatch test reads the process-wide allocation counter
+[Collection(GenPipe.Testing.AllocationMeasurement.Name)] // its dispatch test reads the process-wide allocation counter
 public class CpuWorkersTests
 {
     private sealed class SumOfSquares : IParallelWork

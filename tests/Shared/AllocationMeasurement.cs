@@ -3,8 +3,9 @@ using Xunit;
 namespace GenPipe.Testing;
 
 /// <summary>
-/// Tests that count allocated bytes with <c>GC.GetTotalAllocatedBytes</c> see every thread of the process, so they run
-/// in this collection, which xunit never runs beside other tests.
+/// The one non-parallel collection of each test assembly: tests that count allocated bytes with
+/// <c>GC.GetTotalAllocatedBytes</c> (which sees every thread of the process), and kernel tests that change the shared
+/// CPU workers' thread count or allocate enough to disturb those counts. xunit runs it alone, after the others.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class AllocationMeasurement

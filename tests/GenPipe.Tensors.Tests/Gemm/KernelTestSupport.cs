@@ -9,7 +9,7 @@ namespace GenPipe.Tensors.Tests.Gemm;
 /// a scale-relative comparison.
 internal static class KernelTestSupport
 {
-    public const string Collection = "CPU kernels";
+    public const string Collection = GenPipe.Testing.AllocationMeasurement.Name;
 
     private static readonly Lazy<FixtureFile> GemmFixtures = new(() => FixtureFile.Load(RefPath("gemm", "gemm_refs.safetensors.gz")));
     private static readonly Lazy<FixtureFile> ConvFixtures = new(() => FixtureFile.Load(RefPath("conv", "conv_refs.safetensors.gz")));

@@ -9,7 +9,7 @@ namespace GenPipe.Tensors.Tests.Kernels;
 /// After warm-up (scratch and job objects created), kernels allocate nothing: measured process-wide, so the worker
 /// threads count too, on sizes that fan out over both threads.
 /// </summary>
-[Collection(nameof(AllocationCollection))]
+[Collection(GenPipe.Testing.AllocationMeasurement.Name)]
 public sealed class AllocationTests
 {
     private static readonly CpuBackend Backend = new(new CpuWorkers(2));
