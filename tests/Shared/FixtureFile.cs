@@ -21,6 +21,9 @@ internal sealed class FixtureFile
 
     public IEnumerable<string> Names => _entries.Keys;
 
+    /// <summary>The file's <c>__metadata__</c> strings (empty when it has none).</summary>
+    public Dictionary<string, string> Metadata { get; } = new(StringComparer.Ordinal);
+
     public static FixtureFile Load(string path)
     {
         byte[] bytes;
@@ -44,6 +47,11 @@ internal sealed class FixtureFile
         {
             if (property.Name == "__metadata__")
             {
+                foreach (var item in property.Value.EnumerateObject())
+                {
+                    file.Metadata[item.Name] = item.Value.GetString()!;
+                }
+
                 continue;
             }
 
