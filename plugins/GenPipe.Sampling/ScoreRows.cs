@@ -1,0 +1,95 @@
+using GenPipe.Tensors;
+
+namespace GenPipe.Sampling;
+
+/// <summary>
+/// Row access and the float32 arithmetic the processors share. Everything is computed in float32, in the order PyTorch
+/// uses on CPU where that order decides a cut-off (softmax of the sorted row, then a running sum).
+/// </summary>
+internal static class ScoreRows
+{
+    /// <summary>Checks that <paramref name="scores"/> is a contiguous [batch, vocab] tensor matching the ids.</summary>
+    public static (int Batch, int Vocab) Check(IReadOnlyList<IReadOnlyList<int>>? inputIds, Tensor scores)
+    {
+        ArgumentNullException.ThrowIfNull(scores);
+        if (scores.Rank != 2)
+        {
+            throw new ArgumentException($"Scores must be [batch, vocab], got {Tensor.FormatShape(scores.Shape)}.", nameof(scores));
+        }
+
+        if (!scores.IsContiguous)
+        {
+            // Processors edit in place; a strided view would need a copy the caller never sees.
+            throw new ArgumentException("Scores must be contiguous to be processed in place; call Contiguous() first.", nameof(scores));
+        }
+
+        if (inputIds is not null && inputIds.Count != scores.Dim(0))
+        {
+            throw new ArgumentException($"Got {inputIds.Count} input sequences for {scores.Dim(0)} score rows.", nameof(inputIds));
+        }
+
+        return (scores.Dim(0), scores.Dim(1));
+    }
+
+    /// <summary>Row <paramref name="row"/> of a contiguous [batch, vocab] tensor.</summary>
+    public static Span<float> Row(Tensor scores, int row, int vocab) => scores.Span.Slice(row * vocab, vocab);
+
+    /// <summary>Softmax in float32: subtract the maximum, exponentiate, divide by the sum.</summary>
+    public static void Softmax(ReadOnlySpan<float> logits, Span<float> probabilities)
+    {
+        float max = float.NegativeInfinity;
+        foreach (float x in logits)
+        {
+            max = Math.Max(max, x);
+        }
+
+        float sum = 0f;
+        for (int i = 0; i < logits.Length; i++)
+        {
+            probabilities[i] = MathF.Exp(logits[i] - max);
+            sum += probabilities[i];
+        }
+
+        for (int i = 0; i < logits.Length; i++)
+        {
+            probabilities[i] /= sum;
+        }
+    }
+
+    /// <summary>Indices of <paramref name="values"/> in ascending order; equal values keep index order (a stable sort).</summary>
+    public static int[] ArgsortAscending(ReadOnlySpan<float> values)
+    {
+        float[] keys = values.ToArray();
+        int[] order = new int[keys.Length];
+        for (int i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        Array.Sort(order, (a, b) => keys[a] != keys[b] ? keys[a].CompareTo(keys[b]) : a.CompareTo(b));
+        return order;
+    }
+
+    /// <summary>Indices of <paramref name="values"/> in descending order; equal values keep index order (stable).</summary>
+    public static int[] ArgsortDescending(ReadOnlySpan<float> values)
+    {
+        float[] keys = values.ToArray();
+        int[] order = new int[keys.Length];
+        for (int i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        Array.Sort(order, (a, b) => keys[a] != keys[b] ? keys[b].CompareTo(keys[a]) : a.CompareTo(b));
+        return order;
+    }
+
+    /// <summary>Throws when a token id does not index the vocabulary.</summary>
+    public static void CheckToken(int token, int vocab, int row)
+    {
+        if ((uint)token >= (uint)vocab)
+        {
+            throw new ArgumentOutOfRangeException(nameof(token), token, $"Token id {token} of sequence {row} is outside the vocabulary of {vocab} scores.");
+        }
+    }
+}
