@@ -56,6 +56,28 @@ internal static class ScoreRows
         }
     }
 
+    /// <summary>Log-softmax in float32, as PyTorch computes it: <c>x - max - log(sum(exp(x - max)))</c>.</summary>
+    public static void LogSoftmax(ReadOnlySpan<float> logits, Span<float> logProbabilities)
+    {
+        float max = float.NegativeInfinity;
+        foreach (float x in logits)
+        {
+            max = Math.Max(max, x);
+        }
+
+        float sum = 0f;
+        foreach (float x in logits)
+        {
+            sum += MathF.Exp(x - max);
+        }
+
+        float logSum = MathF.Log(sum);
+        for (int i = 0; i < logits.Length; i++)
+        {
+            logProbabilities[i] = logits[i] - max - logSum;
+        }
+    }
+
     /// <summary>Indices of <paramref name="values"/> in ascending order; equal values keep index order (a stable sort).</summary>
     public static int[] ArgsortAscending(ReadOnlySpan<float> values)
     {

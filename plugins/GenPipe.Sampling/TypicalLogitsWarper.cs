@@ -41,7 +41,7 @@ public sealed class TypicalLogitsWarper : ILogitsProcessor
     public void Process(IReadOnlyList<IReadOnlyList<int>> inputIds, Tensor scores)
     {
         var (batch, vocab) = ScoreRows.Check(inputIds, scores);
-        var probabilities = new float[vocab];
+        var logProbabilities = new float[vocab];
         var shifted = new float[vocab];
         var sortedLogits = new float[vocab];
         var sortedProbabilities = new float[vocab];
@@ -49,23 +49,22 @@ public sealed class TypicalLogitsWarper : ILogitsProcessor
         for (int r = 0; r < batch; r++)
         {
             Span<float> row = ScoreRows.Row(scores, r, vocab);
-            ScoreRows.Softmax(row, probabilities);
+            ScoreRows.LogSoftmax(row, logProbabilities);
             float entropy = 0f;
             for (int i = 0; i < vocab; i++)
             {
                 // Masked tokens have log p = -inf and p = 0; their term is NaN and, as with nansum, left out.
-                float logP = MathF.Log(probabilities[i]);
-                float term = logP * probabilities[i];
+                float term = logProbabilities[i] * MathF.Exp(logProbabilities[i]);
                 if (!float.IsNaN(term))
                 {
                     entropy -= term;
                 }
             }
 
-            // The entropy is complete only after the loop, so the distances are taken in a second pass.
+            // The entropy is complete only after the first pass, so the distances take a second.
             for (int i = 0; i < vocab; i++)
             {
-                shifted[i] = MathF.Abs(-MathF.Log(probabilities[i]) - entropy);
+                shifted[i] = MathF.Abs(-logProbabilities[i] - entropy);
             }
 
             int[] order = ScoreRows.ArgsortAscending(shifted);
