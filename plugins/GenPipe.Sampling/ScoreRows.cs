@@ -79,31 +79,37 @@ internal static class ScoreRows
     }
 
     /// <summary>Indices of <paramref name="values"/> in ascending order; equal values keep index order (a stable sort).</summary>
-    public static int[] ArgsortAscending(ReadOnlySpan<float> values)
+    public static int[] ArgsortAscending(ReadOnlySpan<float> values) => Argsort(values, descending: false);
+
+    /// <summary>Indices of <paramref name="values"/> in descending order; equal values keep index order (stable).</summary>
+    public static int[] ArgsortDescending(ReadOnlySpan<float> values) => Argsort(values, descending: true);
+
+    private static int[] Argsort(ReadOnlySpan<float> values, bool descending)
     {
-        float[] keys = values.ToArray();
-        int[] order = new int[keys.Length];
-        for (int i = 0; i < order.Length; i++)
+        // One 64-bit key per entry, value bits above the index, sorts by value then index with no comparer calls:
+        // stable, and fast enough for vocabularies of 150k tokens.
+        var keys = new ulong[values.Length];
+        for (int i = 0; i < values.Length; i++)
         {
-            order[i] = i;
+            uint ordered = OrderedBits(values[i]);
+            keys[i] = ((ulong)(descending ? ~ordered : ordered) << 32) | (uint)i;
         }
 
-        Array.Sort(order, (a, b) => keys[a] != keys[b] ? keys[a].CompareTo(keys[b]) : a.CompareTo(b));
+        Array.Sort(keys);
+        int[] order = new int[keys.Length];
+        for (int i = 0; i < keys.Length; i++)
+        {
+            order[i] = (int)(keys[i] & 0xFFFFFFFF);
+        }
+
         return order;
     }
 
-    /// <summary>Indices of <paramref name="values"/> in descending order; equal values keep index order (stable).</summary>
-    public static int[] ArgsortDescending(ReadOnlySpan<float> values)
+    // Maps a float to an unsigned integer with the same order (-inf lowest, +inf highest); -0 and +0 are equal.
+    private static uint OrderedBits(float value)
     {
-        float[] keys = values.ToArray();
-        int[] order = new int[keys.Length];
-        for (int i = 0; i < order.Length; i++)
-        {
-            order[i] = i;
-        }
-
-        Array.Sort(order, (a, b) => keys[a] != keys[b] ? keys[b].CompareTo(keys[a]) : a.CompareTo(b));
-        return order;
+        uint bits = BitConverter.SingleToUInt32Bits(value == 0 ? 0f : value);
+        return (bits & 0x80000000u) != 0 ? ~bits : bits | 0x80000000u;
     }
 
     /// <summary>Throws when a token id does not index the vocabulary.</summary>

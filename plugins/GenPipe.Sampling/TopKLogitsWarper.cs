@@ -36,8 +36,8 @@ public sealed class TopKLogitsWarper : ILogitsProcessor
         {
             Span<float> row = ScoreRows.Row(scores, r, vocab);
             float[] sorted = row.ToArray();
-            Array.Sort(sorted, (a, b) => b.CompareTo(a));
-            float kth = sorted[k - 1];
+            Array.Sort(sorted);
+            float kth = sorted[vocab - k];
             for (int i = 0; i < vocab; i++)
             {
                 if (row[i] < kth)

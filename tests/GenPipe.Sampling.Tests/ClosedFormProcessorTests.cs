@@ -48,6 +48,27 @@ public sealed class ClosedFormProcessorTests
     }
 
     [Fact]
+    public void Top_p_breaks_ties_in_index_order()
+    {
+        // Four equal scores: the running mass is 1/4, 1/2, 3/4, 1 in index order, so with top_p 0.5 the first two go.
+        using Tensor scores = Tensor.Zeros(1, 4);
+
+        new TopPLogitsWarper(0.5).Process(NoIds, scores);
+
+        scores.Span.ToArray().ShouldBe([float.NegativeInfinity, float.NegativeInfinity, 0f, 0f]);
+    }
+
+    [Fact]
+    public void Min_p_min_tokens_to_keep_keeps_the_highest_scores_first()
+    {
+        using Tensor scores = new([-1f, 3f, -2f, 2f, float.NegativeInfinity], 1, 5);
+
+        new MinPLogitsWarper(1.0, minTokensToKeep: 2).Process(NoIds, scores);
+
+        scores.Span.ToArray().ShouldBe([float.NegativeInfinity, 3f, float.NegativeInfinity, 2f, float.NegativeInfinity]);
+    }
+
+    [Fact]
     public void Sequence_bias_applies_single_tokens_always_and_longer_sequences_after_their_prefix()
     {
         var processor = new SequenceBiasLogitsProcessor(
