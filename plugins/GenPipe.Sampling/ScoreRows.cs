@@ -34,7 +34,11 @@ internal static class ScoreRows
     /// <summary>Row <paramref name="row"/> of a contiguous [batch, vocab] tensor.</summary>
     public static Span<float> Row(Tensor scores, int row, int vocab) => scores.Span.Slice(row * vocab, vocab);
 
-    /// <summary>Softmax in float32: subtract the maximum, exponentiate, divide by the sum.</summary>
+    /// <summary>
+    /// Softmax in float32 as PyTorch's CPU kernel computes it: subtract the maximum, exponentiate, and multiply by the
+    /// reciprocal of the sum. The sum is accumulated in double, which agrees with PyTorch's vectorised float sum more
+    /// often than a sequential float sum does.
+    /// </summary>
     public static void Softmax(ReadOnlySpan<float> logits, Span<float> probabilities)
     {
         float max = float.NegativeInfinity;
@@ -43,16 +47,17 @@ internal static class ScoreRows
             max = Math.Max(max, x);
         }
 
-        float sum = 0f;
+        double sum = 0;
         for (int i = 0; i < logits.Length; i++)
         {
             probabilities[i] = MathF.Exp(logits[i] - max);
             sum += probabilities[i];
         }
 
+        float reciprocal = 1f / (float)sum;
         for (int i = 0; i < logits.Length; i++)
         {
-            probabilities[i] /= sum;
+            probabilities[i] *= reciprocal;
         }
     }
 

@@ -56,11 +56,12 @@ public sealed class TopPLogitsWarper : ILogitsProcessor
             }
 
             ScoreRows.Softmax(sortedLogits, probabilities);
-            float cumulative = 0f;
+            // PyTorch's CPU cumsum accumulates float32 in double and rounds each partial sum to float32.
+            double cumulative = 0;
             for (int i = 0; i < removable; i++)
             {
                 cumulative += probabilities[i];
-                if (cumulative <= cutoff)
+                if ((float)cumulative <= cutoff)
                 {
                     row[order[i]] = FilterValue;
                 }

@@ -75,11 +75,12 @@ public sealed class TypicalLogitsWarper : ILogitsProcessor
 
             ScoreRows.Softmax(sortedLogits, sortedProbabilities);
             int lastIndex = 0;
-            float cumulative = 0f;
+            // PyTorch's CPU cumsum accumulates float32 in double and rounds each partial sum to float32.
+            double cumulative = 0;
             for (int i = 0; i < vocab; i++)
             {
                 cumulative += sortedProbabilities[i];
-                if (cumulative < mass)
+                if ((float)cumulative < mass)
                 {
                     lastIndex++;
                 }
