@@ -19,7 +19,7 @@ public sealed class SamplingPlugin : IGenPipePlugin
     /// <summary>The component descriptors this plugin registers.</summary>
     public static IReadOnlyList<ComponentDescriptor> Descriptors { get; } =
     [
-        Describe<SamplerOptions>(TransformersId, "Token sampler with transformers' GenerationConfig defaults: greedy unless do_sample; repetition penalty, no-repeat n-gram, sequence bias, temperature, top-k, top-p, min-p, typical-p.", ["greedy"]),
+        Describe<SamplerOptions>(TransformersId, "Token sampler with transformers' GenerationConfig defaults: greedy unless do_sample; repetition penalty, no-repeat n-gram, sequence bias, temperature, top-k, top-p, min-p, typical-p.", []),
         Describe<MultinomialSamplerOptions>(MultinomialId, "Token sampler that draws from the processed distribution (do_sample true by default; same options as sampler/transformers).", ["multinomial"]),
     ];
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using GenPipe.Abstractions.Components;
 using GenPipe.Abstractions.Models;
 using Shouldly;
 using Xunit;
@@ -66,10 +67,32 @@ public sealed class SamplerOptionsTests
     }
 
     [Fact]
+    public async Task The_component_factory_builds_the_sampler_its_options_describe()
+    {
+        var descriptor = SamplingPlugin.Descriptors.Single(d => d.Id == SamplingPlugin.MultinomialId);
+        var context = new ComponentActivationContext
+        {
+            Name = "sampler",
+            Options = new MultinomialSamplerOptions { TopK = 0, TopP = 0.8, RepetitionPenalty = 1.2 },
+            Services = new NoServices(),
+        };
+
+        var sampler = (await descriptor.Factory(context, CancellationToken.None)).ShouldBeOfType<TokenSampler>();
+
+        sampler.DoSample.ShouldBeTrue();
+        sampler.Processors.Select(p => p.GetType()).ShouldBe([typeof(RepetitionPenaltyLogitsProcessor), typeof(TopPLogitsWarper)]);
+    }
+
+    [Fact]
     public void The_plugin_registers_both_samplers_as_isampler_components()
     {
         SamplingPlugin.Descriptors.Select(d => d.Id).ShouldBe(["sampler/transformers", "sampler/multinomial"]);
         SamplingPlugin.Descriptors.ShouldAllBe(d => d.ContractType == typeof(ISampler));
         new MultinomialSamplerOptions().DoSample.ShouldBeTrue();
+    }
+
+    private sealed class NoServices : IServiceProvider
+    {
+        public object? GetService(Type serviceType) => null;
     }
 }
