@@ -32,21 +32,22 @@ public sealed class LogitsRefFile
     /// <summary>Reads and parses a reference file; errors name the file and the JSON path.</summary>
     public static LogitsRefFile Load(string path)
     {
-        using Stream file = File.OpenRead(path);
-        using Stream text = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
-        var root = JsonNode.Parse(text) as JsonObject
-            ?? throw new InvalidDataException($"{path}: a logits reference file must hold a JSON object.");
         try
         {
+            using Stream file = File.OpenRead(path);
+            using Stream text = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
+            var root = JsonNode.Parse(text) as JsonObject
+                ?? throw new InvalidDataException("a logits reference file must hold a JSON object.");
             JsonNode inputs = Required(root, "inputs", "$");
             float[][] scores = Matrix(Required(inputs, "scores", "$.inputs"), "$.inputs.scores");
             int[][] ids = [.. ((JsonArray)Required(inputs, "input_ids", "$.inputs")).Select(row => ((JsonArray)row!).Select(v => v!.GetValue<int>()).ToArray())];
             var cases = ((JsonArray)Required(root, "cases", "$")).Select((c, i) => LogitsRefCase.Parse((JsonObject)c!, $"$.cases[{i}]")).ToList();
             return new LogitsRefFile(path, scores, ids, cases);
         }
-        catch (Exception e) when (e is InvalidOperationException or InvalidCastException or FormatException)
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException or InvalidOperationException or InvalidCastException or FormatException)
         {
-            throw new InvalidDataException($"{path}: {e.Message}", e);
+            // Files from GENPIPE_LOGITS_REFS are user input: say which file and what to fix.
+            throw new InvalidDataException($"{path}: not a logits reference file (see Refs/README.md): {e.Message}", e);
         }
     }
 
