@@ -1,0 +1,187 @@
+using GenPipe.Abstractions.Components;
+using GenPipe.Abstractions.Models;
+using GenPipe.Tensors;
+
+namespace GenPipe.Sampling;
+
+/// <summary>
+/// Options of <see cref="TokenSampler"/>, with transformers' <c>GenerationConfig</c> key names and defaults (greedy
+/// unless <c>do_sample</c>; <c>top_k</c> 50). A processor is added only when its setting changes something, in the order
+/// <c>generate()</c> uses: sequence bias, repetition penalty, no-repeat n-gram, then (when sampling) temperature, top-k,
+/// top-p, min-p, typical-p.
+/// </summary>
+public record SamplerOptions : IValidatableOptions
+{
+    /// <summary><c>do_sample</c>: draw from the distribution; false picks the highest score.</summary>
+    public bool DoSample { get; init; }
+
+    /// <summary><c>temperature</c>: divides the logits when sampling.</summary>
+    public double Temperature { get; init; } = 1.0;
+
+    /// <summary><c>top_k</c>: keep the k highest tokens when sampling; 0 turns it off.</summary>
+    public int TopK { get; init; } = 50;
+
+    /// <summary><c>top_p</c>: nucleus mass kept when sampling; 1 turns it off.</summary>
+    public double TopP { get; init; } = 1.0;
+
+    /// <summary><c>min_p</c>: fraction of the top probability a token needs when sampling; null turns it off.</summary>
+    public double? MinP { get; init; }
+
+    /// <summary><c>typical_p</c>: locally typical mass kept when sampling; 1 turns it off.</summary>
+    public double TypicalP { get; init; } = 1.0;
+
+    /// <summary><c>repetition_penalty</c>: CTRL penalty on tokens already present; 1 turns it off.</summary>
+    public double RepetitionPenalty { get; init; } = 1.0;
+
+    /// <summary><c>no_repeat_ngram_size</c>: n-grams of this size may occur only once; 0 turns it off.</summary>
+    public int NoRepeatNgramSize { get; init; }
+
+    /// <summary><c>sequence_bias</c>: biases added to token sequences (a one-token sequence is a plain logit bias).</summary>
+    public IReadOnlyList<SequenceBiasEntry>? SequenceBias { get; init; }
+
+    /// <summary><c>max_new_tokens</c>: the most tokens generated after the prompt.</summary>
+    public int MaxNewTokens { get; init; } = 20;
+
+    /// <summary><c>eos_token_id</c>: ids that end a sequence; null leaves it to the model's config.</summary>
+    public IReadOnlyList<int>? EosTokenId { get; init; }
+
+    /// <summary><c>stop_strings</c>: texts that end a sequence once generated.</summary>
+    public IReadOnlyList<string>? StopStrings { get; init; }
+
+    /// <summary><c>seed</c>: seeds <see cref="CreateRandomSource"/>, PyTorch's CPU generator; null means 0.</summary>
+    public long? Seed { get; init; }
+
+    /// <summary>The processor chain these options call for, in <c>generate()</c>'s order.</summary>
+    public IReadOnlyList<ILogitsProcessor> CreateProcessors()
+    {
+        var processors = new List<ILogitsProcessor>();
+        if (SequenceBias is { Count: > 0 })
+        {
+            processors.Add(new SequenceBiasLogitsProcessor(SequenceBias.Select(e => new KeyValuePair<IReadOnlyList<int>, float>(e.Sequence, e.Bias))));
+        }
+
+        if (RepetitionPenalty != 1.0)
+        {
+            processors.Add(new RepetitionPenaltyLogitsProcessor(RepetitionPenalty));
+        }
+
+        if (NoRepeatNgramSize > 0)
+        {
+            processors.Add(new NoRepeatNGramLogitsProcessor(NoRepeatNgramSize));
+        }
+
+        if (DoSample)
+        {
+            if (Temperature != 1.0)
+            {
+                processors.Add(new TemperatureLogitsWarper(Temperature));
+            }
+
+            if (TopK != 0)
+            {
+                processors.Add(new TopKLogitsWarper(TopK));
+            }
+
+            if (TopP < 1.0)
+            {
+                processors.Add(new TopPLogitsWarper(TopP));
+            }
+
+            if (MinP is { } minP)
+            {
+                processors.Add(new MinPLogitsWarper(minP));
+            }
+
+            if (TypicalP < 1.0)
+            {
+                processors.Add(new TypicalLogitsWarper(TypicalP));
+            }
+        }
+
+        return processors;
+    }
+
+    /// <summary>The sampler these options describe.</summary>
+    public TokenSampler CreateSampler() => new(CreateProcessors(), DoSample);
+
+    /// <summary>A PyTorch-compatible generator seeded with <see cref="Seed"/>, for reproducible sampling.</summary>
+    public IRandomSource CreateRandomSource() => new TorchGenerator(Seed ?? 0);
+
+    /// <summary>The stopping criteria: <c>max_new_tokens</c>, <c>eos_token_id</c> and <c>stop_strings</c> (which needs a detokenizer).</summary>
+    public IReadOnlyList<IStoppingCriterion> CreateStoppingCriteria(Func<IReadOnlyList<int>, string>? detokenize = null)
+    {
+        var criteria = new List<IStoppingCriterion> { new MaxNewTokensCriterion(MaxNewTokens) };
+        if (EosTokenId is { Count: > 0 })
+        {
+            criteria.Add(new EosTokenCriterion(EosTokenId));
+        }
+
+        if (StopStrings is { Count: > 0 })
+        {
+            criteria.Add(new StopStringCriterion(StopStrings, detokenize
+                ?? throw new ArgumentNullException(nameof(detokenize), "stop_strings needs a detokenizer (the model's tokenizer).")));
+        }
+
+        return criteria;
+    }
+
+    /// <inheritdoc />
+    public virtual IEnumerable<OptionProblem> Validate()
+    {
+        if (DoSample && !(Temperature > 0 && double.IsFinite(Temperature)))
+        {
+            yield return new OptionProblem("temperature", $"must be a positive number when do_sample is true, got {Temperature}; set do_sample to false for greedy decoding.");
+        }
+
+        if (TopK < 0)
+        {
+            yield return new OptionProblem("top_k", $"must be 0 (off) or positive, got {TopK}.");
+        }
+
+        if (!(TopP >= 0 && TopP <= 1))
+        {
+            yield return new OptionProblem("top_p", $"must lie in [0, 1], got {TopP}.");
+        }
+
+        if (MinP is { } minP && !(minP >= 0 && minP <= 1))
+        {
+            yield return new OptionProblem("min_p", $"must lie in [0, 1], got {minP}.");
+        }
+
+        if (!(TypicalP > 0 && TypicalP <= 1))
+        {
+            yield return new OptionProblem("typical_p", $"must lie in (0, 1], got {TypicalP}.");
+        }
+
+        if (!(RepetitionPenalty > 0 && double.IsFinite(RepetitionPenalty)))
+        {
+            yield return new OptionProblem("repetition_penalty", $"must be a positive number, got {RepetitionPenalty}.");
+        }
+
+        if (NoRepeatNgramSize < 0)
+        {
+            yield return new OptionProblem("no_repeat_ngram_size", $"must be 0 (off) or positive, got {NoRepeatNgramSize}.");
+        }
+
+        if (MaxNewTokens < 1)
+        {
+            yield return new OptionProblem("max_new_tokens", $"must be at least 1, got {MaxNewTokens}.");
+        }
+
+        for (int i = 0; SequenceBias is not null && i < SequenceBias.Count; i++)
+        {
+            if (SequenceBias[i]?.Sequence is not { Count: > 0 } sequence || sequence.Any(t => t < 0))
+            {
+                yield return new OptionProblem($"sequence_bias[{i}].sequence", "must be a non-empty list of non-negative token ids.");
+            }
+        }
+
+        for (int i = 0; StopStrings is not null && i < StopStrings.Count; i++)
+        {
+            if (string.IsNullOrEmpty(StopStrings[i]))
+            {
+                yield return new OptionProblem($"stop_strings[{i}]", "must not be empty.");
+            }
+        }
+    }
+}
