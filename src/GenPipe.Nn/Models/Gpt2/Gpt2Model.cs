@@ -28,6 +28,22 @@ public sealed class Gpt2Model : Module, ISequenceModel
         Transformer = AddChild("transformer", new Gpt2Transformer(config));
     }
 
+    /// <summary>
+    /// Loads a Hugging Face GPT-2 folder: <c>config.json</c> and <c>model.safetensors</c> (names with or without the
+    /// <c>transformer.</c> prefix; see <see cref="Gpt2CheckpointWeightSource"/>).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The config is malformed (names the file and field).</exception>
+    /// <exception cref="WeightBindingException">Weights are missing, unexpected or mis-shaped.</exception>
+    public static Gpt2Model Load(string directory, ITensorBackend backend)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        ArgumentNullException.ThrowIfNull(backend);
+        var model = new Gpt2Model(Gpt2Config.Load(Path.Combine(directory, "config.json")));
+        using var file = GenPipe.Tensors.SafeTensors.SafeTensorsFile.Open(Path.Combine(directory, "model.safetensors"));
+        model.LoadWeights(new Gpt2CheckpointWeightSource(new SafeTensorsWeightSource(file)), backend);
+        return model;
+    }
+
     /// <summary>The configuration.</summary>
     public Gpt2Config Config { get; }
 
