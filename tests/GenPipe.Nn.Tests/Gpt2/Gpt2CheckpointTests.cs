@@ -1,5 +1,6 @@
 using GenPipe.Nn.Models.Gpt2;
 using GenPipe.Tensors;
+using GenPipe.Tensors.SafeTensors;
 using Shouldly;
 using Xunit;
 
@@ -35,5 +36,32 @@ public sealed class Gpt2CheckpointTests
         hub.Remove("h.1.ln_2.bias");
         Should.Throw<WeightBindingException>(() => new Gpt2Model(config).LoadWeights(new Gpt2CheckpointWeightSource(new DictionaryWeightSource(hub, "hub.safetensors")), TestBackends.Fastest))
             .Message.ShouldContain("transformer.h.1.ln_2.bias");
+    }
+
+    [Fact]
+    public void Load_reads_a_hugging_face_folder_of_config_and_safetensors()
+    {
+        var file = Fixtures.Load("gpt2_tiny");
+        string folder = Path.Combine(Path.GetTempPath(), "genpipe-gpt2-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, "config.json"), file.Metadata["config"]);
+            var tensors = file.Names.Where(n => n.StartsWith("w.", StringComparison.Ordinal))
+                .Select(n => new KeyValuePair<string, TensorView>(n[2..], file.Tensor(n).View));
+            SafeTensorsWriter.Write(Path.Combine(folder, "model.safetensors"), tensors);
+
+            var model = Gpt2Model.Load(folder, TestBackends.Fastest);
+            model.Config.Layers.ShouldBe(2);
+            using var cache = model.CreateCache(2);
+            Fixtures.ShouldMatch(model.Forward(file.Longs("ids").Select(v => (int)v).ToArray(), 2, cache), file, "logits", 1e-4);
+
+            File.WriteAllText(Path.Combine(folder, "config.json"), """{"n_head": 0}""");
+            Should.Throw<InvalidDataException>(() => Gpt2Model.Load(folder, TestBackends.Fastest)).Message.ShouldContain("config.json");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }
