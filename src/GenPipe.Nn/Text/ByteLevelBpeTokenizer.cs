@@ -11,11 +11,12 @@ namespace GenPipe.Nn.Text;
 /// </summary>
 /// <remarks>
 /// Special tokens (for example <c>&lt;|endoftext|&gt;</c>) given at construction are matched literally before the
-/// pre-tokenization and map to their vocabulary ids. Encoded pieces are memoized; the tokenizer is safe to use from
+/// pre-tokenization and map to their vocabulary ids. Encoded pieces are memoized (up to 100,000); the tokenizer is safe to use from
 /// several threads.
 /// </remarks>
 public sealed partial class ByteLevelBpeTokenizer : ITextTokenizer
 {
+    private const int MaxRememberedPieces = 100_000;
     private readonly Dictionary<string, int> _vocab;
     private readonly string[] _tokens;
     private readonly Dictionary<(string Left, string Right), int> _ranks;
@@ -179,7 +180,7 @@ public sealed partial class ByteLevelBpeTokenizer : ITextTokenizer
             var (at, special) = NextSpecial(text, start);
             foreach (Match match in Gpt2Pattern().Matches(text[start..at]))
             {
-                ids.AddRange(_pieces.GetOrAdd(match.Value, EncodePiece));
+                ids.AddRange(_pieces.TryGetValue(match.Value, out int[]? known) ? known : Remember(match.Value));
             }
 
             if (special is null)
@@ -249,6 +250,18 @@ public sealed partial class ByteLevelBpeTokenizer : ITextTokenizer
         }
 
         return (best, found);
+    }
+
+    // Memoizes up to MaxRememberedPieces pieces, so that a long-running service's memory stays bounded.
+    private int[] Remember(string piece)
+    {
+        int[] ids = EncodePiece(piece);
+        if (_pieces.Count < MaxRememberedPieces)
+        {
+            _pieces.TryAdd(piece, ids);
+        }
+
+        return ids;
     }
 
     private int[] EncodePiece(string piece)
