@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace GenPipe.Nn.Text;
 
@@ -14,7 +13,7 @@ namespace GenPipe.Nn.Text;
 /// pre-tokenization and map to their vocabulary ids. Encoded pieces are memoized (up to 100,000); the tokenizer is safe to use from
 /// several threads.
 /// </remarks>
-public sealed partial class ByteLevelBpeTokenizer : ITextTokenizer
+public sealed class ByteLevelBpeTokenizer : ITextTokenizer
 {
     private const int MaxRememberedPieces = 100_000;
     private readonly Dictionary<string, int> _vocab;
@@ -163,10 +162,7 @@ public sealed partial class ByteLevelBpeTokenizer : ITextTokenizer
     public static IEnumerable<string> PreTokenize(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        foreach (Match match in Gpt2Pattern().Matches(text))
-        {
-            yield return match.Value;
-        }
+        return Gpt2PreTokenizer.Split(text);
     }
 
     /// <inheritdoc />
@@ -178,9 +174,9 @@ public sealed partial class ByteLevelBpeTokenizer : ITextTokenizer
         while (start < text.Length)
         {
             var (at, special) = NextSpecial(text, start);
-            foreach (Match match in Gpt2Pattern().Matches(text[start..at]))
+            foreach (string piece in Gpt2PreTokenizer.Split(text[start..at]))
             {
-                ids.AddRange(_pieces.TryGetValue(match.Value, out int[]? known) ? known : Remember(match.Value));
+                ids.AddRange(_pieces.TryGetValue(piece, out int[]? known) ? known : Remember(piece));
             }
 
             if (special is null)
@@ -225,9 +221,6 @@ public sealed partial class ByteLevelBpeTokenizer : ITextTokenizer
         Flush(bytes, text);
         return text.ToString();
     }
-
-    [GeneratedRegex(@"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+", RegexOptions.CultureInvariant)]
-    private static partial Regex Gpt2Pattern();
 
     private static void Flush(List<byte> bytes, StringBuilder text)
     {
