@@ -7,7 +7,7 @@ namespace GenPipe.Nn;
 /// larger shape arrives, so that forwards after a warm-up allocate nothing.
 /// </summary>
 /// <remarks>A view from <see cref="Get"/> stays valid until the next <see cref="Get"/> on the same buffer.</remarks>
-internal sealed class ActivationBuffer
+public sealed class ActivationBuffer
 {
     private ArrayStorage? _storage;
 

@@ -1,7 +1,9 @@
 using GenPipe.Nn.Normalization;
 using GenPipe.Tensors;
 
-namespace GenPipe.Nn.Models.Gpt2;
+using GenPipe.Nn;
+
+namespace GenPipe.Autoregressive.Gpt2;
 
 /// <summary>A pre-norm GPT-2 block: <c>x += attn(ln_1(x)); x += mlp(ln_2(x))</c>.</summary>
 public sealed class Gpt2Block : Module

@@ -1,8 +1,9 @@
-using GenPipe.Nn.Text;
+using GenPipe.Autoregressive.Text;
 using Shouldly;
 using Xunit;
 
-namespace GenPipe.Nn.Tests.Text;
+
+namespace GenPipe.Autoregressive.Tests.Text;
 
 /// <summary>The character-level tokenizer on hand-made vocabularies.</summary>
 public sealed class CharacterTokenizerTests

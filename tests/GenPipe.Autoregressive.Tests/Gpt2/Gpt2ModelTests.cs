@@ -1,12 +1,15 @@
 using GenPipe.Abstractions.Models;
-using GenPipe.Nn.Models.Gpt2;
+using GenPipe.Autoregressive.Gpt2;
 using GenPipe.Testing;
 using GenPipe.Tensors;
 using Shouldly;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace GenPipe.Nn.Tests.Gpt2;
+using GenPipe.Nn;
+using GenPipe.Nn.Tests;
+
+namespace GenPipe.Autoregressive.Tests.Gpt2;
 
 /// <summary>The tiny GPT-2 (2 layers, 4 heads, 64 features, 101 ids) against PyTorch (tools/fixtures/make_gpt2_refs.py).</summary>
 public sealed class Gpt2ModelTests(ITestOutputHelper output)

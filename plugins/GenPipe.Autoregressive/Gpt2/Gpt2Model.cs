@@ -2,7 +2,9 @@ using GenPipe.Abstractions.Models;
 using GenPipe.Tensors;
 using GenPipe.Tensors.Backends;
 
-namespace GenPipe.Nn.Models.Gpt2;
+using GenPipe.Nn;
+
+namespace GenPipe.Autoregressive.Gpt2;
 
 /// <summary>
 /// A GPT-2 decoder-only language model with Hugging Face's <c>GPT2LMHeadModel</c> parameter names

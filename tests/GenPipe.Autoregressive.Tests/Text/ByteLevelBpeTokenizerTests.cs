@@ -1,9 +1,10 @@
 using System.Text.Json;
-using GenPipe.Nn.Text;
+using GenPipe.Autoregressive.Text;
 using Shouldly;
 using Xunit;
 
-namespace GenPipe.Nn.Tests.Text;
+
+namespace GenPipe.Autoregressive.Tests.Text;
 
 /// <summary>
 /// The byte-level BPE against an independent Python implementation (tools/fixtures/bpe_reference.py) on a small

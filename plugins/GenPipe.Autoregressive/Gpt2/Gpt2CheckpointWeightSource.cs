@@ -1,6 +1,8 @@
 using GenPipe.Tensors;
 
-namespace GenPipe.Nn.Models.Gpt2;
+using GenPipe.Nn;
+
+namespace GenPipe.Autoregressive.Gpt2;
 
 /// <summary>
 /// Presents a Hugging Face GPT-2 checkpoint with <see cref="Gpt2Model"/>'s names: checkpoints saved from the base

@@ -1,7 +1,9 @@
 using GenPipe.Abstractions.Models;
 using GenPipe.Tensors;
 
-namespace GenPipe.Nn.Models.Gpt2;
+using GenPipe.Nn;
+
+namespace GenPipe.Autoregressive.Gpt2;
 
 /// <summary>
 /// Keys and values of every GPT-2 layer for a batch of sequences of equal length: per layer one key and one value

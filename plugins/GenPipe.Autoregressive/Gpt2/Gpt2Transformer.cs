@@ -2,7 +2,9 @@ using GenPipe.Nn.Embeddings;
 using GenPipe.Nn.Normalization;
 using GenPipe.Tensors;
 
-namespace GenPipe.Nn.Models.Gpt2;
+using GenPipe.Nn;
+
+namespace GenPipe.Autoregressive.Gpt2;
 
 /// <summary>GPT-2's body (<c>transformer</c>): token and position embeddings <c>wte</c>, <c>wpe</c>, blocks <c>h.{i}</c>, final norm <c>ln_f</c>.</summary>
 public sealed class Gpt2Transformer : Module

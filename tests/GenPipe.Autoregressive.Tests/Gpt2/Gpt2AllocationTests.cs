@@ -1,10 +1,13 @@
-using GenPipe.Nn.Models.Gpt2;
+using GenPipe.Autoregressive.Gpt2;
 using GenPipe.Tensors.Cpu;
 using GenPipe.Testing;
 using Shouldly;
 using Xunit;
 
-namespace GenPipe.Nn.Tests.Gpt2;
+using GenPipe.Nn;
+using GenPipe.Nn.Tests;
+
+namespace GenPipe.Autoregressive.Tests.Gpt2;
 
 /// <summary>A cached one-token decoding step of the tiny GPT-2 allocates no managed memory after a warm-up.</summary>
 [Collection(AllocationMeasurement.Name)]

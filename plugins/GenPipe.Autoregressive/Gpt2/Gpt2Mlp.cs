@@ -1,7 +1,9 @@
 using GenPipe.Tensors;
 using GenPipe.Tensors.Backends;
 
-namespace GenPipe.Nn.Models.Gpt2;
+using GenPipe.Nn;
+
+namespace GenPipe.Autoregressive.Gpt2;
 
 /// <summary>GPT-2's feed-forward: <c>c_proj(gelu_new(c_fc(x)))</c> with a 4× hidden width; GELU and the residual are fused.</summary>
 public sealed class Gpt2Mlp : Module

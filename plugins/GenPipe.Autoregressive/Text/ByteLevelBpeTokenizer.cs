@@ -1,7 +1,8 @@
+using GenPipe.Abstractions.Models;
 using System.Text;
 using System.Text.Json;
 
-namespace GenPipe.Nn.Text;
+namespace GenPipe.Autoregressive.Text;
 
 /// <summary>
 /// GPT-2's byte-level BPE: text is split by GPT-2's pre-tokenization pattern, each piece's UTF-8 bytes become
@@ -13,7 +14,7 @@ namespace GenPipe.Nn.Text;
 /// pre-tokenization and map to their vocabulary ids. Encoded pieces are memoized (up to 100,000); the tokenizer is safe to use from
 /// several threads.
 /// </remarks>
-public sealed class ByteLevelBpeTokenizer : ITextTokenizer
+public sealed class ByteLevelBpeTokenizer : ITokenizer
 {
     private const int MaxRememberedPieces = 100_000;
     private readonly Dictionary<string, int> _vocab;

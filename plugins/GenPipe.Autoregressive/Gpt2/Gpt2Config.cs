@@ -1,6 +1,8 @@
 using System.Text.Json;
 
-namespace GenPipe.Nn.Models.Gpt2;
+using GenPipe.Nn;
+
+namespace GenPipe.Autoregressive.Gpt2;
 
 /// <summary>The shape of a GPT-2 model, as the fields of a Hugging Face GPT-2 <c>config.json</c>.</summary>
 public sealed record Gpt2Config

@@ -1,7 +1,9 @@
 using GenPipe.Tensors;
 using GenPipe.Tensors.Backends;
 
-namespace GenPipe.Nn.Models.Gpt2;
+using GenPipe.Nn;
+
+namespace GenPipe.Autoregressive.Gpt2;
 
 /// <summary>
 /// GPT-2's <c>Conv1D</c>: <c>y = x W + b</c> with <c>weight</c> [in, out] (the transpose of <c>nn.Linear</c>'s layout)

@@ -1,10 +1,13 @@
-using GenPipe.Nn.Models.Gpt2;
-using GenPipe.Nn.Text;
+using GenPipe.Autoregressive.Gpt2;
+using GenPipe.Autoregressive.Text;
 using GenPipe.Tensors.Backends;
 using Shouldly;
 using Xunit;
 
-namespace GenPipe.Nn.Tests.Gpt2;
+using GenPipe.Nn;
+using GenPipe.Nn.Tests;
+
+namespace GenPipe.Autoregressive.Tests.Gpt2;
 
 /// <summary>
 /// The models that ship in <c>models/</c> against PyTorch on the same weights (tools/fixtures/make_fortune_refs.py):

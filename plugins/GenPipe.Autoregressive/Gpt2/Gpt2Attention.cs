@@ -1,6 +1,8 @@
 using GenPipe.Tensors;
 
-namespace GenPipe.Nn.Models.Gpt2;
+using GenPipe.Nn;
+
+namespace GenPipe.Autoregressive.Gpt2;
 
 /// <summary>
 /// GPT-2's causal self-attention: the fused projection <c>c_attn</c> (queries, keys, values side by side), attention

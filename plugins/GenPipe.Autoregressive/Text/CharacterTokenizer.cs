@@ -1,13 +1,14 @@
+using GenPipe.Abstractions.Models;
 using System.Text;
 using System.Text.Json;
 
-namespace GenPipe.Nn.Text;
+namespace GenPipe.Autoregressive.Text;
 
 /// <summary>
 /// One token per Unicode character (code point), as in character-level language models. The vocabulary is a JSON
 /// list (the index is the id) or an object of character to id.
 /// </summary>
-public sealed class CharacterTokenizer : ITextTokenizer
+public sealed class CharacterTokenizer : ITokenizer
 {
     private readonly Dictionary<Rune, int> _ids;
     private readonly Rune[] _characters;

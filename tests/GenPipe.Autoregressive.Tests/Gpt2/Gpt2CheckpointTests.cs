@@ -1,10 +1,13 @@
-using GenPipe.Nn.Models.Gpt2;
+using GenPipe.Autoregressive.Gpt2;
 using GenPipe.Tensors;
 using GenPipe.Tensors.SafeTensors;
 using Shouldly;
 using Xunit;
 
-namespace GenPipe.Nn.Tests.Gpt2;
+using GenPipe.Nn;
+using GenPipe.Nn.Tests;
+
+namespace GenPipe.Autoregressive.Tests.Gpt2;
 
 /// <summary>Hugging Face checkpoint names (base-model names, mask buffers, tied head) bind to Gpt2Model.</summary>
 public sealed class Gpt2CheckpointTests
