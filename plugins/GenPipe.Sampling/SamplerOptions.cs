@@ -5,8 +5,10 @@ using GenPipe.Tensors;
 namespace GenPipe.Sampling;
 
 /// <summary>
-/// Options of <see cref="TokenSampler"/>, with transformers' <c>GenerationConfig</c> key names and defaults (greedy
-/// unless <c>do_sample</c>; <c>top_k</c> 50). A processor is added only when its setting changes something, in the order
+/// Options of <see cref="TokenSampler"/> (the <c>sampler/*</c> components), with transformers' <c>GenerationConfig</c>
+/// key names and defaults (greedy unless <c>do_sample</c>; <c>top_k</c> 50). How long to generate and the seed belong to
+/// the run, not to the sampler: the <c>generate</c> operator takes them as inputs, and code uses
+/// <see cref="GenerationOptions"/>. A processor is added only when its setting changes something, in the order
 /// <c>generate()</c> uses: sequence bias, repetition penalty, no-repeat n-gram, then (when sampling) temperature, top-k,
 /// top-p, min-p, typical-p.
 /// </summary>
@@ -38,18 +40,6 @@ public record SamplerOptions : IValidatableOptions
 
     /// <summary><c>sequence_bias</c>: biases added to token sequences (a one-token sequence is a plain logit bias).</summary>
     public IReadOnlyList<SequenceBiasEntry>? SequenceBias { get; init; }
-
-    /// <summary><c>max_new_tokens</c>: the most tokens generated after the prompt.</summary>
-    public int MaxNewTokens { get; init; } = 20;
-
-    /// <summary><c>eos_token_id</c>: ids that end a sequence; null leaves it to the model's config.</summary>
-    public IReadOnlyList<int>? EosTokenId { get; init; }
-
-    /// <summary><c>stop_strings</c>: texts that end a sequence once generated.</summary>
-    public IReadOnlyList<string>? StopStrings { get; init; }
-
-    /// <summary><c>seed</c>: seeds <see cref="CreateRandomSource"/>, PyTorch's CPU generator; null means 0.</summary>
-    public long? Seed { get; init; }
 
     /// <summary>The processor chain these options call for, in <c>generate()</c>'s order.</summary>
     public IReadOnlyList<ILogitsProcessor> CreateProcessors()
@@ -104,27 +94,6 @@ public record SamplerOptions : IValidatableOptions
     /// <summary>The sampler these options describe.</summary>
     public TokenSampler CreateSampler() => new(CreateProcessors(), DoSample);
 
-    /// <summary>A PyTorch-compatible generator seeded with <see cref="Seed"/>, for reproducible sampling.</summary>
-    public IRandomSource CreateRandomSource() => new TorchGenerator(Seed ?? 0);
-
-    /// <summary>The stopping criteria: <c>max_new_tokens</c>, <c>eos_token_id</c> and <c>stop_strings</c> (which needs a detokenizer).</summary>
-    public IReadOnlyList<IStoppingCriterion> CreateStoppingCriteria(Func<IReadOnlyList<int>, string>? detokenize = null)
-    {
-        var criteria = new List<IStoppingCriterion> { new MaxNewTokensCriterion(MaxNewTokens) };
-        if (EosTokenId is { Count: > 0 })
-        {
-            criteria.Add(new EosTokenCriterion(EosTokenId));
-        }
-
-        if (StopStrings is { Count: > 0 })
-        {
-            criteria.Add(new StopStringCriterion(StopStrings, detokenize
-                ?? throw new ArgumentNullException(nameof(detokenize), "stop_strings needs a detokenizer (the model's tokenizer).")));
-        }
-
-        return criteria;
-    }
-
     /// <inheritdoc />
     public virtual IEnumerable<OptionProblem> Validate()
     {
@@ -163,11 +132,6 @@ public record SamplerOptions : IValidatableOptions
             yield return new OptionProblem("no_repeat_ngram_size", $"must be 0 (off) or positive, got {NoRepeatNgramSize}.");
         }
 
-        if (MaxNewTokens < 1)
-        {
-            yield return new OptionProblem("max_new_tokens", $"must be at least 1, got {MaxNewTokens}.");
-        }
-
         for (int i = 0; SequenceBias is not null && i < SequenceBias.Count; i++)
         {
             if (SequenceBias[i]?.Sequence is not { Count: > 0 } sequence || sequence.Any(t => t < 0))
@@ -176,12 +140,5 @@ public record SamplerOptions : IValidatableOptions
             }
         }
 
-        for (int i = 0; StopStrings is not null && i < StopStrings.Count; i++)
-        {
-            if (string.IsNullOrEmpty(StopStrings[i]))
-            {
-                yield return new OptionProblem($"stop_strings[{i}]", "must not be empty.");
-            }
-        }
     }
 }

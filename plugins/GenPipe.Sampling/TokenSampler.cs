@@ -67,6 +67,34 @@ public sealed class TokenSampler : ISampler
         return tokens;
     }
 
+    /// <inheritdoc />
+    public Tensor Distribution(Tensor logits, IReadOnlyList<IReadOnlyList<int>> previousTokens)
+    {
+        using Tensor scores = ProcessScores(logits, previousTokens);
+        var (batch, vocab) = ScoreRows.Check(previousTokens, scores);
+        var distribution = Tensor.Zeros(batch, vocab);
+        for (int r = 0; r < batch; r++)
+        {
+            Span<float> row = ScoreRows.Row(scores, r, vocab);
+            if (!HasCandidate(row))
+            {
+                throw new InvalidOperationException($"Every token of sequence {r} was masked by the logits processors; relax top_k/top_p/min_p or the biases.");
+            }
+
+            Span<float> target = ScoreRows.Row(distribution, r, vocab);
+            if (DoSample)
+            {
+                ScoreRows.Softmax(row, target);
+            }
+            else
+            {
+                target[ArgMax(row)] = 1f;
+            }
+        }
+
+        return distribution;
+    }
+
     /// <summary>The index of the largest value, the first one on ties.</summary>
     public static int ArgMax(ReadOnlySpan<float> row)
     {

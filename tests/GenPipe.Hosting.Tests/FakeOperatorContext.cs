@@ -22,4 +22,8 @@ internal sealed class FakeOperatorContext(Dictionary<string, object> inputs) : O
     public override void ReportIteration(int current, int total)
     {
     }
+
+    public override void ReportOutput(object chunk)
+    {
+    }
 }

@@ -43,9 +43,9 @@ public sealed class SamplerOptionsTests
               "stop_strings": ["</s>"], "seed": 1234, "sequence_bias": [{ "sequence": [5, 6], "bias": -3.5 }] }
             """;
 
-        var options = JsonSerializer.Deserialize<SamplerOptions>(Json, SnakeCase)!;
+        var options = JsonSerializer.Deserialize<GenerationOptions>(Json, SnakeCase)!;
 
-        (options with { EosTokenId = null, StopStrings = null, SequenceBias = null }).ShouldBe(new SamplerOptions
+        (options with { EosTokenId = null, StopStrings = null, SequenceBias = null }).ShouldBe(new GenerationOptions
         {
             DoSample = true, Temperature = 0.6, TopK = 20, TopP = 0.95, MinP = 0.05, TypicalP = 1.0, RepetitionPenalty = 1.05,
             NoRepeatNgramSize = 3, MaxNewTokens = 64, Seed = 1234,
@@ -60,7 +60,7 @@ public sealed class SamplerOptionsTests
     [Fact]
     public void Invalid_settings_name_their_keys()
     {
-        var options = new SamplerOptions { DoSample = true, Temperature = 0, TopK = -1, TopP = 1.5, MinP = -0.1, TypicalP = 0, RepetitionPenalty = 0, NoRepeatNgramSize = -2, MaxNewTokens = 0, StopStrings = [""] };
+        var options = new GenerationOptions { DoSample = true, Temperature = 0, TopK = -1, TopP = 1.5, MinP = -0.1, TypicalP = 0, RepetitionPenalty = 0, NoRepeatNgramSize = -2, MaxNewTokens = 0, StopStrings = [""] };
 
         options.Validate().Select(p => p.Key).ShouldBe(
             ["temperature", "top_k", "top_p", "min_p", "typical_p", "repetition_penalty", "no_repeat_ngram_size", "max_new_tokens", "stop_strings[0]"]);

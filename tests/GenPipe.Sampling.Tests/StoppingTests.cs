@@ -67,7 +67,7 @@ public sealed class StoppingTests
             return logits;
         }
 
-        var options = new SamplerOptions { MaxNewTokens = 4, EosTokenId = [0], StopStrings = ["User:"] };
+        var options = new GenerationOptions { MaxNewTokens = 4, EosTokenId = [0], StopStrings = ["User:"] };
 
         var result = TokenGeneration.Generate(
             [[3], [1], [6]], NextLogits, options.CreateSampler(), options.CreateRandomSource(), options.CreateStoppingCriteria(Detokenize));
@@ -79,7 +79,7 @@ public sealed class StoppingTests
 
     [Fact]
     public void Stop_strings_without_a_detokenizer_are_a_clear_error() =>
-        Should.Throw<ArgumentNullException>(() => new SamplerOptions { StopStrings = ["x"] }.CreateStoppingCriteria())
+        Should.Throw<ArgumentNullException>(() => new GenerationOptions { StopStrings = ["x"] }.CreateStoppingCriteria())
             .Message.ShouldContain("detokenizer");
 
     [Fact]

@@ -48,6 +48,38 @@ public sealed class TokenSamplerTests
     }
 
     [Fact]
+    public void The_distribution_of_a_sampler_is_the_softmax_of_its_processed_scores()
+    {
+        // Temperature 0.5 and top-k 3 keep tokens 1, 3 and 4 with weights exp(4), exp(4), exp(3).
+        var sampler = new TokenSampler([new TemperatureLogitsWarper(0.5), new TopKLogitsWarper(3)], doSample: true);
+        using Tensor logits = Rows(2);
+
+        using Tensor distribution = sampler.Distribution(logits, Ids(2));
+
+        double total = (2 * Math.Exp(4)) + Math.Exp(3);
+        float[] expected = [0, (float)(Math.Exp(4) / total), 0, (float)(Math.Exp(4) / total), (float)(Math.Exp(3) / total), 0];
+        distribution.GetShape().ShouldBe([2, Logits.Length]);
+        for (int r = 0; r < 2; r++)
+        {
+            for (int t = 0; t < Logits.Length; t++)
+            {
+                distribution[r, t].ShouldBe(expected[t], 1e-6f, $"row {r}, token {t}");
+            }
+        }
+    }
+
+    [Fact]
+    public void The_distribution_of_a_greedy_sampler_puts_all_mass_on_its_choice()
+    {
+        using Tensor logits = Rows(1);
+        var sampler = new TokenSampler([new RepetitionPenaltyLogitsProcessor(2)], doSample: false);
+
+        using Tensor distribution = sampler.Distribution(logits, [[1]]);
+
+        distribution.Span.ToArray().ShouldBe([0f, 0f, 0f, 1f, 0f, 0f]);
+    }
+
+    [Fact]
     public void Draws_follow_the_softmax_of_the_processed_scores()
     {
         var sampler = new TokenSampler([new TemperatureLogitsWarper(0.5)], doSample: true);

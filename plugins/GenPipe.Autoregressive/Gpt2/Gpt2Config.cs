@@ -25,6 +25,12 @@ public sealed record Gpt2Config
     /// <summary>Layer norms' epsilon (<c>layer_norm_epsilon</c>).</summary>
     public float LayerNormEpsilon { get; init; } = 1e-5f;
 
+    /// <summary><c>bos_token_id</c>: the id a sequence starts with when the prompt is empty; null when the config has none.</summary>
+    public int? BosTokenId { get; init; }
+
+    /// <summary><c>eos_token_id</c> (one id or a list): the ids that end a sequence.</summary>
+    public IReadOnlyList<int> EosTokenIds { get; init; } = [];
+
     /// <summary>Features per head.</summary>
     public int HeadDim => EmbeddingDim / Heads;
 
@@ -37,6 +43,8 @@ public sealed record Gpt2Config
         Require(Heads >= 1, "n_head must be at least 1");
         Require(EmbeddingDim >= 1 && EmbeddingDim % Heads == 0, $"n_embd ({EmbeddingDim}) must be a positive multiple of n_head ({Heads})");
         Require(LayerNormEpsilon > 0, "layer_norm_epsilon must be positive");
+        Require(BosTokenId is null || (BosTokenId >= 0 && BosTokenId < VocabSize), $"bos_token_id ({BosTokenId}) must be a token id below vocab_size ({VocabSize})");
+        Require(EosTokenIds.All(id => id >= 0 && id < VocabSize), $"eos_token_id ({string.Join(", ", EosTokenIds)}) must be token ids below vocab_size ({VocabSize})");
     }
 
     /// <summary>Reads a Hugging Face GPT-2 <c>config.json</c> file.</summary>
@@ -88,6 +96,8 @@ public sealed record Gpt2Config
                 Layers = ReadInt(root, "n_layer", defaults.Layers, source),
                 Heads = ReadInt(root, "n_head", defaults.Heads, source),
                 LayerNormEpsilon = ReadFloat(root, "layer_norm_epsilon", defaults.LayerNormEpsilon, source),
+                BosTokenId = ReadOptionalInt(root, "bos_token_id", source),
+                EosTokenIds = ReadIds(root, "eos_token_id", source),
             };
             try
             {
@@ -112,6 +122,33 @@ public sealed record Gpt2Config
         return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int result)
             ? result
             : throw new InvalidDataException($"{source}: $.{name} must be an integer; got {value.GetRawText()}.");
+    }
+
+    private static int? ReadOptionalInt(JsonElement root, string name, string source) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? ReadInt(root, name, 0, source) : null;
+
+    // transformers writes eos_token_id as one id or as a list of ids.
+    private static int[] ReadIds(JsonElement root, string name, string source)
+    {
+        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return [];
+        }
+
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            return [ReadInt(root, name, 0, source)];
+        }
+
+        var ids = new List<int>();
+        foreach (var item in value.EnumerateArray())
+        {
+            ids.Add(item.ValueKind == JsonValueKind.Number && item.TryGetInt32(out int id)
+                ? id
+                : throw new InvalidDataException($"{source}: $.{name}[{ids.Count}] must be an integer; got {item.GetRawText()}."));
+        }
+
+        return [.. ids];
     }
 
     private static float ReadFloat(JsonElement root, string name, float fallback, string source)

@@ -16,7 +16,8 @@ public interface ISequenceModel
 
     /// <summary>
     /// Appends <paramref name="tokens"/> ([batch, newLength], row-major) to the cached sequences and returns the logits
-    /// for every new position, [batch, newLength, vocab].
+    /// for every new position, [batch, newLength, vocab]. The result may be a view over memory the model reuses: it is
+    /// valid until the model's next call.
     /// </summary>
     ValueTask<Tensor> ForwardAsync(ReadOnlyMemory<int> tokens, int batchSize, IKeyValueCache cache, CancellationToken cancellationToken);
 }
@@ -29,4 +30,20 @@ public interface IKeyValueCache : IDisposable
 
     /// <summary>Forgets positions from <paramref name="length"/> on (speculative decoding rolls back rejected drafts).</summary>
     void Truncate(int length);
+}
+
+/// <summary>
+/// A sequence model over text, as one model folder holds it: the network, its tokenizer and the ids that end a
+/// sequence. This is what the <c>generate</c> operator works with.
+/// </summary>
+public interface ILanguageModel : ISequenceModel
+{
+    /// <summary>Turns prompts into ids and generated ids into text.</summary>
+    ITokenizer Tokenizer { get; }
+
+    /// <summary>The ids that end a sequence (<c>eos_token_id</c>); empty when the model has none.</summary>
+    IReadOnlyList<int> EndOfSequenceTokenIds { get; }
+
+    /// <summary>The id a sequence starts from when the prompt is empty (<c>bos_token_id</c>); null when the model has none.</summary>
+    int? BeginningOfSequenceTokenId { get; }
 }

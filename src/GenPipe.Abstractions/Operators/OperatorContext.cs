@@ -29,4 +29,11 @@ public abstract class OperatorContext
 
     /// <summary>Reports progress inside the step (e.g. denoising iteration <paramref name="current"/> of <paramref name="total"/>).</summary>
     public abstract void ReportIteration(int current, int total);
+
+    /// <summary>
+    /// Streams a piece of the step's output as soon as it exists (a generated token, ...): the CLI prints it and
+    /// embedding apps receive it from <c>PipelineEngine.StreamAsync</c>. Operators that call it declare
+    /// <see cref="OperatorSignature.StreamsOutput"/>.
+    /// </summary>
+    public abstract void ReportOutput(object chunk);
 }

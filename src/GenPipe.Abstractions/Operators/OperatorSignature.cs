@@ -9,13 +9,18 @@ namespace GenPipe.Abstractions.Operators;
 /// <param name="Cacheable">
 /// False for operators with side effects (such as <c>save</c>): they run every time even when their inputs are unchanged.
 /// </param>
+/// <param name="StreamsOutput">
+/// True when the operator reports pieces of its output while it runs (<see cref="OperatorContext.ReportOutput"/>), as
+/// <c>generate</c> reports tokens; the CLI then prints them instead of drawing progress bars.
+/// </param>
 public sealed record OperatorSignature(
     string Name,
     string Description,
     IReadOnlyList<ComponentSlot> Components,
     IReadOnlyList<InputPort> Inputs,
     Type OutputType,
-    bool Cacheable = true);
+    bool Cacheable = true,
+    bool StreamsOutput = false);
 
 /// <summary>A component an operator uses.</summary>
 /// <param name="Name">The key in the step's <c>"with"</c> object.</param>

@@ -14,6 +14,9 @@ public enum PipelineProgressKind
 
     /// <summary>A step was skipped because its inputs were unchanged since the last run; its cached output was used.</summary>
     StepCached,
+
+    /// <summary>A step streamed a piece of its output (<see cref="PipelineProgress.Output"/>), such as a generated token.</summary>
+    Output,
 }
 
 /// <summary>A progress event of a pipeline run.</summary>
@@ -31,4 +34,8 @@ public sealed record PipelineProgress(
     int StepCount,
     int Iteration,
     int IterationCount,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>For <see cref="PipelineProgressKind.Output"/>: what the step streamed (e.g. a <c>GeneratedToken</c>).</summary>
+    public object? Output { get; init; }
+}

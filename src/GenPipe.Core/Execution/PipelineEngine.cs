@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -139,6 +141,50 @@ public sealed class PipelineEngine : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="pipeline"/> like <see cref="RunAsync"/> and yields, as they are produced, the pieces of output
+    /// its steps stream that are of type <typeparamref name="T"/> (a <c>generate</c> step streams
+    /// <c>GeneratedToken</c>s). The sequence ends when the run succeeds and throws what the run throws. Cancelling the
+    /// token, or leaving the loop early, cancels the run; no file is written then.
+    /// </summary>
+    public async IAsyncEnumerable<T> StreamAsync<T>(
+        CompiledPipeline pipeline,
+        PipelineRunOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        var channel = Channel.CreateUnbounded<T>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var progress = new OutputForwarder<T>(channel.Writer);
+        var running = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    await RunAsync(pipeline, options, progress, run.Token).ConfigureAwait(false);
+                    channel.Writer.TryComplete();
+                }
+                catch (Exception ex)
+                {
+                    channel.Writer.TryComplete(ex);
+                }
+            },
+            CancellationToken.None);
+        try
+        {
+            await foreach (T item in channel.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                yield return item;
+            }
+        }
+        finally
+        {
+            // Reached early when the caller stops reading: stop the run and wait, so nothing outlives the enumeration.
+            await run.CancelAsync().ConfigureAwait(false);
+            await running.ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Disposes the loaded components and forgets cached step outputs.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -167,7 +213,8 @@ public sealed class PipelineEngine : IAsyncDisposable
             _components,
             _services,
             sink,
-            (current, total) => progress?.Report(new PipelineProgress(PipelineProgressKind.Iteration, step.Id, index, count, current, total, clock.Elapsed)));
+            (current, total) => progress?.Report(new PipelineProgress(PipelineProgressKind.Iteration, step.Id, index, count, current, total, clock.Elapsed)),
+            chunk => progress?.Report(new PipelineProgress(PipelineProgressKind.Output, step.Id, index, count, 0, 0, clock.Elapsed) { Output = chunk }));
         object? output;
         try
         {
@@ -240,5 +287,17 @@ public sealed class PipelineEngine : IAsyncDisposable
         }
 
         return compiled;
+    }
+
+    // Synchronous on purpose (not Progress<T>, which posts to a context): chunks keep their order and arrive at once.
+    private sealed class OutputForwarder<T>(ChannelWriter<T> writer) : IProgress<PipelineProgress>
+    {
+        public void Report(PipelineProgress value)
+        {
+            if (value is { Kind: PipelineProgressKind.Output, Output: T chunk })
+            {
+                writer.TryWrite(chunk);
+            }
+        }
     }
 }

@@ -10,6 +10,7 @@ internal sealed class StepContext : OperatorContext
     private readonly IReadOnlyDictionary<string, object?> _values;
     private readonly ComponentCache _components;
     private readonly Action<int, int> _reportIteration;
+    private readonly Action<object> _reportOutput;
 
     public StepContext(
         PipelineStep step,
@@ -17,12 +18,14 @@ internal sealed class StepContext : OperatorContext
         ComponentCache components,
         IServiceProvider services,
         IArtifactSink artifacts,
-        Action<int, int> reportIteration)
+        Action<int, int> reportIteration,
+        Action<object> reportOutput)
     {
         _step = step;
         _values = values;
         _components = components;
         _reportIteration = reportIteration;
+        _reportOutput = reportOutput;
         Services = services;
         Artifacts = artifacts;
     }
@@ -79,6 +82,12 @@ internal sealed class StepContext : OperatorContext
     public override bool HasComponent(string slot) => _step.Components.ContainsKey(slot);
 
     public override void ReportIteration(int current, int total) => _reportIteration(current, total);
+
+    public override void ReportOutput(object chunk)
+    {
+        ArgumentNullException.ThrowIfNull(chunk);
+        _reportOutput(chunk);
+    }
 
     // JSON numbers arrive as int or double; operators may read them as any numeric type.
     private T Convert<T>(object value, string name)

@@ -70,6 +70,11 @@ public sealed class FakeOperatorContext(IPipelineOperator pipelineOperator, stri
 
     public override bool HasComponent(string slot) => _components.ContainsKey(slot);
 
+    /// <summary>What the operator streamed, in order.</summary>
+    public List<object> Outputs { get; } = [];
+
+    public override void ReportOutput(object chunk) => Outputs.Add(chunk);
+
     public override void ReportIteration(int current, int total)
     {
         Iterations.Add((current, total));

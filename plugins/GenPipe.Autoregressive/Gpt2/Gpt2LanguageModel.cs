@@ -1,0 +1,63 @@
+using GenPipe.Abstractions.Models;
+using GenPipe.Autoregressive.Text;
+using GenPipe.Tensors;
+using GenPipe.Tensors.Backends;
+
+namespace GenPipe.Autoregressive.Gpt2;
+
+/// <summary>
+/// A GPT-2 model folder as one component (<c>model/gpt2</c>): the network (<c>config.json</c>,
+/// <c>model.safetensors</c>), its tokenizer (<see cref="TokenizerFiles"/>) and the config's bos/eos ids.
+/// </summary>
+public sealed class Gpt2LanguageModel : ILanguageModel
+{
+    /// <summary>Wraps a loaded model and its tokenizer.</summary>
+    public Gpt2LanguageModel(Gpt2Model model, ITokenizer tokenizer)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        if (tokenizer.VocabularySize > model.VocabularySize)
+        {
+            throw new InvalidDataException(
+                $"The tokenizer has {tokenizer.VocabularySize} ids but the model only {model.VocabularySize} (vocab_size in config.json); they come from different models.");
+        }
+
+        Model = model;
+        Tokenizer = tokenizer;
+    }
+
+    /// <summary>Loads <paramref name="directory"/>: config, weights and tokenizer.</summary>
+    /// <exception cref="InvalidDataException">The config or a tokenizer file is malformed, or they disagree.</exception>
+    /// <exception cref="FileNotFoundException">A file is missing.</exception>
+    public static Gpt2LanguageModel Load(string directory, ITensorBackend backend)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        var tokenizer = TokenizerFiles.Load(directory);
+        return new Gpt2LanguageModel(Gpt2Model.Load(directory, backend), tokenizer);
+    }
+
+    /// <summary>The network.</summary>
+    public Gpt2Model Model { get; }
+
+    /// <inheritdoc />
+    public ITokenizer Tokenizer { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<int> EndOfSequenceTokenIds => Model.Config.EosTokenIds;
+
+    /// <inheritdoc />
+    public int? BeginningOfSequenceTokenId => Model.Config.BosTokenId;
+
+    /// <inheritdoc />
+    public int VocabularySize => Model.VocabularySize;
+
+    /// <inheritdoc />
+    public int MaxSequenceLength => Model.MaxSequenceLength;
+
+    /// <inheritdoc />
+    public IKeyValueCache CreateCache(int batchSize) => Model.CreateCache(batchSize);
+
+    /// <inheritdoc />
+    public ValueTask<Tensor> ForwardAsync(ReadOnlyMemory<int> tokens, int batchSize, IKeyValueCache cache, CancellationToken cancellationToken) =>
+        Model.ForwardAsync(tokens, batchSize, cache, cancellationToken);
+}

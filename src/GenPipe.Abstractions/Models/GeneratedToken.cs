@@ -1,0 +1,15 @@
+namespace GenPipe.Abstractions.Models;
+
+/// <summary>
+/// One token as a text generator produces it, streamed to the CLI and to embedding apps
+/// (<c>OperatorContext.ReportOutput</c>, <c>PipelineEngine.StreamAsync</c>).
+/// </summary>
+/// <param name="Sequence">Which sequence of the batch it extends (0-based).</param>
+/// <param name="Index">Its position among the sequence's new tokens (0-based).</param>
+/// <param name="TokenId">The token id.</param>
+/// <param name="Text">
+/// The text this token adds. Concatenating the <paramref name="Text"/> of a sequence's tokens gives its whole
+/// continuation; a token that ends inside a multi-byte character adds nothing until the character is complete.
+/// </param>
+/// <param name="IsLast">True for the sequence's last token (a stopping criterion held).</param>
+public sealed record GeneratedToken(int Sequence, int Index, int TokenId, string Text, bool IsLast);
