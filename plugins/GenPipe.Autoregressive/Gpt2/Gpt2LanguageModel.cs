@@ -69,6 +69,9 @@ public sealed class Gpt2LanguageModel : ILanguageModel
     public IKeyValueCache CreateCache(int batchSize) => Model.CreateCache(batchSize);
 
     /// <inheritdoc />
+    public IKeyValueCache CreateCache(IReadOnlyList<int> leftPadding) => Model.CreateCache(leftPadding);
+
+    /// <inheritdoc />
     public ValueTask<Tensor> ForwardAsync(ReadOnlyMemory<int> tokens, int batchSize, IKeyValueCache cache, CancellationToken cancellationToken) =>
         Model.ForwardAsync(tokens, batchSize, cache, cancellationToken);
 }
