@@ -56,6 +56,12 @@ def main():
     parser.add_argument("--minutes", type=float, default=18.0, help="training time budget")
     parser.add_argument("--out", help="model folder (default models/fortune or models/fortune-draft)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--init", help="start from this model folder's weights (fine-tuning) instead of random ones")
+    parser.add_argument("--context", type=int, help="training window in characters (default: half of n_positions)")
+    parser.add_argument("--batch", type=int, default=32, help="windows per step")
+    parser.add_argument("--lr", type=float, help="peak learning rate (default 2e-3, draft 3e-3)")
+    parser.add_argument("--steps", type=int, help="train exactly this many steps (the schedule follows steps, not --minutes)")
+    parser.add_argument("--device", default="cpu", help="torch device; the recipe is sized for 2 CPU cores")
     args = parser.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(os.cpu_count() or 1)
@@ -93,22 +99,38 @@ def main():
             torch.nn.init.normal_(p, std=0.02)
         elif name.endswith("bias"):
             torch.nn.init.zeros_(p)
+    if args.init:
+        # Fine-tuning: same vocabulary and shapes, weights from the earlier run.
+        with open(os.path.join(args.init, "vocab.json"), encoding="utf-8") as f:
+            if json.load(f) != chars:
+                sys.exit(f"{args.init}/vocab.json differs from this corpus's vocabulary; train from scratch instead")
+        state = {k: torch.tensor(v) for k, v in safetensors_io.read(os.path.join(args.init, "model.safetensors")).items()}
+        missing, unexpected = model.load_state_dict(state, strict=False)
+        if missing != ["lm_head.weight"] or unexpected:
+            sys.exit(f"{args.init}/model.safetensors does not fit: missing {missing}, unexpected {unexpected}")
     params = sum(p.numel() for p in model.parameters())
     print(f"{len(fortunes)} fortunes, {len(train_ids)} training and {len(valid_ids)} held-out characters, "
           f"vocab {len(chars)}, {params} parameters", flush=True)
 
-    context, batch = size["n_positions"] // 2, 32
-    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3 if args.draft else 2e-3, weight_decay=0.01, betas=(0.9, 0.98))
+    # Half-length windows train fastest; a fine-tuning run at the full n_positions then teaches the later positions
+    # (their position embeddings get no gradient from short windows).
+    context, batch = args.context or size["n_positions"] // 2, args.batch
+    if context > size["n_positions"]:
+        sys.exit(f"--context {context} exceeds n_positions {size['n_positions']}")
+    peak = args.lr or (3e-3 if args.draft else 2e-3)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=peak, weight_decay=0.01, betas=(0.9, 0.98))
+    warmup = 20 if args.init else 100
     g = torch.Generator().manual_seed(args.seed)
+    model.to(args.device)
     budget, start, step = args.minutes * 60, time.time(), 0
-    while time.time() - start < budget:
-        progress = (time.time() - start) / budget
-        lr_scale = min(1.0, (step + 1) / 100) * 0.5 * (1 + math.cos(math.pi * progress))
+    while (step < args.steps) if args.steps else (time.time() - start < budget):
+        progress = step / args.steps if args.steps else (time.time() - start) / budget
+        lr_scale = min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * progress))
         for group in optimizer.param_groups:
             group["lr"] = group.setdefault("base_lr", group["lr"]) * lr_scale
         offsets = torch.randint(0, len(train_ids) - context - 1, (batch,), generator=g)
-        x = torch.stack([train_ids[o : o + context] for o in offsets])
-        y = torch.stack([train_ids[o + 1 : o + context + 1] for o in offsets])
+        x = torch.stack([train_ids[o : o + context] for o in offsets]).to(args.device)
+        y = torch.stack([train_ids[o + 1 : o + context + 1] for o in offsets]).to(args.device)
         logits, _ = model(x)
         loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
         optimizer.zero_grad(set_to_none=True)
@@ -119,7 +141,8 @@ def main():
         if step % 100 == 0:
             print(f"step {step} loss {loss.item():.3f} ({time.time() - start:.0f} s)", flush=True)
 
-    model.eval()
+    seconds = time.time() - start
+    model.to("cpu").eval()
     with torch.no_grad():
         total, count = 0.0, 0
         for o in range(0, len(valid_ids) - 1, context):
@@ -131,8 +154,12 @@ def main():
             count += y.shape[1]
     nll = total / count
     metrics = {"held_out_characters": count, "held_out_nll_per_char": nll, "held_out_perplexity_per_char": math.exp(nll),
-               "bits_per_char": nll / math.log(2), "steps": step, "minutes": args.minutes, "parameters": params,
-               "train_characters": len(train_ids), "context": context, "batch": batch}
+               "bits_per_char": nll / math.log(2), "steps": step, "minutes": round(seconds / 60, 1), "device": args.device, "parameters": params,
+               "train_characters": len(train_ids), "context": context, "batch": batch, "peak_lr": peak,
+               "initialized_from": os.path.relpath(args.init, ROOT) if args.init else None}
+    if args.init and os.path.exists(os.path.join(args.init, "metrics.json")):
+        with open(os.path.join(args.init, "metrics.json")) as f:
+            metrics["earlier_runs"] = [json.load(f)]
     print(json.dumps(metrics), flush=True)
 
     state = {k: v for k, v in model.state_dict().items() if k != "lm_head.weight"}  # tied to transformer.wte
