@@ -39,6 +39,9 @@ internal sealed class GreedyLoop
         return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
     }
 
+    /// <summary>The calling thread's CPU milliseconds in the last <see cref="Decode"/>'s steps (see <see cref="ThreadCpuClock"/>).</summary>
+    public double LastCpuMs { get; private set; }
+
     /// <summary>The tokens chosen last, one per sequence.</summary>
     public ReadOnlySpan<int> LastTokens => _step;
 
@@ -50,6 +53,7 @@ internal sealed class GreedyLoop
     {
         Prefill();
         Record(tokens, 0);
+        double cpuStart = ThreadCpuClock.Milliseconds();
         long start = Stopwatch.GetTimestamp();
         for (int n = 1; n <= steps; n++)
         {
@@ -57,7 +61,9 @@ internal sealed class GreedyLoop
             Record(tokens, n);
         }
 
-        return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        LastCpuMs = ThreadCpuClock.Milliseconds() - cpuStart;
+        return ms;
     }
 
     private void Record(int[,]? tokens, int column)
