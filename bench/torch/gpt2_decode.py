@@ -7,7 +7,7 @@ greedy choice by `argmax` on tensors (no Python per element, no `.item()` per st
 Two caches, because which is faster depends on the sizes: "prealloc" writes each step's keys and values into buffers
 of the full context length and attends to a slice of them; "cat" grows the cache with `torch.cat` every step. And two
 ways to attend one new token: "bmm" (batched matrix products, what models usually do) or "mulsum" (a broadcast
-multiply and a sum, which is faster here because PyTorch 1.13 runs `bmm` on CPU as one small product per matrix,
+multiply and a sum, which can be faster because PyTorch 1.13 runs `bmm` on CPU as one small product per matrix,
 about 2 us each for batch x heads of them). The benchmark times every combination and keeps the fastest.
 """
 import math
