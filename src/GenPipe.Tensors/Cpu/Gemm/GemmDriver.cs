@@ -79,6 +79,19 @@ internal static unsafe class GemmDriver
                 {
                     MicroKernel.Run(kc, sliver, aRowStride, aStep, panel, target, ldc, accumulate);
                 }
+                else if (mr < MR && SmallRowsKernel.Supported)
+                {
+                    // Few rows (a decode step's one per sequence): compute only those, not six.
+                    if (nr == NR)
+                    {
+                        SmallRowsKernel.Run(mr, kc, sliver, aRowStride, aStep, panel, target, ldc, accumulate);
+                    }
+                    else
+                    {
+                        SmallRowsKernel.Run(mr, kc, sliver, aRowStride, aStep, panel, tile, NR, accumulate: false);
+                        MergeEdge(tile, target, ldc, mr, nr, accumulate);
+                    }
+                }
                 else
                 {
                     MicroKernel.Run(kc, sliver, aRowStride, aStep, panel, tile, NR, accumulate: false);

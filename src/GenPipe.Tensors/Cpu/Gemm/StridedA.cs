@@ -25,9 +25,10 @@ internal unsafe struct StridedA : IASource
         _firstRow = i0;
         if (_colStride == 1)
         {
-            // Row-major A is read in place by the micro-kernel; only a last, partial tile needs zero-padded rows.
+            // Row-major A is read in place by the micro-kernel; only a last, partial tile needs zero-padded rows, and
+            // not even that where the small-rows kernel reads just the rows that exist.
             int partial = i0 + ((i1 - i0) / MR * MR);
-            if (partial < i1)
+            if (partial < i1 && !SmallRowsKernel.Supported)
             {
                 _packed = scratch.ABlock(MR * kc);
                 PackSliver(_packed, partial, k0, kc);
@@ -47,7 +48,7 @@ internal unsafe struct StridedA : IASource
     {
         if (_colStride == 1)
         {
-            if (i0 + GemmBlocking.MR <= _rows)
+            if (i0 + GemmBlocking.MR <= _rows || SmallRowsKernel.Supported)
             {
                 rowStride = _rowStride;
                 step = 1;
