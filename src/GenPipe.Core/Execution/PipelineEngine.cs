@@ -144,8 +144,9 @@ public sealed class PipelineEngine : IAsyncDisposable
     /// <summary>
     /// Runs <paramref name="pipeline"/> like <see cref="RunAsync"/> and yields, as they are produced, the pieces of output
     /// its steps stream that are of type <typeparamref name="T"/> (a <c>generate</c> step streams
-    /// <c>GeneratedToken</c>s). The sequence ends when the run succeeds and throws what the run throws. Cancelling the
-    /// token, or leaving the loop early, cancels the run; no file is written then.
+    /// <c>GeneratedToken</c>s). The sequence ends when the run succeeds and throws what the run throws. The run keeps
+    /// pace with the reader (it waits while more than one chunk is unread). Cancelling the token, or leaving the loop
+    /// before the last chunk, cancels the run; no file is written then.
     /// </summary>
     public async IAsyncEnumerable<T> StreamAsync<T>(
         CompiledPipeline pipeline,
@@ -153,9 +154,11 @@ public sealed class PipelineEngine : IAsyncDisposable
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
-        var channel = Channel.CreateUnbounded<T>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        // One chunk of slack: the run waits for the reader (back-pressure), so a reader that stops early stops a run
+        // that has not finished, instead of finding that it ran ahead to the end and wrote its files.
+        var channel = Channel.CreateBounded<T>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
         using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var progress = new OutputForwarder<T>(channel.Writer);
+        var progress = new OutputForwarder<T>(channel.Writer, run.Token);
         var running = Task.Run(
             async () =>
             {
@@ -290,13 +293,14 @@ public sealed class PipelineEngine : IAsyncDisposable
     }
 
     // Synchronous on purpose (not Progress<T>, which posts to a context): chunks keep their order and arrive at once.
-    private sealed class OutputForwarder<T>(ChannelWriter<T> writer) : IProgress<PipelineProgress>
+    private sealed class OutputForwarder<T>(ChannelWriter<T> writer, CancellationToken cancellationToken) : IProgress<PipelineProgress>
     {
         public void Report(PipelineProgress value)
         {
-            if (value is { Kind: PipelineProgressKind.Output, Output: T chunk })
+            if (value is { Kind: PipelineProgressKind.Output, Output: T chunk } && !writer.TryWrite(chunk))
             {
-                writer.TryWrite(chunk);
+                // Blocks the operator's thread until the reader takes a chunk; cancelling the run releases it.
+                writer.WriteAsync(chunk, cancellationToken).AsTask().GetAwaiter().GetResult();
             }
         }
     }
