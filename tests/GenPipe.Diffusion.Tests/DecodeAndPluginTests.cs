@@ -38,9 +38,9 @@ public sealed class DecodeAndPluginTests
     }
 
     [Fact]
-    public void BuiltInOperatorsAreDiffuseDecodeAndSave()
+    public void BuiltInOperatorsAreDiffuseDecodeSaveAndSaveText()
     {
-        BuiltInOperators.All.Select(o => o.Signature.Name).ShouldBe(["diffuse", "decode", "save"]);
+        BuiltInOperators.All.Select(o => o.Signature.Name).ShouldBe(["diffuse", "decode", "save", "save_text"]);
     }
 
     [Fact]

@@ -32,4 +32,29 @@ public sealed class EmbeddingTests
             }
         }
     }
+
+    [Fact]
+    public async Task Sample_app_streams_tokens_and_stops_the_run_when_it_stops_reading()
+    {
+        string root = Path.Combine(Path.GetTempPath(), "genpipe-streaming-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var log = new StringWriter();
+            var report = await TextStreamingDemo.RunAsync(
+                Path.Combine(AppContext.BaseDirectory, "pipelines", "fortune.json"), Path.Combine(root, "out"), "The cat ", log);
+
+            report.Tokens.ShouldBeInRange(1, 120, "max_tokens=120 bounds the stream");
+            log.ToString().ShouldStartWith(report.Text, Case.Sensitive, "every piece was printed as it arrived");
+            File.ReadAllText(Path.Combine(root, "out", "fortune.txt")).ShouldBe("The cat " + report.Text + (report.Text.EndsWith('\n') ? "" : "\n"));
+            report.StoppedAfter.ShouldBe(10);
+            report.StoppedRunWroteFiles.ShouldBeFalse("leaving the loop cancels the run, which writes nothing");
+        }
+        finally
+        {
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        }
+    }
 }

@@ -130,13 +130,6 @@ public sealed class TextGenerator
             prompts[i] = [.. ids];
         }
 
-        if (prompts.Any(p => p.Length != prompts[0].Length))
-        {
-            throw new ArgumentException(
-                $"The prompts have {string.Join(", ", prompts.Select(p => p.Length).Distinct())} tokens; a batch needs prompts of equal length in tokens. Generate them in separate requests.",
-                nameof(request));
-        }
-
         return prompts;
     }
 
@@ -146,9 +139,14 @@ public sealed class TextGenerator
         int batch = prompts.Length;
         int vocab = _model.VocabularySize;
         var sequences = prompts.Select(p => new List<int>(p)).ToArray();
-        using var cache = _model.CreateCache(batch);
+
+        // Prompts of unequal length are left-padded to the longest (with their own first id; any id would do), and
+        // the cache masks the padding out, so each sequence continues as it would alone.
+        int longest = prompts.Max(p => p.Length);
+        int[] padding = [.. prompts.Select(p => longest - p.Length)];
+        using var cache = padding.Any(p => p != 0) ? _model.CreateCache(padding) : _model.CreateCache(batch);
         using var last = Tensor.Zeros(batch, vocab);
-        int[] step = [.. prompts.SelectMany(p => p)];
+        int[] step = [.. prompts.SelectMany(p => Enumerable.Repeat(p[0], longest - p.Length).Concat(p))];
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();

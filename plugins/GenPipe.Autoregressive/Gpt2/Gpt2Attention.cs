@@ -70,13 +70,19 @@ public sealed class Gpt2Attention : Module
         }
 
         var heads = _heads.Get(b, l, c);
-        Backend.Attention(
-            qkv.Select(2, 0).Permute(HeadsFirst),
-            keys.Slice(2, 0, past + l),
-            values.Slice(2, 0, past + l),
-            heads.Reshape(b, l, Heads, HeadDim).Permute(HeadsFirst),
-            1f / MathF.Sqrt(HeadDim),
-            causal: true);
+        var query = qkv.Select(2, 0).Permute(HeadsFirst);
+        var output = heads.Reshape(b, l, Heads, HeadDim).Permute(HeadsFirst);
+        float scale = 1f / MathF.Sqrt(HeadDim);
+        if (cache.IsPadded)
+        {
+            // Each sequence attends from its first real token on; the keys of its left padding are never seen.
+            Backend.Attention(query, keys.Slice(2, 0, past + l), values.Slice(2, 0, past + l), output, scale, causal: true, cache.KeyStarts);
+        }
+        else
+        {
+            Backend.Attention(query, keys.Slice(2, 0, past + l), values.Slice(2, 0, past + l), output, scale, causal: true);
+        }
+
         return CProj.Forward(heads, residual: residual);
     }
 }

@@ -7,23 +7,55 @@ namespace GenPipe.Autoregressive.Gpt2;
 
 /// <summary>
 /// Keys and values of every GPT-2 layer for a batch of sequences of equal length: per layer one key and one value
-/// buffer [batch, heads, capacity, headDim], filled from position 0 up to <see cref="Length"/>.
+/// buffer [batch, heads, capacity, headDim], filled from position 0 up to <see cref="Length"/>. A left-padded batch
+/// (<see cref="LeftPadding"/>) holds shorter sequences too: row r's first positions are padding, which attention skips.
 /// </summary>
 /// <remarks>Memory is allocated once, at creation; appending and truncating never allocate.</remarks>
 public sealed class Gpt2KeyValueCache : IKeyValueCache
 {
     private readonly Tensor[] _keys;
     private readonly Tensor[] _values;
+    private readonly int[] _leftPadding;
     private bool _disposed;
 
     /// <summary>Creates an empty cache for <paramref name="batchSize"/> sequences of up to <paramref name="capacity"/> positions.</summary>
     public Gpt2KeyValueCache(int layers, int batchSize, int heads, int capacity, int headDim)
+        : this(layers, batchSize, heads, capacity, headDim, null)
+    {
+    }
+
+    /// <summary>
+    /// Creates an empty cache for a left-padded batch: sequence r starts with <paramref name="leftPadding"/>[r]
+    /// padding positions (null: none), which every forward masks out and leaves out of the position numbering.
+    /// </summary>
+    /// <exception cref="ArgumentException">The padding has not one entry per sequence, or one is negative or fills the capacity.</exception>
+    public Gpt2KeyValueCache(int layers, int batchSize, int heads, int capacity, int headDim, IReadOnlyList<int>? leftPadding)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(layers, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(heads, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(headDim, 1);
+        _leftPadding = new int[batchSize];
+        if (leftPadding is not null)
+        {
+            if (leftPadding.Count != batchSize)
+            {
+                throw new ArgumentException($"{leftPadding.Count} left paddings for {batchSize} sequences; give one per sequence.", nameof(leftPadding));
+            }
+
+            for (int r = 0; r < batchSize; r++)
+            {
+                if (leftPadding[r] < 0 || leftPadding[r] >= capacity)
+                {
+                    throw new ArgumentException($"Sequence {r} has {leftPadding[r]} padding positions; it must be in [0, {capacity}) (the cache's capacity).", nameof(leftPadding));
+                }
+
+                _leftPadding[r] = leftPadding[r];
+            }
+        }
+
+        IsPadded = _leftPadding.AsSpan().ContainsAnyExcept(0);
         BatchSize = batchSize;
         Heads = heads;
         Capacity = capacity;
@@ -51,6 +83,15 @@ public sealed class Gpt2KeyValueCache : IKeyValueCache
 
     /// <summary>Layers.</summary>
     public int Layers => _keys.Length;
+
+    /// <summary>Per sequence, the padding positions before its first real token (all zero for an unpadded batch).</summary>
+    public IReadOnlyList<int> LeftPadding => _leftPadding;
+
+    /// <summary>Whether some sequence is padded, so that attention must mask.</summary>
+    public bool IsPadded { get; }
+
+    /// <summary>The padding per sequence, as the attention kernel's key starts.</summary>
+    internal ReadOnlySpan<int> KeyStarts => _leftPadding;
 
     /// <inheritdoc />
     public int Length { get; private set; }

@@ -32,6 +32,17 @@ public sealed class Gpt2LanguageModel : ILanguageModel
     public static Gpt2LanguageModel Load(string directory, ITensorBackend backend)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
+        foreach (string required in new[] { "config.json", "model.safetensors" })
+        {
+            string path = Path.Combine(directory, required);
+            if (!File.Exists(path))
+            {
+                throw new FileNotFoundException(
+                    $"{directory}: no {required}. A GPT-2 model folder holds config.json, model.safetensors and its tokenizer (vocab.json, plus merges.txt for byte-level BPE).",
+                    path);
+            }
+        }
+
         var tokenizer = TokenizerFiles.Load(directory);
         return new Gpt2LanguageModel(Gpt2Model.Load(directory, backend), tokenizer);
     }
@@ -56,6 +67,9 @@ public sealed class Gpt2LanguageModel : ILanguageModel
 
     /// <inheritdoc />
     public IKeyValueCache CreateCache(int batchSize) => Model.CreateCache(batchSize);
+
+    /// <inheritdoc />
+    public IKeyValueCache CreateCache(IReadOnlyList<int> leftPadding) => Model.CreateCache(leftPadding);
 
     /// <inheritdoc />
     public ValueTask<Tensor> ForwardAsync(ReadOnlyMemory<int> tokens, int batchSize, IKeyValueCache cache, CancellationToken cancellationToken) =>

@@ -12,7 +12,8 @@ namespace GenPipe.Autoregressive.Gpt2;
 /// <c>transformer.wte</c>, so it has no parameter of its own. <c>tools/fixtures/tiny_gpt2.py</c> is the same model in PyTorch.
 /// </summary>
 /// <remarks>
-/// A batch is several sequences of equal length that advance together (one cache holds them all). Results are views
+/// A batch is several sequences of equal length that advance together (one cache holds them all); prompts of unequal
+/// length are left-padded to one length in a cache from <see cref="CreateCache(IReadOnlyList{int}, int?)"/>. Results are views
 /// over memory the model owns, valid until its next forward; forwards after a warm-up with the same shapes allocate
 /// nothing. Not safe to run from two threads at once.
 /// </remarks>
@@ -66,8 +67,26 @@ public sealed class Gpt2Model : Module, ISequenceModel
         return new Gpt2KeyValueCache(Config.Layers, batchSize, Config.Heads, size, Config.HeadDim);
     }
 
+    /// <summary>
+    /// A cache for a left-padded batch of <c>leftPadding.Count</c> sequences: sequence r's first
+    /// <paramref name="leftPadding"/>[r] positions are padding (any valid ids), which attention masks out and the
+    /// position numbering skips, so its logits are those it would have alone.
+    /// </summary>
+    /// <exception cref="ArgumentException">A padding is negative or fills the capacity.</exception>
+    public Gpt2KeyValueCache CreateCache(IReadOnlyList<int> leftPadding, int? capacity = null)
+    {
+        ArgumentNullException.ThrowIfNull(leftPadding);
+        ArgumentOutOfRangeException.ThrowIfLessThan(leftPadding.Count, 1, nameof(leftPadding));
+        int size = capacity ?? MaxSequenceLength;
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(size, MaxSequenceLength, nameof(capacity));
+        return new Gpt2KeyValueCache(Config.Layers, leftPadding.Count, Config.Heads, size, Config.HeadDim, leftPadding);
+    }
+
     /// <inheritdoc />
     IKeyValueCache ISequenceModel.CreateCache(int batchSize) => CreateCache(batchSize);
+
+    /// <inheritdoc />
+    IKeyValueCache ISequenceModel.CreateCache(IReadOnlyList<int> leftPadding) => CreateCache(leftPadding);
 
     /// <summary>
     /// Appends <paramref name="tokens"/> ([batch, new] row-major) to the cached sequences and returns the logits of

@@ -42,12 +42,14 @@ public sealed class Gpt2Transformer : Module
 
     /// <summary>
     /// The normalized hidden states [B, L, C] of <paramref name="tokens"/> (B·L ids, row-major) placed after the
-    /// cache's positions; every layer's keys and values are written into the cache (the caller advances it).
+    /// cache's positions; every layer's keys and values are written into the cache (the caller advances it). A
+    /// sequence's position ids count from its first real token (after its left padding), as if it were alone.
     /// </summary>
     public TensorView Forward(ReadOnlySpan<int> tokens, int batchSize, Gpt2KeyValueCache cache)
     {
         ArgumentNullException.ThrowIfNull(cache);
         int length = tokens.Length / batchSize, past = cache.Length;
+        var padding = cache.KeyStarts;
         if (_positions.Length < tokens.Length)
         {
             _positions = new int[tokens.Length];
@@ -55,9 +57,11 @@ public sealed class Gpt2Transformer : Module
 
         for (int s = 0; s < batchSize; s++)
         {
+            // Padding positions get id 0: their outputs are never used and no real position attends to them.
+            int first = past - padding[s];
             for (int t = 0; t < length; t++)
             {
-                _positions[(s * length) + t] = past + t;
+                _positions[(s * length) + t] = Math.Max(0, first + t);
             }
         }
 

@@ -15,6 +15,26 @@ public interface ISequenceModel
     IKeyValueCache CreateCache(int batchSize);
 
     /// <summary>
+    /// A cache for a left-padded batch of <c>leftPadding.Count</c> sequences: row r starts with
+    /// <paramref name="leftPadding"/>[r] padding positions (any token ids) before its first real token. Every later
+    /// forward masks them out and numbers each row's positions from its first real token, so each sequence's logits
+    /// are those it would have alone. The logits of padding positions are meaningless.
+    /// </summary>
+    /// <remarks>The default accepts only zero padding (it is then <see cref="CreateCache(int)"/>).</remarks>
+    /// <exception cref="NotSupportedException">The model cannot mask padding and some row has it.</exception>
+    IKeyValueCache CreateCache(IReadOnlyList<int> leftPadding)
+    {
+        ArgumentNullException.ThrowIfNull(leftPadding);
+        if (leftPadding.Any(p => p != 0))
+        {
+            throw new NotSupportedException(
+                $"{GetType().Name} cannot run a left-padded batch (prompts of unequal length); batch prompts of equal length or generate them one at a time.");
+        }
+
+        return CreateCache(leftPadding.Count);
+    }
+
+    /// <summary>
     /// Appends <paramref name="tokens"/> ([batch, newLength], row-major) to the cached sequences and returns the logits
     /// for every new position, [batch, newLength, vocab]. The result may be a view over memory the model reuses: it is
     /// valid until the model's next call.

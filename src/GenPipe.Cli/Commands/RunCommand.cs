@@ -1,4 +1,5 @@
 using System.CommandLine;
+using GenPipe.Abstractions.Models;
 using GenPipe.Abstractions.Operators;
 using GenPipe.Core;
 using GenPipe.Tensors;
@@ -33,7 +34,12 @@ internal static class RunCommand
                 var runOptions = new PipelineRunOptions { OutputDirectory = outputDirectory };
                 Task<PipelineResult> Run(IProgress<PipelineProgress>? progress) =>
                     cli.Engine.RunAsync(compiled, runOptions, progress, cancellationToken);
-                var result = parsed.GetValue(quiet) ? await Run(null).ConfigureAwait(false)
+                bool quietRun = parsed.GetValue(quiet);
+
+                // Streamed output (generated text) is the result itself, printed even when quiet; live bars would cut into it.
+                bool streams = compiled.Steps.Any(s => s.Operator.Signature.StreamsOutput);
+                var result = streams ? await Run(new TokenStreamWriter(output, quietRun ? null : new ConsoleProgress(error))).ConfigureAwait(false)
+                    : quietRun ? await Run(null).ConfigureAwait(false)
                     : SpectreProgress.IsAvailable(error) ? await SpectreProgress.RunAsync(Run).ConfigureAwait(false)
                     : await Run(new ConsoleProgress(error)).ConfigureAwait(false);
 
@@ -61,6 +67,7 @@ internal static class RunCommand
     private static string Describe(object value) => value switch
     {
         Tensor t => $"tensor {Tensor.FormatShape(t.Shape)}",
+        GeneratedText text => $"{text.Continuations.Count} sequence(s), {text.Continuations.Sum(c => c.Length)} characters",
         string[] files => $"{files.Length} file(s)",
         _ => value.ToString() ?? "",
     };

@@ -121,7 +121,7 @@ public sealed class SaveOperator : IPipelineOperator
         return (png, npy);
     }
 
-    private static void CheckName(string stepId, string name)
+    internal static void CheckName(string stepId, string name)
     {
         if (string.IsNullOrWhiteSpace(name) || name is "." or ".." || name.IndexOfAny(['/', '\\']) >= 0
             || name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)

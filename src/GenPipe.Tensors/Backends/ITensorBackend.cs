@@ -58,6 +58,28 @@ public interface ITensorBackend
     /// </summary>
     void Attention(TensorView query, TensorView key, TensorView value, TensorView output, float scale, bool causal);
 
+    /// <summary>
+    /// <see cref="Attention(TensorView, TensorView, TensorView, TensorView, float, bool)"/> where batch row b attends
+    /// only to keys from <paramref name="keyStarts"/>[b] on: the keys before it are masked out, as left padding is.
+    /// A query that would then see no key (a padding position itself) sees only its last visible key, so its output
+    /// stays finite; it is meant to be ignored. <paramref name="keyStarts"/> has one entry per batch row, or none
+    /// (no masking, exactly the call without it).
+    /// </summary>
+    /// <exception cref="NotSupportedException">The backend cannot mask keys and a start is not zero.</exception>
+    void Attention(TensorView query, TensorView key, TensorView value, TensorView output, float scale, bool causal, ReadOnlySpan<int> keyStarts)
+    {
+        foreach (int start in keyStarts)
+        {
+            if (start != 0)
+            {
+                throw new NotSupportedException(
+                    $"The '{Device}' backend ({GetType().Name}) has no attention with per-row key starts; run padded batches on the cpu backend or batch prompts of equal length.");
+            }
+        }
+
+        Attention(query, key, value, output, scale, causal);
+    }
+
     /// <summary><c>output = activation(input)</c>; <paramref name="output"/> may be <paramref name="input"/>.</summary>
     void Activate(TensorView input, TensorView output, Activation activation);
 

@@ -14,6 +14,7 @@ namespace GenPipe.Tensors.Cpu;
 /// Two phases: keys are packed once per call, transposed per block of 64 ([D][64], so a score tile is a small GEMM of
 /// broadcast query elements by key vectors), and values padded to whole vectors; then (batch, head, 32-query block)
 /// tasks run over the workers. Few queries (a decode step) take a direct path that reads keys and values in place.
+/// Per-row key starts (left padding) mask the keys before them; without any, nothing about the work changes.
 /// </remarks>
 internal static class CpuAttention
 {
@@ -26,9 +27,9 @@ internal static class CpuAttention
     [ThreadStatic]
     private static Jobs? t_jobs;
 
-    public static void Run(TensorView query, TensorView key, TensorView value, TensorView output, float scale, bool causal, CpuWorkers workers)
+    public static void Run(TensorView query, TensorView key, TensorView value, TensorView output, float scale, bool causal, ReadOnlySpan<int> keyStarts, CpuWorkers workers)
     {
-        Validate(query, key, value, output);
+        Validate(query, key, value, output, keyStarts);
         int batch = query.Dim(0), heads = query.Dim(1), lq = query.Dim(2), lk = key.Dim(2), d = query.Dim(3);
         if (batch * heads * lq == 0 || d == 0)
         {
@@ -39,10 +40,13 @@ internal static class CpuAttention
         var geometry = new AttentionGeometry(batch, heads, lq, lk, d, scale, causal);
         try
         {
+            // All-zero starts mask nothing: the jobs then run exactly as without them.
+            var starts = jobs.SetStarts(keyStarts);
             if (lq <= DirectPathMaxQueries)
             {
                 var direct = jobs.Direct;
                 direct.Set(query, key, value, output, geometry);
+                direct.Starts = starts;
                 long items = (long)batch * heads * lq;
                 direct.Chunks = Chunking.Count(items, (long)lk * d * 2, workers.Threads);
                 workers.For(direct.Chunks, direct);
@@ -56,6 +60,7 @@ internal static class CpuAttention
 
             var blocked = jobs.Blocked;
             blocked.Set(query, key, value, output, geometry);
+            blocked.Starts = starts;
             blocked.Packed = pack.Packed;
             long work = (long)lq * lk * d * batch * heads;
             blocked.Chunks = work < 256 * 1024 ? 1 : batch * heads * geometry.QueryBlocks;
@@ -67,8 +72,18 @@ internal static class CpuAttention
         }
     }
 
-    private static void Validate(TensorView query, TensorView key, TensorView value, TensorView output)
+    private static void Validate(TensorView query, TensorView key, TensorView value, TensorView output, ReadOnlySpan<int> keyStarts)
     {
+        if (!keyStarts.IsEmpty && keyStarts.Length != query.Dim(0))
+        {
+            throw new ArgumentException($"Attention: {keyStarts.Length} key starts for a batch of {query.Dim(0)}; give one per batch row or none.", nameof(keyStarts));
+        }
+
+        foreach (int start in keyStarts)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(start, nameof(keyStarts));
+        }
+
         ShapeChecks.Rank(query, 4, "Attention", nameof(query));
         ShapeChecks.Rank(key, 4, "Attention", nameof(key));
         ShapeChecks.Rank(value, 4, "Attention", nameof(value));
@@ -127,8 +142,29 @@ internal static class CpuAttention
 
         public BlockedJob Blocked { get; } = new();
 
+        private int[] _starts = [];
+
+        /// <summary>The starts copied into a buffer this thread keeps, or null when none is above zero.</summary>
+        public int[]? SetStarts(ReadOnlySpan<int> keyStarts)
+        {
+            if (!keyStarts.ContainsAnyExcept(0))
+            {
+                return null;
+            }
+
+            if (_starts.Length < keyStarts.Length)
+            {
+                _starts = new int[keyStarts.Length];
+            }
+
+            keyStarts.CopyTo(_starts);
+            return _starts;
+        }
+
         public void Clear()
         {
+            Direct.Starts = null;
+            Blocked.Starts = null;
             Direct.Set(default, default, default, default, default);
             Pack.Set(default, default, default, default, default);
             Blocked.Set(default, default, default, default, default);
@@ -143,6 +179,9 @@ internal static class CpuAttention
         protected TensorView Output;
         protected AttentionGeometry Geometry;
 
+        /// <summary>Per batch row, the first key it may see; null when every row starts at key 0.</summary>
+        public int[]? Starts;
+
         public void Set(TensorView query, TensorView key, TensorView value, TensorView output, AttentionGeometry geometry)
         {
             Query = query;
@@ -153,6 +192,13 @@ internal static class CpuAttention
         }
 
         public abstract void Execute(int index);
+
+        /// <summary>
+        /// The first key query <paramref name="i"/> of batch row <paramref name="b"/> sees: the row's start, or, for a
+        /// query before it (padding), its own last visible key, so that it attends to something.
+        /// </summary>
+        protected int FirstKey(int b, int i) =>
+            Starts is null ? 0 : Math.Max(0, Math.Min(Starts[b], Geometry.VisibleKeys(i) - 1));
 
         protected ref float Row(TensorView view, int b, int h, int position) =>
             ref Unsafe.Add(ref view.Origin, (b * view.Stride(0)) + (h * view.Stride(1)) + (position * view.Stride(2)));
@@ -275,7 +321,9 @@ internal static class CpuAttention
             int lastVisible = g.VisibleKeys(q0 + rows - 1);
             int blocks = (lastVisible + KeyBlock - 1) / KeyBlock;
             Span<float> alpha = stackalloc float[RowGroup];
-            for (int kb = 0; kb < blocks; kb++)
+
+            // The first row has the smallest first key (it grows with the query), so blocks before its start are skipped.
+            for (int kb = FirstKey(b, q0) / KeyBlock; kb < blocks; kb++)
             {
                 int first = kb * KeyBlock;
                 ref float kt = ref Packed[headBase + ((long)first * d)];
@@ -283,13 +331,13 @@ internal static class CpuAttention
                 for (int r0 = 0; r0 < rows; r0 += RowGroup)
                 {
                     int groupVisible = g.VisibleKeys(q0 + Math.Min(r0 + RowGroup, rows) - 1);
-                    if (groupVisible <= first)
+                    if (groupVisible <= first || FirstKey(b, q0 + r0) >= first + KeyBlock)
                     {
                         continue;
                     }
 
                     int keys = Math.Min(KeyBlock, groupVisible - first);
-                    ScoreTile(ref Unsafe.Add(ref qs, r0 * d), d, ref kt, first, q0 + r0, keys, ref Unsafe.Add(ref ms, r0), ref Unsafe.Add(ref ls, r0), ref ps, alpha);
+                    ScoreTile(ref Unsafe.Add(ref qs, r0 * d), d, ref kt, b, first, q0 + r0, keys, ref Unsafe.Add(ref ms, r0), ref Unsafe.Add(ref ls, r0), ref ps, alpha);
                     AccumulateValues(ref Unsafe.Add(ref os, r0 * dp), dp, ref vs, keys, ref ps, alpha);
                 }
             }
@@ -319,7 +367,7 @@ internal static class CpuAttention
         /// that rescale each row's accumulated output, and the running sums.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void ScoreTile(ref float qs, int d, ref float kt, int firstKey, int firstQuery, int keys, ref float ms, ref float ls, ref float ps, Span<float> alpha)
+        private void ScoreTile(ref float qs, int d, ref float kt, int b, int firstKey, int firstQuery, int keys, ref float ms, ref float ls, ref float ps, Span<float> alpha)
         {
             Vector512<float> s00 = default, s01 = default, s02 = default, s03 = default;
             Vector512<float> s10 = default, s11 = default, s12 = default, s13 = default;
@@ -375,13 +423,14 @@ internal static class CpuAttention
                 }
             }
 
-            // Keys past the end or (causal) past a row's horizon get -inf; a full, visible block skips this.
+            // Keys past the end, (causal) past a row's horizon or before a row's start get -inf; a full, visible block
+            // skips this. The last row of the group starts latest.
             var g = Geometry;
-            bool mask = keys < KeyBlock || (g.Causal && g.VisibleKeys(firstQuery) < firstKey + KeyBlock);
-            alpha[0] = Update(mask, firstKey, g.VisibleKeys(firstQuery), ref s00, ref s01, ref s02, ref s03, ref ms, ref ls, ref ps);
-            alpha[1] = Update(mask, firstKey, g.VisibleKeys(firstQuery + 1), ref s10, ref s11, ref s12, ref s13, ref Unsafe.Add(ref ms, 1), ref Unsafe.Add(ref ls, 1), ref Unsafe.Add(ref ps, KeyBlock));
-            alpha[2] = Update(mask, firstKey, g.VisibleKeys(firstQuery + 2), ref s20, ref s21, ref s22, ref s23, ref Unsafe.Add(ref ms, 2), ref Unsafe.Add(ref ls, 2), ref Unsafe.Add(ref ps, 2 * KeyBlock));
-            alpha[3] = Update(mask, firstKey, g.VisibleKeys(firstQuery + 3), ref s30, ref s31, ref s32, ref s33, ref Unsafe.Add(ref ms, 3), ref Unsafe.Add(ref ls, 3), ref Unsafe.Add(ref ps, 3 * KeyBlock));
+            bool mask = keys < KeyBlock || (g.Causal && g.VisibleKeys(firstQuery) < firstKey + KeyBlock) || FirstKey(b, firstQuery + 3) > firstKey;
+            alpha[0] = Update(mask, firstKey, FirstKey(b, firstQuery), g.VisibleKeys(firstQuery), ref s00, ref s01, ref s02, ref s03, ref ms, ref ls, ref ps);
+            alpha[1] = Update(mask, firstKey, FirstKey(b, firstQuery + 1), g.VisibleKeys(firstQuery + 1), ref s10, ref s11, ref s12, ref s13, ref Unsafe.Add(ref ms, 1), ref Unsafe.Add(ref ls, 1), ref Unsafe.Add(ref ps, KeyBlock));
+            alpha[2] = Update(mask, firstKey, FirstKey(b, firstQuery + 2), g.VisibleKeys(firstQuery + 2), ref s20, ref s21, ref s22, ref s23, ref Unsafe.Add(ref ms, 2), ref Unsafe.Add(ref ls, 2), ref Unsafe.Add(ref ps, 2 * KeyBlock));
+            alpha[3] = Update(mask, firstKey, FirstKey(b, firstQuery + 3), g.VisibleKeys(firstQuery + 3), ref s30, ref s31, ref s32, ref s33, ref Unsafe.Add(ref ms, 3), ref Unsafe.Add(ref ls, 3), ref Unsafe.Add(ref ps, 3 * KeyBlock));
         }
 
         /// <summary>One vector (16 keys) of scores for 4 query rows.</summary>
@@ -411,17 +460,17 @@ internal static class CpuAttention
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static float Update(bool mask, int firstKey, int visible, ref Vector512<float> s0, ref Vector512<float> s1, ref Vector512<float> s2, ref Vector512<float> s3, ref float m, ref float l, ref float p)
+        private static float Update(bool mask, int firstKey, int start, int visible, ref Vector512<float> s0, ref Vector512<float> s1, ref Vector512<float> s2, ref Vector512<float> s3, ref float m, ref float l, ref float p)
         {
             if (mask)
             {
+                var low = Vector512.Create((float)(start - firstKey));
                 var limit = Vector512.Create((float)(visible - firstKey));
                 var minusInf = Vector512.Create(float.NegativeInfinity);
-                var lane = Vector512<float>.Indices;
-                s0 = Vector512.ConditionalSelect(Vector512.LessThan(lane, limit), s0, minusInf);
-                s1 = Vector512.ConditionalSelect(Vector512.LessThan(lane + Vector512.Create(16f), limit), s1, minusInf);
-                s2 = Vector512.ConditionalSelect(Vector512.LessThan(lane + Vector512.Create(32f), limit), s2, minusInf);
-                s3 = Vector512.ConditionalSelect(Vector512.LessThan(lane + Vector512.Create(48f), limit), s3, minusInf);
+                s0 = Mask(s0, Vector512<float>.Indices, low, limit, minusInf);
+                s1 = Mask(s1, Vector512<float>.Indices + Vector512.Create(16f), low, limit, minusInf);
+                s2 = Mask(s2, Vector512<float>.Indices + Vector512.Create(32f), low, limit, minusInf);
+                s3 = Mask(s3, Vector512<float>.Indices + Vector512.Create(48f), low, limit, minusInf);
             }
 
             float blockMax = RowMath.HorizontalMax(Vector512.Max(Vector512.Max(s0, s1), Vector512.Max(s2, s3)));
@@ -451,6 +500,11 @@ internal static class CpuAttention
             m = current;
             return alpha;
         }
+
+        /// <summary>Scores whose key index <paramref name="lane"/> is outside [low, limit) become -inf.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<float> Mask(Vector512<float> scores, Vector512<float> lane, Vector512<float> low, Vector512<float> limit, Vector512<float> minusInf) =>
+            Vector512.ConditionalSelect(Vector512.LessThan(lane, limit) & Vector512.GreaterThanOrEqual(lane, low), scores, minusInf);
 
         /// <summary>O[4][Dp] = alpha * O + P[4][keys] · V[keys][Dp], four head-size vectors at a time (fewer at the end),
         /// so each broadcast probability feeds up to four FMAs.</summary>
@@ -715,11 +769,12 @@ internal static class CpuAttention
                     Unsafe.Add(ref q, e) = Unsafe.Add(ref qRow, e) * g.Scale;
                 }
 
-                int visible = g.VisibleKeys(i);
+                int first = FirstKey(b, i);
+                int visible = g.VisibleKeys(i) - first;
 
                 // Row() reads the view's storage and strides; once per query, not once per key.
-                ref float keys = ref Row(Key, b, h, 0);
-                ref float values = ref Row(Value, b, h, 0);
+                ref float keys = ref Row(Key, b, h, first);
+                ref float values = ref Row(Value, b, h, first);
                 int keyStride = Key.Stride(2), valueStride = Value.Stride(2);
                 for (int j = 0; j < visible; j++)
                 {

@@ -56,7 +56,11 @@ public sealed class CpuBackend : ITensorBackend
 
     /// <inheritdoc />
     public void Attention(TensorView query, TensorView key, TensorView value, TensorView output, float scale, bool causal) =>
-        CpuAttention.Run(query, key, value, output, scale, causal, Workers);
+        CpuAttention.Run(query, key, value, output, scale, causal, [], Workers);
+
+    /// <inheritdoc />
+    public void Attention(TensorView query, TensorView key, TensorView value, TensorView output, float scale, bool causal, ReadOnlySpan<int> keyStarts) =>
+        CpuAttention.Run(query, key, value, output, scale, causal, keyStarts, Workers);
 
     /// <inheritdoc />
     public void Activate(TensorView input, TensorView output, Activation activation) =>

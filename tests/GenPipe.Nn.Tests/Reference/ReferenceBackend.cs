@@ -225,7 +225,12 @@ internal sealed class ReferenceBackend : ITensorBackend
         }
     }
 
-    public void Attention(TensorView query, TensorView key, TensorView value, TensorView output, float scale, bool causal)
+    public void Attention(TensorView query, TensorView key, TensorView value, TensorView output, float scale, bool causal) =>
+        Attention(query, key, value, output, scale, causal, []);
+
+    // Row b sees keys [start, visible), start = keyStarts[b], except that a query before its start (padding) sees its
+    // last visible key only.
+    public void Attention(TensorView query, TensorView key, TensorView value, TensorView output, float scale, bool causal, ReadOnlySpan<int> keyStarts)
     {
         int batch = query.Dim(0), heads = query.Dim(1), lq = query.Dim(2), dim = query.Dim(3), lk = key.Dim(2);
         if (_scores.Length < lk)
@@ -245,8 +250,9 @@ internal sealed class ReferenceBackend : ITensorBackend
                 {
                     int qRow = query.Offset + (b * query.Stride(0)) + (h * query.Stride(1)) + (i * query.Stride(2));
                     int visible = causal ? Math.Min(lk, i + lk - lq + 1) : lk;
+                    int start = keyStarts.IsEmpty ? 0 : Math.Max(0, Math.Min(keyStarts[b], visible - 1));
                     double max = double.NegativeInfinity;
-                    for (int j = 0; j < visible; j++)
+                    for (int j = start; j < visible; j++)
                     {
                         int kRow = key.Offset + (b * key.Stride(0)) + (h * key.Stride(1)) + (j * key.Stride(2));
                         double s = 0;
@@ -260,7 +266,7 @@ internal sealed class ReferenceBackend : ITensorBackend
                     }
 
                     double sum = 0;
-                    for (int j = 0; j < visible; j++)
+                    for (int j = start; j < visible; j++)
                     {
                         sum += Math.Exp(_scores[j] - max);
                     }
@@ -269,7 +275,7 @@ internal sealed class ReferenceBackend : ITensorBackend
                     for (int e = 0; e < dim; e++)
                     {
                         double acc = 0;
-                        for (int j = 0; j < visible; j++)
+                        for (int j = start; j < visible; j++)
                         {
                             int vRow = value.Offset + (b * value.Stride(0)) + (h * value.Stride(1)) + (j * value.Stride(2));
                             acc += Math.Exp(_scores[j] - max) * v[vRow + (e * value.Stride(3))];

@@ -14,7 +14,7 @@ public sealed class AllocationTests
 {
     private static readonly CpuBackend Backend = new(new CpuWorkers(2));
 
-    public static TheoryData<string> Kernels() => new() { "attention", "attention_decode", "group_norm_silu", "softmax", "layer_norm", "add", "copy", "concat", "activate", "upsample" };
+    public static TheoryData<string> Kernels() => new() { "attention", "attention_decode", "attention_key_starts", "attention_decode_key_starts", "group_norm_silu", "softmax", "layer_norm", "add", "copy", "concat", "activate", "upsample" };
 
     [Theory]
     [MemberData(nameof(Kernels))]
@@ -57,6 +57,20 @@ public sealed class AllocationTests
             {
                 TensorView q = ElementwiseTests.Ramp(1, 8, 1, 64), k = ElementwiseTests.Ramp(1, 8, 300, 64), o = Tensor.Zeros(1, 8, 1, 64);
                 return () => Backend.Attention(q, k, k, o, 0.1f, causal: true);
+            }
+
+            case "attention_key_starts":
+            {
+                TensorView q = ElementwiseTests.Ramp(2, 2, 100, 40), k = ElementwiseTests.Ramp(2, 2, 130, 40), o = Tensor.Zeros(2, 2, 100, 40);
+                int[] starts = [3, 70];
+                return () => Backend.Attention(q, k, k, o, 0.1f, causal: true, starts);
+            }
+
+            case "attention_decode_key_starts":
+            {
+                TensorView q = ElementwiseTests.Ramp(2, 8, 1, 64), k = ElementwiseTests.Ramp(2, 8, 300, 64), o = Tensor.Zeros(2, 8, 1, 64);
+                int[] starts = [0, 12];
+                return () => Backend.Attention(q, k, k, o, 0.1f, causal: true, starts);
             }
 
             case "group_norm_silu":
