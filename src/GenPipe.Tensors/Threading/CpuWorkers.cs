@@ -24,8 +24,16 @@ public sealed class CpuWorkers
     private IParallelWork? _work;
     private int _count;
     private int _next;
-    private int _remaining;
+    private int _finished;
     private long _ticket; // generation << 8 | participating workers, published in one write so workers never see a mix
+
+    // generation << 16 | closed bit | workers that joined. A worker joins a region before touching its work; the caller
+    // closes the region once its own chunks are done, and then waits only for the workers that joined. A worker that
+    // was not scheduled in time (a neighbour holds the core, or it was asleep) finds the region closed and skips it,
+    // instead of making the caller wait for it to wake.
+    private long _region;
+    private const long ClosedBit = 1L << 15;
+    private const long JoinedMask = ClosedBit - 1;
 
     private ExceptionDispatchInfo? _failure;
     private int _threads;
@@ -103,8 +111,10 @@ public sealed class CpuWorkers
             _count = count;
             _next = -1;
             _failure = null;
-            Volatile.Write(ref _remaining, helpers);
-            Volatile.Write(ref _ticket, (((_ticket >> 8) + 1) << 8) | (long)helpers);
+            long generation = (_ticket >> 8) + 1;
+            Volatile.Write(ref _finished, 0);
+            Volatile.Write(ref _region, generation << 16);
+            Volatile.Write(ref _ticket, (generation << 8) | (long)helpers);
             for (int w = 0; w < helpers; w++)
             {
                 if (Interlocked.Exchange(ref _sleeping[w], 0) == 1)
@@ -123,8 +133,9 @@ public sealed class CpuWorkers
                 t_insideRegion = false;
             }
 
+            long joined = Interlocked.Or(ref _region, ClosedBit) & JoinedMask;
             var spin = default(SpinWait);
-            while (Volatile.Read(ref _remaining) != 0)
+            while (Volatile.Read(ref _finished) != joined)
             {
                 spin.SpinOnce(sleep1Threshold: -1);
             }
@@ -159,12 +170,30 @@ public sealed class CpuWorkers
         while (true)
         {
             seen = WaitForTicket(index, seen);
-            if (index < (int)(seen & 0xFF))
+            if (index < (int)(seen & 0xFF) && TryJoin(seen >> 8))
             {
                 RunChunks();
-                Interlocked.Decrement(ref _remaining);
+                Interlocked.Increment(ref _finished);
             }
         }
+    }
+
+    // Joins the region of <paramref name="generation"/> unless the caller has closed it or moved on to a later one.
+    private bool TryJoin(long generation)
+    {
+        long region = Volatile.Read(ref _region);
+        while ((region >> 16) == generation && (region & ClosedBit) == 0)
+        {
+            long seen = Interlocked.CompareExchange(ref _region, region + 1, region);
+            if (seen == region)
+            {
+                return true;
+            }
+
+            region = seen;
+        }
+
+        return false;
     }
 
     private long WaitForTicket(int index, long seen)
