@@ -40,6 +40,34 @@ public class CpuWorkersTests
         }
     }
 
+    private sealed class Counting : IParallelWork
+    {
+        public int[] Runs = [];
+
+        public void Execute(int index) => Interlocked.Increment(ref Runs[index]);
+    }
+
+    [Fact]
+    public void Regions_closed_before_sleeping_workers_join_still_run_every_chunk_exactly_once()
+    {
+        // Tiny regions, some right after the workers fell asleep: the caller often finishes every chunk and closes the
+        // region before a worker wakes; that worker must skip it, and later regions must not be disturbed by it.
+        var workers = new CpuWorkers(3);
+        var work = new Counting();
+        for (int round = 0; round < 3000; round++)
+        {
+            if (round % 500 == 0)
+            {
+                Thread.Sleep(30); // long enough for the workers to stop spinning and block
+            }
+
+            int count = 2 + (round % 5);
+            work.Runs = new int[count];
+            workers.For(count, work);
+            work.Runs.ShouldAllBe(runs => runs == 1, $"round {round}");
+        }
+    }
+
     [Fact]
     public void A_failing_chunk_is_rethrown_to_the_caller()
     {
