@@ -28,23 +28,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-PEER_ENV_FIX = {"OPENBLAS_CORETYPE": None, "OPENBLAS_L2_SIZE": None, "OPENBLAS_NUM_THREADS": "1"}
+sys.path.insert(0, os.path.join(HERE, "torch"))
+import peer_env  # noqa: E402  (the rules for running PyTorch at its best, shared with generation.py)
 
-
-def restart_with_peer_at_its_best():
-    if "--handicapped-peer" in sys.argv or os.environ.get("GENPIPE_BENCH_ENV_FIXED") == "1":
-        return
-    env = dict(os.environ)
-    for key, value in PEER_ENV_FIX.items():
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = value
-    env["GENPIPE_BENCH_ENV_FIXED"] = "1"
-    os.execve(sys.executable, [sys.executable] + sys.argv, env)
-
-
-restart_with_peer_at_its_best()
+peer_env.restart_with_peer_at_its_best()
 
 try:
     import numpy as np
@@ -55,19 +42,7 @@ except ImportError as missing:  # pragma: no cover - depends on the machine
              "sudo apt-get install python3-torch python3-numpy, then run it with /usr/bin/python3.")
 
 
-def require_optimized_blas():
-    """Debian's torch calls whatever libblas.so.3 the alternatives system points at; the reference one is ~40x slow."""
-    torch.mm(torch.ones(8, 8), torch.ones(8, 8))
-    with open("/proc/self/maps") as maps:
-        libraries = maps.read()
-    if "openblas" in libraries or "mkl" in libraries or "blis" in libraries or "--handicapped-peer" in sys.argv:
-        return
-    sys.exit("PyTorch is multiplying matrices with the reference BLAS (no OpenBLAS/MKL/BLIS loaded), so it would run "
-             "far below its best. Install OpenBLAS (sudo apt-get install libopenblas0-pthread) and rerun, or pass "
-             "--handicapped-peer to compare anyway.")
-
-
-require_optimized_blas()
+peer_env.require_optimized_blas(torch)
 sys.path.insert(0, os.path.join(ROOT, "tools", "fixtures"))
 sys.path.insert(0, os.path.join(HERE, "torch"))
 import safetensors_io  # noqa: E402
@@ -211,21 +186,6 @@ def build_cases(families):
     return cases
 
 
-def openblas_thread_control():
-    """openblas_set_num_threads of the OpenBLAS PyTorch loaded, or None when it is not OpenBLAS."""
-    import ctypes
-
-    with open("/proc/self/maps") as maps:
-        paths = {line.split()[-1] for line in maps if "openblas" in line and line.split()[-1].startswith("/")}
-    for path in sorted(paths):
-        try:
-            library = ctypes.CDLL(path)
-            return library.openblas_set_num_threads
-        except (OSError, AttributeError):
-            continue
-    return None
-
-
 def start_genpipe(manifest_file):
     dll = os.path.join(HERE, "GenPipe.Bench.Kernels", "bin", "Release", "net10.0", "GenPipe.Bench.Kernels.dll")
     process = subprocess.Popen(["dotnet", dll, "--cases", manifest_file], cwd=ROOT, stdin=subprocess.PIPE,
@@ -287,7 +247,7 @@ def main():
     # Interleaved: for every case, PyTorch then GenPipe, `rounds` times; each side keeps its best. This VM's
     # neighbours steal time in phases of seconds, so alternating is what lets both sides see the same machine.
     budget = 0.2 if args.quick else 0.5
-    blas = openblas_thread_control()
+    blas = peer_env.openblas_thread_control()
     torch_ms, results = {}, []
     for t in threads:
         # The peer at its best: matrix products go to OpenBLAS, convolutions to oneDNN under PyTorch's own (OpenMP)
@@ -333,10 +293,8 @@ def report(cases, threads, torch_ms, genpipe, args):
     header = (f"| {'case':<34} | thr | {'torch ms':>9} | {'genpipe ms':>10} | {'torch GFLOP/s':>13} | "
               f"{'genpipe GFLOP/s':>15} | {'ratio g/t':>9} | {'max rel err':>11} | {'alloc B/run':>11} |")
     lines.append(f"machine: {genpipe.get('machine', '?')}; {time.strftime('%Y-%m-%d')}")
-    lines.append(f"torch {torch.__version__} ({blas_name()}), {genpipe.get('runtime', '?')}; peer env: "
-                 f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}, "
-                 f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', '(unset)')}, "
-                 f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', '(unset)')}")
+    lines.append(f"torch {torch.__version__} ({peer_env.blas_name()}), {genpipe.get('runtime', '?')}; peer env: "
+                 f"{peer_env.peer_environment_line()}")
     lines.append("")
     lines.append(header)
     lines.append("|" + "|".join("-" * len(c) for c in header.split("|")[1:-1]) + "|")
@@ -369,15 +327,6 @@ def report(cases, threads, torch_ms, genpipe, args):
         write_docs(args.write_docs, lines + ([""] + [last] if last else []))
     if last:
         print(last)
-
-
-def blas_name():
-    with open("/proc/self/maps") as maps:
-        libraries = maps.read()
-    for name in ("openblas", "mkl", "blis"):
-        if name in libraries:
-            return name if name != "openblas" else "OpenBLAS"
-    return "reference BLAS"
 
 
 def write_docs(path, lines):
