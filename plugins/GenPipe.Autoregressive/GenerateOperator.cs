@@ -30,7 +30,7 @@ public sealed class GenerateOperator : IPipelineOperator
             new InputPort("count", typeof(int), Required: false, Default: 1, Description: "How many sequences to generate from the prompt, as one batch."),
             new InputPort("stop", typeof(string), Required: false, Description: "A text that ends a sequence once generated (kept in the output)."),
             new InputPort("stop_at_eos", typeof(bool), Required: false, Default: true, Description: "End a sequence at the model's end-of-sequence token."),
-            new InputPort("draft_tokens", typeof(int), Required: false, Default: 4, Description: "With a draft model: tokens drafted per verification."),
+            new InputPort("draft_tokens", typeof(int), Required: false, Default: 2, Description: "With a draft model: tokens drafted per verification."),
         ],
         typeof(GeneratedText),
         StreamsOutput: true);
