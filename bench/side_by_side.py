@@ -324,22 +324,9 @@ def report(cases, threads, torch_ms, genpipe, args):
         with open(args.json, "w") as f:
             json.dump({"rows": rows, "machine": genpipe.get("machine"), "limits": genpipe.get("limits")}, f, indent=1)
     if args.write_docs:
-        write_docs(args.write_docs, lines + ([""] + [last] if last else []))
+        peer_env.write_marked_block(args.write_docs, "side-by-side", lines + ([""] + [last] if last else []))
     if last:
         print(last)
-
-
-def write_docs(path, lines):
-    begin, end = "<!-- side-by-side:begin -->", "<!-- side-by-side:end -->"
-    with open(path) as f:
-        text = f.read()
-    if begin not in text or end not in text:
-        sys.exit(f"{path} has no {begin} ... {end} markers to replace")
-    block = begin + "\n```text\n" + "\n".join(lines) + "\n```\n" + end
-    text = text[: text.index(begin)] + block + text[text.index(end) + len(end):]
-    with open(path, "w") as f:
-        f.write(text)
-    print(f"# wrote the table into {path}")
 
 
 if __name__ == "__main__":

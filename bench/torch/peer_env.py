@@ -1,9 +1,10 @@
-"""Running the PyTorch peer of a benchmark at its best on this machine (the rules docs/performance.md explains).
+"""What the side-by-side benchmarks share: running the PyTorch peer at its best on this machine (the rules
 
 Import this module before torch: `restart_with_peer_at_its_best()` re-executes the script without OPENBLAS_CORETYPE /
 OPENBLAS_L2_SIZE (set by this environment, they halve OpenBLAS and PyTorch GEMM speed here) and with
 OPENBLAS_NUM_THREADS=1 (PyTorch's own threads plus OpenBLAS's would oversubscribe the cores; the benchmark raises
-OpenBLAS's count at run time where that is faster, through `openblas_thread_control()`).
+OpenBLAS's count at run time where that is faster, through `openblas_thread_control()`), and writing a result
+table into its marked block of docs/performance.md (`write_marked_block`).
 """
 import os
 import sys
@@ -69,3 +70,17 @@ def openblas_thread_control():
 
 def peer_environment_line():
     return ", ".join(f"{key}={os.environ.get(key, '(unset)')}" for key in PEER_ENV_FIX)
+
+
+def write_marked_block(path, marker, lines):
+    """Replaces the text between <!-- marker:begin --> and <!-- marker:end --> in a docs file with a text block."""
+    begin, end = f"<!-- {marker}:begin -->", f"<!-- {marker}:end -->"
+    with open(path) as f:
+        text = f.read()
+    if begin not in text or end not in text:
+        sys.exit(f"{path} has no {begin} ... {end} markers to replace")
+    block = begin + "\n```text\n" + "\n".join(lines) + "\n```\n" + end
+    text = text[: text.index(begin)] + block + text[text.index(end) + len(end):]
+    with open(path, "w") as f:
+        f.write(text)
+    print(f"# wrote the {marker} block into {path}")
