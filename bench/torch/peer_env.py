@@ -1,10 +1,10 @@
-"""What the side-by-side benchmarks share: running the PyTorch peer at its best on this machine (the rules
+"""What the side-by-side benchmarks share: running the PyTorch peer at its best on this machine (the rules that
+docs/performance.md explains), and writing a result table into its marked block of a docs file.
 
 Import this module before torch: `restart_with_peer_at_its_best()` re-executes the script without OPENBLAS_CORETYPE /
 OPENBLAS_L2_SIZE (set by this environment, they halve OpenBLAS and PyTorch GEMM speed here) and with
 OPENBLAS_NUM_THREADS=1 (PyTorch's own threads plus OpenBLAS's would oversubscribe the cores; the benchmark raises
-OpenBLAS's count at run time where that is faster, through `openblas_thread_control()`), and writing a result
-table into its marked block of docs/performance.md (`write_marked_block`).
+OpenBLAS's count at run time where that is faster, through `openblas_thread_control()`). `write_marked_block` writes the tables.
 """
 import os
 import sys
