@@ -2,8 +2,8 @@
 """Trains the small character-level GPT-2 models GenPipe ships, on the Debian `fortunes` corpus.
 
     sudo apt-get install python3-torch fortunes fortunes-min      # PyTorch (CPU) and the corpus
-    /usr/bin/python3 tools/train/train_fortunes.py                 # models/fortune: 1400 steps, about 26 min on 2 cores
-    /usr/bin/python3 tools/train/train_fortunes.py --draft         # models/fortune-draft: 1800 steps, about 5 min
+    /usr/bin/python3 tools/train/train_fortunes.py                 # models/fortune: 1400 steps, about 25 min on 2 cores (1.05 s a step)
+    /usr/bin/python3 tools/train/train_fortunes.py --draft         # models/fortune-draft: 1800 steps, about 6 min
 
 Each step is 12 windows of the full 256 positions (shorter windows leave the later position embeddings untrained).
 --device cuda runs the same steps on a GPU (the shipped weights came from such a run; about 20 s).
