@@ -95,24 +95,8 @@ public sealed class TokenSampler : ISampler
         return distribution;
     }
 
-    /// <summary>The index of the largest value, the first one on ties.</summary>
-    public static int ArgMax(ReadOnlySpan<float> row)
-    {
-        int best = 0;
-        for (int i = 1; i < row.Length; i++)
-        {
-            if (row[i] > row[best] || float.IsNaN(row[i]))
-            {
-                best = i;
-                if (float.IsNaN(row[i]))
-                {
-                    break;
-                }
-            }
-        }
-
-        return best;
-    }
+    /// <summary>The index of the largest value, the first one on ties (<see cref="CategoricalDraw.ArgMax"/>).</summary>
+    public static int ArgMax(ReadOnlySpan<float> row) => CategoricalDraw.ArgMax(row);
 
     private static bool HasCandidate(ReadOnlySpan<float> row)
     {
@@ -127,34 +111,10 @@ public sealed class TokenSampler : ISampler
         return false;
     }
 
+    // Inverse CDF in double over the softmax: tokens with probability 0 can never be chosen.
     private static int Draw(ReadOnlySpan<float> row, Span<float> probabilities, double uniform)
     {
         ScoreRows.Softmax(row, probabilities);
-        double total = 0;
-        foreach (float p in probabilities)
-        {
-            total += p;
-        }
-
-        // Inverse CDF in double; tokens with probability 0 can never be chosen, and rounding falls to the last candidate.
-        double target = uniform * total;
-        double cumulative = 0;
-        int last = -1;
-        for (int i = 0; i < probabilities.Length; i++)
-        {
-            if (probabilities[i] <= 0)
-            {
-                continue;
-            }
-
-            last = i;
-            cumulative += probabilities[i];
-            if (target < cumulative)
-            {
-                return i;
-            }
-        }
-
-        return last;
+        return CategoricalDraw.InverseCdf(probabilities, uniform);
     }
 }

@@ -146,7 +146,7 @@ internal sealed class SpeculativeDecoder
         using var distribution = Sampler.Distribution(rows, Prefixes(position, 1));
         var q = _draftProbabilities.AsSpan(draftIndex * vocab, vocab);
         distribution.Span.Slice(0, vocab).CopyTo(q);
-        return Sampler.DoSample ? SpeculativeDraws.Inverse(q, random.NextDouble()) : SpeculativeDraws.ArgMax(q);
+        return Sampler.DoSample ? CategoricalDraw.InverseCdf(q, random.NextDouble()) : CategoricalDraw.ArgMax(q);
     }
 
     // Accepts drafts left to right and writes the round's last token (a redraw or the bonus token) after them;
@@ -186,7 +186,7 @@ internal sealed class SpeculativeDecoder
     }
 
     private int Draw(ReadOnlySpan<float> probabilities, IRandomSource random) =>
-        Sampler.DoSample ? SpeculativeDraws.Inverse(probabilities, random.NextDouble()) : SpeculativeDraws.ArgMax(probabilities);
+        Sampler.DoSample ? CategoricalDraw.InverseCdf(probabilities, random.NextDouble()) : CategoricalDraw.ArgMax(probabilities);
 
     // The sampler's prefixes for `rows` consecutive positions starting at `position`: position + j tokens each.
     private IReadOnlyList<int>[] Prefixes(int position, int rows)

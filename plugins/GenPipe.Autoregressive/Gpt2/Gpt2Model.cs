@@ -165,7 +165,7 @@ public sealed class Gpt2Model : Module, ISequenceModel
             int last = logits.Dim(1) - 1;
             for (int s = 0; s < batchSize; s++)
             {
-                step[s] = ArgMax(logits.Select(0, s).Select(0, last));
+                step[s] = CategoricalDraw.ArgMax(logits.Select(0, s).Select(0, last).Span);
                 generated[(s * newTokens) + n] = step[s];
             }
 
@@ -181,20 +181,4 @@ public sealed class Gpt2Model : Module, ISequenceModel
     /// <inheritdoc />
     protected override void OnWeightsLoaded() =>
         _head = Backend.PackMatrix(Transformer.Wte.Weight.View.Transpose(0, 1));
-
-    // The first index of the largest value, as torch.argmax.
-    private static int ArgMax(TensorView row)
-    {
-        var values = row.Span;
-        int best = 0;
-        for (int i = 1; i < values.Length; i++)
-        {
-            if (values[i] > values[best])
-            {
-                best = i;
-            }
-        }
-
-        return best;
-    }
 }
