@@ -147,13 +147,14 @@ public sealed class TextGenerator
         using var cache = padding.Any(p => p != 0) ? _model.CreateCache(padding) : _model.CreateCache(batch);
         using var last = Tensor.Zeros(batch, vocab);
         int[] step = [.. prompts.SelectMany(p => Enumerable.Repeat(p[0], longest - p.Length).Concat(p))];
+        var decode = new int[batch]; // one token per sequence after the prefill, reused every step
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var logits = await _model.ForwardAsync(step, batch, cache, cancellationToken).ConfigureAwait(false);
             CopyLastPositions(logits, last);
             int[] next = _sampler.Sample(last, sequences, random);
-            step = new int[batch];
+            step = decode;
             for (int s = 0; s < batch; s++)
             {
                 // A finished sequence rides along (the batch shares one cache) but its tokens are dropped.
