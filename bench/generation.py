@@ -14,8 +14,9 @@ model loop, and speculative decoding with models/fortune-draft (GenPipe only: th
 line is `generation batch 1 tokens/s genpipe/torch: X.XX` (each side at its faster thread count; > 1: GenPipe faster).
 
 Needs Debian's PyTorch with OpenBLAS (`sudo apt-get install python3-torch libopenblas0-pthread`) and the .NET SDK.
-The peer runs at its best (see bench/torch/peer_env.py): the script restarts itself without OPENBLAS_CORETYPE /
-OPENBLAS_L2_SIZE, refuses the reference BLAS, and gives PyTorch the fastest of its thread layouts and cache variants.
+The peer runs at its best (see bench/torch/peer_env.py): the script restarts itself under the OpenBLAS kernel
+(OPENBLAS_CORETYPE) measured fastest on this CPU, refuses the reference BLAS and a peer below half of the machine's
+peak, and gives PyTorch the fastest of its thread layouts and cache variants.
 """
 import argparse
 import json
@@ -69,7 +70,10 @@ def parse_args():
                         "empty to skip)")
     parser.add_argument("--model", default=os.path.join(ROOT, "models", "fortune"))
     parser.add_argument("--draft", default=os.path.join(ROOT, "models", "fortune-draft"))
-    parser.add_argument("--handicapped-peer", action="store_true", help="keep OPENBLAS_* as the environment sets them")
+    parser.add_argument("--handicapped-peer", action="store_true", help="keep OPENBLAS_* as the environment sets them "
+                        "and compare even if the peer runs below half of the machine's peak")
+    parser.add_argument("--peer-coretype", metavar="NAME", help="run the peer under this OPENBLAS_CORETYPE (or 'unset') "
+                        "instead of the fastest measured")
     parser.add_argument("--json", metavar="FILE", help="also write all results as JSON")
     parser.add_argument("--write-docs", metavar="FILE", help="replace the section between the text-generation "
                         "markers of FILE (docs/performance.md) with this run's tables")
@@ -303,9 +307,9 @@ def rate(tokens, ms):
 
 
 def report(args, info, results, speculative):
-    lines = [f"machine: {info.get('machine', '?')}; {time.strftime('%Y-%m-%d')}",
-             f"torch {torch.__version__} ({peer_env.blas_name()}), {info.get('runtime', '?')}; peer env: "
-             f"{peer_env.peer_environment_line()}",
+    lines = peer_env.header_lines() + [
+             f"torch {torch.__version__} ({peer_env.blas_name()}); GenPipe: {info.get('runtime', '?')}, "
+             f"{info.get('vectors', '?')}",
              f"model: {os.path.relpath(args.model, ROOT)}, prompt {args.prompt_length} tokens, {args.new_tokens} new tokens "
              f"(greedy; the first from the prompt's logits, then {args.new_tokens - 1} one-token steps)", ""]
     header = ("| batch | thr | prefill torch tok/s | prefill genpipe tok/s | ratio g/t | generation torch tok/s | "
@@ -352,7 +356,8 @@ def report(args, info, results, speculative):
     print("\n".join(lines))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"results": results, "speculative": speculative, "info": info}, f, indent=1, default=str)
+            json.dump({"results": results, "speculative": speculative, "info": info,
+                       "machine": peer_env.machine_line(), "peer": peer_env.peer_choice()}, f, indent=1, default=str)
     if args.write_docs:
         peer_env.write_marked_block(args.write_docs, "text-generation", lines + ([""] + [last] if last else []))
     if last:

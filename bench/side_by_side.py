@@ -12,10 +12,12 @@ It writes the inputs, weights and PyTorch's outputs for every case to a temporar
 PyTorch's. It prints one table (milliseconds, GFLOP/s, GenPipe/PyTorch time ratio, max error) and, last,
 `unet forward time ratio genpipe/torch: X.XX` for batch 2 at 2 threads.
 
-The peer runs at its best: this environment may set OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, which halve OpenBLAS and
-PyTorch GEMM speed here, and PyTorch's own threads oversubscribe the cores when OpenBLAS starts more; so the script
-restarts itself with those two unset and OPENBLAS_NUM_THREADS=1 (before torch is imported). Pass --handicapped-peer
-to keep the environment as it is (for comparison only).
+The peer runs at its best (bench/torch/peer_env.py): before torch is imported, the script times PyTorch's GEMM under
+every OpenBLAS kernel (OPENBLAS_CORETYPE) the CPU can run, restarts itself with the fastest, and refuses a peer below
+half of the machine's measured peak; the table's header names the kernel, its GEMM GFLOP/s and the peak. PyTorch's
+own threads would oversubscribe the cores if OpenBLAS started more, so OpenBLAS starts with one thread and each case
+gets the fastest thread layout. Pass --handicapped-peer to keep the environment as it is (for comparison only), or
+--peer-coretype NAME to time the peer under one kernel.
 """
 import argparse
 import json
@@ -54,7 +56,10 @@ def parse_args():
     parser.add_argument("--rounds", type=int, default=3, help="PyTorch/GenPipe alternations per case (default 3)")
     parser.add_argument("--threads", default="1,2", help="thread counts to time, comma separated (default 1,2)")
     parser.add_argument("--only", default="", help="case families to run: gemm,conv,attention,groupnorm,unet")
-    parser.add_argument("--handicapped-peer", action="store_true", help="keep OPENBLAS_* as the environment sets them")
+    parser.add_argument("--handicapped-peer", action="store_true", help="keep OPENBLAS_* as the environment sets them "
+                        "and compare even if the peer runs below half of the machine's peak")
+    parser.add_argument("--peer-coretype", metavar="NAME", help="run the peer under this OPENBLAS_CORETYPE (or 'unset') "
+                        "instead of the fastest measured")
     parser.add_argument("--keep", metavar="DIR", help="write the case files here and keep them")
     parser.add_argument("--json", metavar="FILE", help="also write all results as JSON")
     parser.add_argument("--write-docs", metavar="FILE", help="replace the table between the side-by-side markers of "
@@ -292,9 +297,9 @@ def report(cases, threads, torch_ms, genpipe, args):
     lines = []
     header = (f"| {'case':<34} | thr | {'torch ms':>9} | {'genpipe ms':>10} | {'torch GFLOP/s':>13} | "
               f"{'genpipe GFLOP/s':>15} | {'ratio g/t':>9} | {'max rel err':>11} | {'alloc B/run':>11} |")
-    lines.append(f"machine: {genpipe.get('machine', '?')}; {time.strftime('%Y-%m-%d')}")
-    lines.append(f"torch {torch.__version__} ({peer_env.blas_name()}), {genpipe.get('runtime', '?')}; peer env: "
-                 f"{peer_env.peer_environment_line()}")
+    lines.extend(peer_env.header_lines())
+    lines.append(f"torch {torch.__version__} ({peer_env.blas_name()}); GenPipe: {genpipe.get('runtime', '?')}, "
+                 f"{genpipe.get('vectors', '?')}")
     lines.append("")
     lines.append(header)
     lines.append("|" + "|".join("-" * len(c) for c in header.split("|")[1:-1]) + "|")
@@ -322,7 +327,8 @@ def report(cases, threads, torch_ms, genpipe, args):
     print("\n".join(lines))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"rows": rows, "machine": genpipe.get("machine"), "limits": genpipe.get("limits")}, f, indent=1)
+            json.dump({"rows": rows, "machine": peer_env.machine_line(), "peer": peer_env.peer_choice(),
+                       "limits": genpipe.get("limits")}, f, indent=1)
     if args.write_docs:
         peer_env.write_marked_block(args.write_docs, "side-by-side", lines + ([""] + [last] if last else []))
     if last:

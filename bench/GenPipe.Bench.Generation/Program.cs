@@ -197,12 +197,9 @@ void WarmUpOnce(string key, Action run)
 
 JsonObject Info()
 {
-    string cpu = File.Exists("/proc/cpuinfo")
-        ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU"
-        : RuntimeInformation.ProcessArchitecture.ToString();
     return new JsonObject
     {
-        ["machine"] = $"{cpu}, {Environment.ProcessorCount} cores, Vector512 {(Vector512.IsHardwareAccelerated ? "accelerated" : "not accelerated")}",
+        ["vectors"] = Vector512.IsHardwareAccelerated ? "Vector512 accelerated" : "Vector512 not accelerated (Vector256 kernels)",
         ["runtime"] = RuntimeInformation.FrameworkDescription,
         ["draft"] = draft is null ? null : $"{draft.Model.Config.Layers} layers x {draft.Model.Config.EmbeddingDim}",
     };

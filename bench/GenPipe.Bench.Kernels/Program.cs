@@ -12,15 +12,23 @@ using GenPipe.Tensors.SafeTensors;
 //   run <case> <threads> <seconds>   -> {"ms": best, "runs": n, "allocated_bytes_per_run": b, "max_rel_error": e}
 //   limits                           -> {"machine": ..., "runtime": ..., "limits": {...}, "notes": [...]}
 //   quit
+// `--limits 1,2` prints the limits answer for those thread counts and exits (bench/torch/peer_env.py uses it to judge
+// whether the PyTorch peer runs near the machine's peak).
+var workers = CpuBackend.Shared.Workers;
+if (args is ["--limits", var limitThreads])
+{
+    Console.Out.WriteLine(Limits([.. limitThreads.Split(',').Select(t => int.Parse(t, System.Globalization.CultureInfo.InvariantCulture))]).ToJsonString());
+    return 0;
+}
+
 string? casesPath = args.Length == 2 && args[0] == "--cases" ? args[1] : null;
 if (casesPath is null)
 {
-    Console.Error.WriteLine("usage: GenPipe.Bench.Kernels --cases cases.json (run by bench/side_by_side.py, which talks to it on stdin)");
+    Console.Error.WriteLine("usage: GenPipe.Bench.Kernels --cases cases.json (run by bench/side_by_side.py, which talks to it on stdin) | --limits 1,2");
     return 2;
 }
 
 var manifest = JsonNode.Parse(File.ReadAllText(casesPath))!;
-var workers = CpuBackend.Shared.Workers;
 var entries = manifest["cases"]!.AsArray();
 var files = new List<SafeTensorsFile>();
 var cases = new List<BenchCase>();
@@ -98,17 +106,15 @@ JsonObject Limits(int[] threadCounts)
         double peak = MachineLimits.PeakGflops(workers, threads);
         double triad = MachineLimits.TriadGBps(workers, threads);
         limits[$"{threads}"] = new JsonObject { ["peak_fp32_gflops"] = peak, ["triad_gbps"] = triad };
-        notes.Add($"limit at {threads} thread(s): peak FP32 FMA {peak:F0} GFLOP/s (Vector512, measured), memory triad {triad:F1} GB/s (measured)");
+        notes.Add($"limit at {threads} thread(s): peak FP32 FMA {peak:F0} GFLOP/s ({MachineLimits.PeakVector}, measured), memory triad {triad:F1} GB/s (measured)");
     }
 
-    string cpu = File.Exists("/proc/cpuinfo")
-        ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU"
-        : RuntimeInformation.ProcessArchitecture.ToString();
     return new JsonObject
     {
-        ["machine"] = $"{cpu}, {Environment.ProcessorCount} cores, Vector512 {(Vector512.IsHardwareAccelerated ? "accelerated" : "not accelerated")}",
+        ["vectors"] = Vector512.IsHardwareAccelerated ? "Vector512 accelerated" : "Vector512 not accelerated (Vector256 kernels)",
         ["runtime"] = RuntimeInformation.FrameworkDescription,
         ["limits"] = limits,
+        ["peak_vector"] = MachineLimits.PeakVector,
         ["notes"] = notes,
     };
 }
