@@ -34,7 +34,9 @@ public static class GenPipeCli
             return ExitCodes.InvalidInput;
         }
 
-        var invocation = new InvocationConfiguration { Output = output, Error = error };
+        // Signals are the caller's (Program's ProcessSignals cancels cancellationToken): System.CommandLine's own handler
+        // would end the process with a stack trace on a second Ctrl+C.
+        var invocation = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null };
         return await parsed.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,3 +1,4 @@
 using GenPipe.Cli;
 
-return await GenPipeCli.InvokeAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
+using var signals = new ProcessSignals(Console.Error);
+return await GenPipeCli.InvokeAsync(args, Console.Out, Console.Error, signals.Token).ConfigureAwait(false);

@@ -27,7 +27,8 @@ internal sealed class SpectreProgress(ProgressContext context) : IProgress<Pipel
         {
             if (!_tasks.TryGetValue(value.StepId, out var task))
             {
-                task = context.AddTask($"[{value.StepIndex + 1}/{value.StepCount}] {Markup.Escape(value.StepId)}", maxValue: 1);
+                // Spectre reads descriptions as markup: "[1/3]" would be a style tag, and a step id could hold brackets.
+                task = context.AddTask(Markup.Escape($"[{value.StepIndex + 1}/{value.StepCount}] {value.StepId}"), maxValue: 1);
                 _tasks[value.StepId] = task;
             }
 

@@ -6,18 +6,27 @@ namespace GenPipe.Core.Execution;
 /// Stages a run's files in a hidden folder beside the output folder (same volume, so the final move is a rename) and
 /// moves them into the output folder only when the whole run succeeds. The output folder is created only then.
 /// </summary>
-internal sealed class StagingArtifactSink : IArtifactSink
+/// <remarks>
+/// The folder's name carries the process id (<c>.genpipe-staging-&lt;pid&gt;-&lt;id&gt;</c>), so a later run can tell the
+/// folders of processes that died without cleaning up (killed mid-write) from those of runs still going, and deletes
+/// the former before it starts (<see cref="StagingFolders.CleanStale"/>). Every live sink is registered with
+/// <see cref="StagingFolders"/>, so a process that must stop at once can discard them all first.
+/// </remarks>
+internal sealed class StagingArtifactSink : IArtifactSink, IDisposable
 {
     private readonly string _outputDirectory;
     private readonly string _stagingDirectory;
     private readonly List<string> _fileNames = [];
     private readonly Lock _lock = new();
+    private bool _closed;
 
     public StagingArtifactSink(string outputDirectory)
     {
         _outputDirectory = Path.GetFullPath(outputDirectory);
         string parent = Path.GetDirectoryName(_outputDirectory.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar)) ?? _outputDirectory;
-        _stagingDirectory = Path.Combine(parent, $".genpipe-staging-{Guid.NewGuid():N}");
+        StagingFolders.CleanStale(parent);
+        _stagingDirectory = Path.Combine(parent, StagingFolders.NewName());
+        StagingFolders.Register(this);
     }
 
     /// <summary>The hidden folder files are written to until the run completes.</summary>
@@ -31,6 +40,7 @@ internal sealed class StagingArtifactSink : IArtifactSink
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
         {
+            ObjectDisposedException.ThrowIf(_closed, this);
             if (_fileNames.Contains(fileName, StringComparer.OrdinalIgnoreCase))
             {
                 throw new InvalidOperationException($"The file '{fileName}' was already written in this run; give each file its own name.");
@@ -51,7 +61,7 @@ internal sealed class StagingArtifactSink : IArtifactSink
         }
         catch
         {
-            File.Delete(stagedPath);
+            DeleteQuietly(stagedPath);
             lock (_lock)
             {
                 _fileNames.Remove(fileName);
@@ -85,12 +95,32 @@ internal sealed class StagingArtifactSink : IArtifactSink
         return final;
     }
 
-    /// <summary>Deletes everything staged.</summary>
+    /// <summary>Deletes everything staged; later writes are refused.</summary>
     public void Discard()
     {
-        if (Directory.Exists(_stagingDirectory))
+        lock (_lock)
         {
-            Directory.Delete(_stagingDirectory, recursive: true);
+            _closed = true;
+        }
+
+        StagingFolders.Unregister(this);
+        StagingFolders.DeleteFolder(_stagingDirectory);
+    }
+
+    public void Dispose() => Discard();
+
+    private static void DeleteQuietly(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // The folder goes as a whole in Discard; a file that cannot go now goes with it.
+        }
+        catch (UnauthorizedAccessException)
+        {
         }
     }
 

@@ -17,8 +17,11 @@ public static class NpyWriter
 
     private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0];
 
-    /// <summary>Writes <paramref name="tensor"/> with its shape.</summary>
-    public static void Write(Stream stream, Tensor tensor)
+    /// <summary>Floats written between two looks at the cancellation token (4 MiB): a large file stops promptly.</summary>
+    private const int ChunkFloats = 1 << 20;
+
+    /// <summary>Writes <paramref name="tensor"/> with its shape, in chunks, observing <paramref name="cancellationToken"/>.</summary>
+    public static void Write(Stream stream, Tensor tensor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(tensor);
@@ -27,7 +30,13 @@ public static class NpyWriter
 
         if (BitConverter.IsLittleEndian)
         {
-            stream.Write(MemoryMarshal.AsBytes((ReadOnlySpan<float>)tensor.Span));
+            ReadOnlySpan<float> values = tensor.Span;
+            for (int start = 0; start < values.Length; start += ChunkFloats)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                stream.Write(MemoryMarshal.AsBytes(values.Slice(start, Math.Min(ChunkFloats, values.Length - start))));
+            }
+
             return;
         }
 

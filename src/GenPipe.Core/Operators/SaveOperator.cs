@@ -51,9 +51,9 @@ public sealed class SaveOperator : IPipelineOperator
         {
             written.Add(await context.Artifacts.WriteAsync(
                 name + ".npy",
-                (stream, _) =>
+                (stream, token) =>
                 {
-                    NpyWriter.Write(stream, samples);
+                    NpyWriter.Write(stream, samples, token);
                     return ValueTask.CompletedTask;
                 },
                 cancellationToken).ConfigureAwait(false));
