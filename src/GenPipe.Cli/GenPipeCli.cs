@@ -21,9 +21,11 @@ public static class GenPipeCli
         root.Subcommands.Add(ListCommand.Create(globals, output, error));
         root.Subcommands.Add(DescribeCommand.Create(globals, output, error));
         root.Subcommands.Add(SchedulersCommand.Create(globals, output, error));
+        ExitCodesHelpAction.AddTo(root);
 
         var parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
+        // Help is shown even when the rest of the line is incomplete ("genpipe run --help" has no pipeline).
+        if (parsed.Errors.Count > 0 && parsed.Action is not ExitCodesHelpAction)
         {
             foreach (var parseError in parsed.Errors)
             {

@@ -14,12 +14,14 @@ internal sealed class SequenceEmitter
     private readonly int _maxNewTokens;
     private readonly List<int> _generated = [];
     private readonly int _sequence;
+    private readonly string? _prompt;
     private int _emittedLength;
     private string _text = "";
 
-    public SequenceEmitter(int sequence, ITokenizer tokenizer, IReadOnlyCollection<int> endOfSequence, IReadOnlyList<string> stopStrings, int maxNewTokens)
+    public SequenceEmitter(int sequence, ITokenizer tokenizer, IReadOnlyCollection<int> endOfSequence, IReadOnlyList<string> stopStrings, int maxNewTokens, string? prompt = null)
     {
         _sequence = sequence;
+        _prompt = prompt;
         _tokenizer = tokenizer;
         _endOfSequence = endOfSequence;
         _stopStrings = stopStrings;
@@ -64,7 +66,7 @@ internal sealed class SequenceEmitter
 
         string added = ready > _emittedLength ? _text[_emittedLength..ready] : "";
         _emittedLength = Math.Max(_emittedLength, ready);
-        return new GeneratedToken(_sequence, _generated.Count - 1, token, added, Done);
+        return new GeneratedToken(_sequence, _generated.Count - 1, token, added, Done, _generated.Count == 1 ? _prompt : null);
     }
 
     private int[] TextIds() => [.. _generated.Where(id => !_endOfSequence.Contains(id))];

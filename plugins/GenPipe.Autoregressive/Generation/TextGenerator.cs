@@ -52,7 +52,7 @@ public sealed class TextGenerator
     {
         var prompts = Tokenize(request);
         var emitters = prompts.Select((_, i) => new SequenceEmitter(
-            i, _model.Tokenizer, request.StopAtEndOfSequence ? _model.EndOfSequenceTokenIds : [], request.StopStrings, request.MaxNewTokens)).ToArray();
+            i, _model.Tokenizer, request.StopAtEndOfSequence ? _model.EndOfSequenceTokenIds : [], request.StopStrings, request.MaxNewTokens, request.Prompts[i])).ToArray();
         var random = new TorchGenerator(request.Seed);
         if (_speculative is null)
         {

@@ -12,4 +12,8 @@ namespace GenPipe.Abstractions.Models;
 /// continuation; a token that ends inside a multi-byte character adds nothing until the character is complete.
 /// </param>
 /// <param name="IsLast">True for the sequence's last token (a stopping criterion held).</param>
-public sealed record GeneratedToken(int Sequence, int Index, int TokenId, string Text, bool IsLast);
+/// <param name="Prompt">
+/// On a sequence's first token (<paramref name="Index"/> 0), the prompt text the sequence continues, so a reader can
+/// show the whole text; null on the others.
+/// </param>
+public sealed record GeneratedToken(int Sequence, int Index, int TokenId, string Text, bool IsLast, string? Prompt = null);

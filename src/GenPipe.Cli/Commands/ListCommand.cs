@@ -17,46 +17,48 @@ internal static class ListCommand
                 await using var cli = CliHost.Create(host, error);
                 var console = Terminal.For(output);
 
-                var plugins = Terminal.NewTable("plugin", "version", "contracts", "path");
+                var plugins = Terminal.NewTable("plugin", "version", "contracts");
                 foreach (var plugin in cli.Plugins.Plugins)
                 {
                     plugins.AddRow(
                         Terminal.Escape(plugin.Name),
                         Terminal.Escape(plugin.Version?.ToString() ?? ""),
-                        Terminal.Escape(plugin.ContractVersion?.ToString() ?? ""),
-                        Terminal.Escape(plugin.Path ?? "(static)"));
+                        Terminal.Escape(plugin.ContractVersion?.ToString() ?? ""));
                 }
 
                 console.Write(new Rule("Plugins").LeftJustified());
                 console.Write(plugins);
 
-                var components = Terminal.NewTable("component", "contract", "source", "aliases", "description");
+                // Paths go on lines of their own, outside any table: a table cell would break them mid-word to fit the
+                // terminal, and a path is something to copy whole.
+                await output.WriteLineAsync("  loaded from:").ConfigureAwait(false);
+                foreach (var plugin in cli.Plugins.Plugins)
+                {
+                    await output.WriteLineAsync($"    {plugin.Name}: {plugin.Path ?? "(referenced by the host, no file)"}").ConfigureAwait(false);
+                }
+
+                await output.WriteLineAsync().ConfigureAwait(false);
+
+                // Components and operators as entries, not table rows: an id and its description are read whole,
+                // and a narrow terminal would squeeze a five-column table into broken words.
+                console.Write(new Rule("Components").LeftJustified());
                 foreach (var component in cli.Catalog.Components.OrderBy(c => c.Descriptor.Id, StringComparer.Ordinal))
                 {
                     var d = component.Descriptor;
-                    components.AddRow(
-                        Terminal.Escape(d.Id),
-                        Terminal.Escape(d.ContractType.Name),
-                        Terminal.Escape(component.Source.Name),
-                        Terminal.Escape(string.Join(", ", d.Aliases)),
-                        Terminal.Escape(d.Description));
+                    string aliases = d.Aliases.Count > 0 ? $"; aliases {string.Join(", ", d.Aliases)}" : "";
+                    console.MarkupLine($"  [bold]{Terminal.Escape(d.Id)}[/]  {Terminal.Escape($"({d.ContractType.Name}, {component.Source.Name}{aliases})")}");
+                    Terminal.WriteIndented(console, d.Description);
                 }
 
-                console.Write(new Rule("Components").LeftJustified());
-                console.Write(components);
-
-                var operators = Terminal.NewTable("operator", "source", "description");
+                console.WriteLine();
+                console.Write(new Rule("Operators").LeftJustified());
                 foreach (var op in cli.Catalog.Operators.OrderBy(o => o.Name, StringComparer.Ordinal))
                 {
-                    operators.AddRow(
-                        Terminal.Escape(op.Name),
-                        Terminal.Escape(op.Source.Name),
-                        Terminal.Escape(op.Operator.Signature.Description));
+                    console.MarkupLine($"  [bold]{Terminal.Escape(op.Name)}[/]  {Terminal.Escape($"({op.Source.Name})")}");
+                    Terminal.WriteIndented(console, op.Operator.Signature.Description);
                 }
 
-                console.Write(new Rule("Operators").LeftJustified());
-                console.Write(operators);
-
+                console.WriteLine();
                 if (cli.Plugins.HasProblems)
                 {
                     console.Write(new Rule("Problems").LeftJustified());

@@ -51,7 +51,7 @@ internal static class RunCommand
 
                 foreach (string file in result.Files)
                 {
-                    await output.WriteLineAsync($"  wrote {Path.GetRelativePath(Environment.CurrentDirectory, file)}").ConfigureAwait(false);
+                    await output.WriteLineAsync($"  wrote {ShortPath(file)}").ConfigureAwait(false);
                 }
 
                 return ExitCodes.Success;
@@ -62,6 +62,13 @@ internal static class RunCommand
             }
         });
         return command;
+    }
+
+    /// <summary>The path relative to the current folder when it lies below it, else the full path.</summary>
+    private static string ShortPath(string file)
+    {
+        string relative = Path.GetRelativePath(Environment.CurrentDirectory, file);
+        return relative.StartsWith("..", StringComparison.Ordinal) ? file : relative;
     }
 
     private static string Describe(object value) => value switch

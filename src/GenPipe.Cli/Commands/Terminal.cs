@@ -23,16 +23,32 @@ internal static class Terminal
         return console;
     }
 
+    /// <summary>
+    /// A table whose first column (an id, a name: one word to read and copy whole) never wraps; the other columns
+    /// wrap between words when the terminal is narrow.
+    /// </summary>
     public static Table NewTable(params string[] columns)
     {
         var table = new Table().Border(TableBorder.Simple);
-        foreach (string column in columns)
+        for (int i = 0; i < columns.Length; i++)
         {
-            table.AddColumn(new TableColumn(column));
+            var column = new TableColumn(columns[i]);
+            table.AddColumn(i == 0 ? column.NoWrap() : column);
         }
 
         return table;
     }
 
     public static string Escape(string text) => Markup.Escape(text);
+
+    /// <summary>A paragraph indented under an entry, wrapped between words at the console's width.</summary>
+    public static void WriteIndented(IAnsiConsole console, string text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return;
+        }
+
+        console.Write(new Padder(new Paragraph(text), new Padding(6, 0, 0, 0)));
+    }
 }

@@ -5,7 +5,7 @@ using GenPipe.Abstractions.Operators;
 namespace GenPipe.Cli.Commands;
 
 /// <summary>
-/// Prints generated tokens as they arrive. Sequences of a batch advance together, so their tokens interleave: the
+/// Prints generated tokens as they arrive, each sequence after the prompt it continues. Sequences of a batch advance together, so their tokens interleave: the
 /// lowest unfinished sequence prints live and the others are held until it ends, then printed in order, a blank line
 /// between sequences. Other progress goes to <paramref name="inner"/>, except iteration counts, which would cut into
 /// the text on a terminal.
@@ -54,12 +54,12 @@ internal sealed class TokenStreamWriter(TextWriter output, IProgress<PipelinePro
         if (token.Sequence != _live)
         {
             var held = _held.TryGetValue(token.Sequence, out var entry) ? entry : (Text: new StringBuilder(), Done: false);
-            held.Text.Append(token.Text);
+            held.Text.Append(token.Prompt).Append(token.Text);
             _held[token.Sequence] = (held.Text, token.IsLast);
             return;
         }
 
-        Write(token.Text, token.Index == 0 && token.Sequence > 0);
+        Write(token.Prompt + token.Text, token.Index == 0 && token.Sequence > 0);
         if (!token.IsLast)
         {
             return;
