@@ -103,4 +103,19 @@ public sealed class CommandTests
         result.ExitCode.ShouldBe(2, result.ToString());
         result.Error.ShouldContain("scheduler/ddim");
     }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("run", "--help")]
+    [InlineData("validate", "-h")]
+    public async Task Help_lists_the_exit_codes(params string[] args)
+    {
+        var result = await CliRunner.RunAsync(args);
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        result.Output.ShouldContain("Exit codes:");
+        result.Output.ShouldContain("2  invalid input");
+        result.Output.ShouldContain("1  failure while running, or cancelled");
+        result.Error.ShouldBeEmpty();
+    }
 }

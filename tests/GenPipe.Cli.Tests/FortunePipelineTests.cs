@@ -26,6 +26,8 @@ public sealed class FortunePipelineTests
             result.Output.ShouldContain(continuation, Case.Sensitive, "each sequence was printed on stdout");
         }
 
+        result.Output.ShouldStartWith("The ", Case.Sensitive, "the streamed text shows the prompt it continues");
+        result.Output.ShouldContain("\n\nThe ", Case.Sensitive, "the second sequence starts with the prompt too");
         result.Output.ShouldContain("output text: 2 sequence(s)");
         result.Error.ShouldContain("[1/2] text started");
     }
