@@ -41,6 +41,8 @@ public sealed class SchedulerConfigTests
         fromConfig.ExitCode.ShouldBe(0, fromConfig.ToString());
         explicitly.ExitCode.ShouldBe(0, explicitly.ToString());
         fromConfig.Error.ShouldContain("skip_prk_steps", Case.Sensitive, "keys the scheduler does not use are warnings");
+        fromConfig.Error.ShouldContain("scheduler_config.json: warning at $.skip_prk_steps", Case.Sensitive, "the warning points at the file the key is in");
+        fromConfig.Error.Split("skip_prk_steps' is not used").Length.ShouldBe(2, "the warning is printed once");
         File.ReadAllBytes(temp.Combine("a", "gaussian-mixture.npy")).ShouldBe(File.ReadAllBytes(temp.Combine("b", "gaussian-mixture.npy")));
     }
 

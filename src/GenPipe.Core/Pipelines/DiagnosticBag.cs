@@ -7,6 +7,7 @@ namespace GenPipe.Core.Pipelines;
 internal sealed class DiagnosticBag(string file, JsonSourceMap? map, IReadOnlyList<AppliedOverride> overrides)
 {
     private readonly List<PipelineDiagnostic> _items = [];
+    private readonly List<(string OptionsPath, HashSet<string> Keys, string File)> _configKeys = [];
 
     public IReadOnlyList<PipelineDiagnostic> Items => _items;
 
@@ -32,8 +33,26 @@ internal sealed class DiagnosticBag(string file, JsonSourceMap? map, IReadOnlyLi
     public void ErrorAt(string path, SourcePosition position, string message) =>
         _items.Add(new PipelineDiagnostic(PipelineDiagnosticSeverity.Error, file, path, position.Line, position.Column, message));
 
+    /// <summary>
+    /// Says that the options under <paramref name="optionsPath"/> named <paramref name="keys"/> came from a config file
+    /// (a diffusers <c>scheduler_config.json</c>), so diagnostics about them point at that file, not the pipeline.
+    /// </summary>
+    public void AttributeToConfigFile(string optionsPath, IEnumerable<string> keys, string configFile) =>
+        _configKeys.Add((optionsPath, new HashSet<string>(keys, StringComparer.Ordinal), configFile));
+
     private void Add(PipelineDiagnosticSeverity severity, string path, string message, string? suggestion, bool atKey)
     {
+        foreach (var (optionsPath, keys, configFile) in _configKeys)
+        {
+            if (keys.Any(k => JsonPathText.IsWithin(path, JsonPathText.Property(optionsPath, k))))
+            {
+                // The same key path, inside the config file ("$.skip_prk_steps").
+                string inFile = JsonPathText.Root + path[optionsPath.Length..];
+                _items.Add(new PipelineDiagnostic(severity, configFile, inFile, 0, 0, message, suggestion));
+                return;
+            }
+        }
+
         // The latest override that covers the path set the value: blame it rather than the file.
         var cause = overrides.LastOrDefault(o => JsonPathText.IsWithin(path, o.JsonPath));
         if (cause is not null)

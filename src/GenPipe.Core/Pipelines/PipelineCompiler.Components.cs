@@ -61,7 +61,10 @@ internal sealed partial class PipelineCompiler
             // Keys from a config file are defaults; the pipeline's own "options" win.
             if (config is not null)
             {
-                options = ComponentConfigFile.Merge(config.Options, options as JsonObject);
+                var own = options as JsonObject;
+                _diagnostics.AttributeToConfigFile(
+                    optionsPath, config.Options.Select(o => o.Key).Where(k => own is null || !own.ContainsKey(k)), config.Path);
+                options = ComponentConfigFile.Merge(config.Options, own);
             }
 
             if (!_catalog.TryGetComponent(typeId, out var registered))
