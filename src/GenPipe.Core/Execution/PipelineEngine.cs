@@ -45,6 +45,12 @@ public sealed class PipelineEngine : IAsyncDisposable
     }
 
     /// <summary>
+    /// Plugins the host could not load, and why (empty when all loaded): an app learns here, not only from a later
+    /// "unknown component type", that a plugin folder was missing or held a broken assembly.
+    /// </summary>
+    public IReadOnlyList<string> PluginProblems => _options.PluginProblems;
+
+    /// <summary>
     /// Reads, overrides and compiles the pipeline file at <paramref name="path"/>. Component sources resolve relative to
     /// the file's folder, then the model roots.
     /// </summary>
@@ -278,7 +284,7 @@ public sealed class PipelineEngine : IAsyncDisposable
         var applied = root is JsonObject document ? PipelineOverrides.Apply(document, overrides, overrideErrors) : [];
         var diagnostics = new DiagnosticBag(sourceName, map, applied);
         var compiled = new PipelineCompiler(_catalog, _options.ModelRoots, sourceName, baseDirectory, diagnostics).Compile(root);
-        var errors = overrideErrors.Concat(diagnostics.Errors).ToArray();
+        var errors = overrideErrors.Concat(diagnostics.Errors).Select(WithPluginProblems).ToArray();
         if (errors.Length > 0 || compiled is null)
         {
             throw new PipelineValidationException(errors, sourceName);
@@ -291,6 +297,13 @@ public sealed class PipelineEngine : IAsyncDisposable
 
         return compiled;
     }
+
+    /// <summary>An unknown type or operator may be a plugin that failed to load: say so in the error itself.</summary>
+    private PipelineDiagnostic WithPluginProblems(PipelineDiagnostic diagnostic) =>
+        _options.PluginProblems.Count > 0 &&
+        (diagnostic.Message.StartsWith("unknown component type", StringComparison.Ordinal) || diagnostic.Message.StartsWith("unknown operator", StringComparison.Ordinal))
+            ? diagnostic with { Message = $"{diagnostic.Message} (note: {_options.PluginProblems.Count} plugin(s) could not be loaded: {string.Join("; ", _options.PluginProblems)})" }
+            : diagnostic;
 
     // Synchronous on purpose (not Progress<T>, which posts to a context): chunks keep their order and arrive at once.
     private sealed class OutputForwarder<T>(ChannelWriter<T> writer, CancellationToken cancellationToken) : IProgress<PipelineProgress>

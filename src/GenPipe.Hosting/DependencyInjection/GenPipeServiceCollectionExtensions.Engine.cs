@@ -25,7 +25,11 @@ public static partial class GenPipeServiceCollectionExtensions
         services.TryAddSingleton(sp => new PipelineEngine(
             sp.GetRequiredService<ComponentCatalog>(),
             sp.GetRequiredService<PluginHost>().Services,
-            new PipelineEngineOptions { ModelRoots = sp.GetRequiredService<IOptions<GenPipeHostOptions>>().Value.ModelRoots },
+            new PipelineEngineOptions
+            {
+                ModelRoots = sp.GetRequiredService<IOptions<GenPipeHostOptions>>().Value.ModelRoots,
+                PluginProblems = [.. sp.GetRequiredService<PluginHost>().Report.ProblemMessages],
+            },
             sp.GetService<ILogger<PipelineEngine>>()));
     }
 }
