@@ -35,6 +35,7 @@ public static class TextStreamingDemo
         int tokens = 0;
         await foreach (var token in engine.StreamAsync<GeneratedToken>(pipeline, new PipelineRunOptions { OutputDirectory = outputDirectory }, cancellationToken))
         {
+            log.Write(token.Prompt); // the prompt, on each sequence's first token; null on the others
             log.Write(token.Text);
             text.Append(token.Text);
             tokens++;
