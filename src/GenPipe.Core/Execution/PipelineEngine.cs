@@ -233,6 +233,14 @@ public sealed class PipelineEngine : IAsyncDisposable
             throw new PipelineExecutionException(step.Id, $"Step '{step.Id}' ({step.OperatorName}) returned no output.", new InvalidOperationException("null output"));
         }
 
+        if (NonFiniteValues.Find(output) is { } problem)
+        {
+            throw new PipelineExecutionException(
+                step.Id,
+                $"Step '{step.Id}' ({step.OperatorName}) produced {problem}; the run stopped and wrote nothing. Check the options of the components it uses (e.g. a scheduler's eta, a guidance scale) and its inputs.",
+                new ArithmeticException(problem));
+        }
+
         if (_logger.IsEnabled(LogLevel.Debug))
         {
             _logger.LogDebug("Step {StepId} ({Operator}) took {Elapsed} ms", step.Id, step.OperatorName, clock.ElapsedMilliseconds);

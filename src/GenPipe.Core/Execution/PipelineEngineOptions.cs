@@ -5,4 +5,10 @@ public sealed class PipelineEngineOptions
 {
     /// <summary>Folders searched, after the pipeline file's own folder, for component <c>source</c> paths.</summary>
     public IReadOnlyList<string> ModelRoots { get; init; } = [];
+
+    /// <summary>
+    /// The memory a run may use, in bytes. A step whose operator can compute its memory need before the run
+    /// (<c>IStepPreflight</c>) and needs more is refused at compile time. Null: the machine's available memory.
+    /// </summary>
+    public long? MemoryBudgetBytes { get; init; }
 }

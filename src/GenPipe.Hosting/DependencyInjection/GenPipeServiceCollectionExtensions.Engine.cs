@@ -25,7 +25,10 @@ public static partial class GenPipeServiceCollectionExtensions
         services.TryAddSingleton(sp => new PipelineEngine(
             sp.GetRequiredService<ComponentCatalog>(),
             sp.GetRequiredService<PluginHost>().Services,
-            new PipelineEngineOptions { ModelRoots = sp.GetRequiredService<IOptions<GenPipeHostOptions>>().Value.ModelRoots },
+            EngineOptions(sp.GetRequiredService<IOptions<GenPipeHostOptions>>().Value),
             sp.GetService<ILogger<PipelineEngine>>()));
     }
+
+    private static PipelineEngineOptions EngineOptions(GenPipeHostOptions host) =>
+        new() { ModelRoots = host.ModelRoots, MemoryBudgetBytes = host.MemoryBudgetBytes };
 }
