@@ -285,7 +285,7 @@ public sealed class PipelineEngine : IAsyncDisposable
         var overrideErrors = new List<PipelineDiagnostic>();
         var applied = root is JsonObject document ? PipelineOverrides.Apply(document, overrides, overrideErrors) : [];
         var diagnostics = new DiagnosticBag(sourceName, map, applied);
-        var compiled = new PipelineCompiler(_catalog, _options.ModelRoots, sourceName, baseDirectory, diagnostics).Compile(root);
+        var compiled = new PipelineCompiler(_catalog, _options.ModelRoots, sourceName, baseDirectory, diagnostics, _options.MemoryBudgetBytes).Compile(root);
         var errors = overrideErrors.Concat(diagnostics.Errors).ToArray();
         if (errors.Length > 0 || compiled is null)
         {
