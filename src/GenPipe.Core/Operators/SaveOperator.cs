@@ -114,7 +114,7 @@ public sealed class SaveOperator : IPipelineOperator
                     break;
                 default:
                     throw new ArgumentException(
-                        $"Step '{stepId}': unknown save format '{format}'; use \"png\", \"npy\" or \"png+npy\".", nameof(format));
+                        $"Step '{stepId}': unknown save format '{format}'; use \"png\", \"npy\" or \"png+npy\".");
             }
         }
 
@@ -126,7 +126,8 @@ public sealed class SaveOperator : IPipelineOperator
         // The compiler checks literal and parameter names (PathRule.FileName); this catches names computed otherwise.
         if (PathRules.FileNameProblem(name) is { } problem)
         {
-            throw new ArgumentException($"Step '{stepId}': input 'name' {problem}.", nameof(name));
+            // No parameter name: ArgumentException would append "(Parameter 'name')" to the message users see.
+            throw new ArgumentException($"Step '{stepId}': input 'name' {problem}.");
         }
     }
 
