@@ -9,7 +9,7 @@ namespace GenPipe.Autoregressive;
 /// every token (<see cref="GeneratedToken"/>) as it is chosen. With a <c>draft</c> model it decodes speculatively; the
 /// text keeps the model's distribution (with a greedy sampler it is the same text).
 /// </summary>
-public sealed class GenerateOperator : IPipelineOperator
+public sealed class GenerateOperator : IPipelineOperator, IStepPreflight
 {
     /// <summary>The operator name.</summary>
     public const string OperatorName = "generate";
@@ -25,15 +25,31 @@ public sealed class GenerateOperator : IPipelineOperator
         ],
         [
             new InputPort("prompt", typeof(string), Required: false, Default: "", Description: "The text to continue; empty starts a fresh sequence from the model's bos token."),
-            new InputPort("max_new_tokens", typeof(int), Required: false, Default: 200, Description: "The most tokens generated after the prompt."),
+            new InputPort("max_new_tokens", typeof(int), Required: false, Default: 200, Description: "The most tokens generated after the prompt.") { Minimum = 1 },
             new InputPort("seed", typeof(int), Required: false, Default: 0, Description: "Seed of the torch-compatible generator the sampler draws from."),
-            new InputPort("count", typeof(int), Required: false, Default: 1, Description: "How many sequences to generate from the prompt, as one batch."),
+            new InputPort("count", typeof(int), Required: false, Default: 1, Description: "How many sequences to generate from the prompt, as one batch; they must fit in memory.") { Minimum = 1 },
             new InputPort("stop", typeof(string), Required: false, Description: "A text that ends a sequence once generated (kept in the output)."),
             new InputPort("stop_at_eos", typeof(bool), Required: false, Default: true, Description: "End a sequence at the model's end-of-sequence token."),
-            new InputPort("draft_tokens", typeof(int), Required: false, Default: 2, Description: "With a draft model: tokens drafted per verification."),
+            new InputPort("draft_tokens", typeof(int), Required: false, Default: 2, Description: "With a draft model: tokens drafted per verification.") { Minimum = 1 },
         ],
         typeof(GeneratedText),
         StreamsOutput: true);
+
+    /// <summary>
+    /// Before the run: the memory the generated sequences need at least, whatever the model (a token id and at least one
+    /// character per generated token, per sequence); the model's own buffers come on top.
+    /// </summary>
+    public IEnumerable<PreflightFinding> Preflight(PreflightContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.TryGetInput("count", out int count) && context.TryGetInput("max_new_tokens", out int maxNewTokens) && count >= 1 && maxNewTokens >= 1)
+        {
+            const long bytesPerToken = sizeof(int) + sizeof(char);
+            long tokens = (long)count * maxNewTokens;
+            long bytes = tokens > long.MaxValue / bytesPerToken ? long.MaxValue : tokens * bytesPerToken;
+            yield return PreflightFinding.Memory("count", bytes, $"{count} sequences of up to {maxNewTokens} tokens (a token id and a character each)");
+        }
+    }
 
     /// <inheritdoc />
     public async ValueTask<object> ExecuteAsync(OperatorContext context, CancellationToken cancellationToken)

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using GenPipe.Abstractions.Components;
 
 namespace GenPipe.Diffusion;
@@ -8,12 +10,13 @@ namespace GenPipe.Diffusion;
 /// <c>beta_schedule</c>). The defaults describe a ring of five clusters around a sixth, in 2-D, and Stable Diffusion's
 /// training schedule.
 /// </summary>
-public sealed class GaussianMixtureOptions : IValidatableOptions
+public sealed class GaussianMixtureOptions : IValidatableOptions, INoiseScheduleOptions, ISampleShapeOptions
 {
     /// <summary>The largest accepted <see cref="NumTrainTimesteps"/>: far beyond any real schedule, small enough to allocate.</summary>
     public const int MaxTrainTimesteps = 1_000_000;
 
     /// <summary>The component means: K vectors of one dimension D.</summary>
+    [Description("The component means: K vectors of one dimension D.")]
     public double[][] Means { get; set; } =
     [
         [0.0, 0.0],
@@ -25,22 +28,40 @@ public sealed class GaussianMixtureOptions : IValidatableOptions
     ];
 
     /// <summary>The isotropic standard deviation of each component, or a single value for all of them.</summary>
+    [Description("The isotropic standard deviation of each component, or a single value for all of them.")]
+    [Range(0.0, double.MaxValue, MinimumIsExclusive = true)]
     public double[] Stds { get; set; } = [0.3];
 
     /// <summary>The mixture weights (normalised to sum to 1), or null for equal weights.</summary>
+    [Description("The mixture weights (normalised to sum to 1), or null for equal weights.")]
+    [Range(0.0, double.MaxValue)]
     public double[]? Weights { get; set; }
 
     /// <summary>The number of training timesteps of the schedule the model was "trained" with.</summary>
+    [Description("The number of training timesteps of the schedule the model was \"trained\" with.")]
+    [Range(2, MaxTrainTimesteps)]
     public int NumTrainTimesteps { get; set; } = 1000;
 
     /// <summary>The first beta of the training schedule.</summary>
+    [Description("The first beta of the training schedule.")]
+    [Range(0.0, 1.0, MinimumIsExclusive = true, MaximumIsExclusive = true)]
     public double BetaStart { get; set; } = 0.00085;
 
     /// <summary>The last beta of the training schedule.</summary>
+    [Description("The last beta of the training schedule.")]
+    [Range(0.0, 1.0, MinimumIsExclusive = true, MaximumIsExclusive = true)]
     public double BetaEnd { get; set; } = 0.012;
 
     /// <summary><c>scaled_linear</c> or <c>linear</c>, as diffusers names them.</summary>
+    [Description("Scaled_linear or linear, as diffusers names them.")]
+    [AllowedValues("linear", "scaled_linear")]
     public string BetaSchedule { get; set; } = "scaled_linear";
+
+    /// <summary>The schedule the mixture's noise levels follow; the <c>diffuse</c> step warns when its scheduler's differs.</summary>
+    NoiseScheduleSpec? INoiseScheduleOptions.NoiseSchedule => new(NumTrainTimesteps, BetaSchedule, BetaStart, BetaEnd);
+
+    /// <summary>[D], the dimension of the means, so the memory of a batch is known before the run.</summary>
+    IReadOnlyList<int>? ISampleShapeOptions.SampleShape => Means is { Length: > 0 } && Means[0] is { Length: > 0 } first ? [first.Length] : null;
 
     /// <inheritdoc />
     public IEnumerable<OptionProblem> Validate()

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using GenPipe.Abstractions.Components;
 using GenPipe.Abstractions.Models;
 using GenPipe.Tensors;
@@ -15,30 +17,46 @@ namespace GenPipe.Sampling;
 public record SamplerOptions : IValidatableOptions
 {
     /// <summary><c>do_sample</c>: draw from the distribution; false picks the highest score.</summary>
+    [Description("Draw from the distribution; false picks the highest score.")]
     public bool DoSample { get; init; }
 
     /// <summary><c>temperature</c>: divides the logits when sampling.</summary>
+    [Description("Divides the logits when sampling.")]
+    [Range(0.0, double.MaxValue)]
     public double Temperature { get; init; } = 1.0;
 
     /// <summary><c>top_k</c>: keep the k highest tokens when sampling; 0 turns it off.</summary>
+    [Description("Keep the k highest tokens when sampling; 0 turns it off.")]
+    [Range(0, int.MaxValue)]
     public int TopK { get; init; } = 50;
 
     /// <summary><c>top_p</c>: nucleus mass kept when sampling; 1 turns it off.</summary>
+    [Description("Nucleus mass kept when sampling; 1 turns it off.")]
+    [Range(0.0, 1.0)]
     public double TopP { get; init; } = 1.0;
 
     /// <summary><c>min_p</c>: fraction of the top probability a token needs when sampling; null turns it off.</summary>
+    [Description("Fraction of the top probability a token needs when sampling; null turns it off.")]
+    [Range(0.0, 1.0)]
     public double? MinP { get; init; }
 
     /// <summary><c>typical_p</c>: locally typical mass kept when sampling; 1 turns it off.</summary>
+    [Description("Locally typical mass kept when sampling; 1 turns it off.")]
+    [Range(0.0, 1.0, MinimumIsExclusive = true)]
     public double TypicalP { get; init; } = 1.0;
 
     /// <summary><c>repetition_penalty</c>: CTRL penalty on tokens already present; 1 turns it off.</summary>
+    [Description("CTRL penalty on tokens already present; 1 turns it off.")]
+    [Range(0.0, double.MaxValue, MinimumIsExclusive = true)]
     public double RepetitionPenalty { get; init; } = 1.0;
 
     /// <summary><c>no_repeat_ngram_size</c>: n-grams of this size may occur only once; 0 turns it off.</summary>
+    [Description("N-grams of this size may occur only once; 0 turns it off.")]
+    [Range(0, int.MaxValue)]
     public int NoRepeatNgramSize { get; init; }
 
     /// <summary><c>sequence_bias</c>: biases added to token sequences (a one-token sequence is a plain logit bias).</summary>
+    [Description("Biases added to token sequences (a one-token sequence is a plain logit bias).")]
     public IReadOnlyList<SequenceBiasEntry>? SequenceBias { get; init; }
 
     /// <summary>The processor chain these options call for, in <c>generate()</c>'s order.</summary>

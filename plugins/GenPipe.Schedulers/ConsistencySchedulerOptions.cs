@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using GenPipe.Abstractions.Components;
 
 namespace GenPipe.Schedulers;
@@ -22,12 +24,16 @@ public abstract record ConsistencySchedulerOptions : SampleClippingOptions
     /// <c>original_inference_steps</c>: the size of the timestep grid the model was distilled on; inference
     /// timesteps are a subset of it, so a run has at most this many steps.
     /// </summary>
+    [Description("The size of the timestep grid the model was distilled on; inference timesteps are a subset of it, so a run has at most this many steps.")]
     public int OriginalInferenceSteps { get; init; } = 50;
 
     /// <summary><c>set_alpha_to_one</c>: accepted for compatibility; these samplers never step past timestep 0.</summary>
+    [Description("Accepted for compatibility; these samplers never step past timestep 0.")]
     public bool SetAlphaToOne { get; init; } = true;
 
     /// <summary><c>timestep_scaling</c>: the factor on t in the boundary-condition scalings c_skip and c_out.</summary>
+    [Description("The factor on t in the boundary-condition scalings c_skip and c_out.")]
+    [Range(0.0, double.MaxValue, MinimumIsExclusive = true)]
     public double TimestepScaling { get; init; } = 10.0;
 
     /// <inheritdoc />

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using GenPipe.Abstractions.Components;
 
 namespace GenPipe.Schedulers;
@@ -13,18 +15,22 @@ public sealed record DdimSchedulerOptions : SampleClippingOptions
     /// <c>set_alpha_to_one</c>: after the last step, use alpha_cumprod = 1 (a clean sample) rather than the
     /// first training step's alpha_cumprod.
     /// </summary>
+    [Description("After the last step, use alpha_cumprod = 1 (a clean sample) rather than the first training step's alpha_cumprod.")]
     public bool SetAlphaToOne { get; init; } = true;
 
     /// <summary>
     /// <c>eta</c>: the weight of the stochastic term, 0 for deterministic DDIM and 1 for DDPM's posterior variance.
     /// diffusers passes it to <c>step()</c>; here it is configuration.
     /// </summary>
+    [Description("The weight of the stochastic term, 0 for deterministic DDIM and 1 for DDPM's posterior variance. diffusers passes it to step(); here it is configuration.")]
+    [Range(0.0, 1.0)]
     public double Eta { get; init; }
 
     /// <summary>
     /// <c>use_clipped_model_output</c>: recompute eps from the clipped or thresholded x_0, so the direction term agrees
     /// with the clipped prediction. A <c>step()</c> argument in diffusers (GLIDE-style sampling); configuration here.
     /// </summary>
+    [Description("Recompute eps from the clipped or thresholded x_0, so the direction term agrees with the clipped prediction. A step() argument in diffusers (GLIDE-style sampling); configuration here.")]
     public bool UseClippedModelOutput { get; init; }
 
     /// <inheritdoc />

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using GenPipe.Abstractions.Components;
 
 namespace GenPipe.Schedulers;
@@ -17,6 +18,7 @@ public sealed record DdpmSchedulerOptions : SampleClippingOptions
     /// Not implemented: the learned variances (<c>learned</c>, <c>learned_range</c>) and <c>fixed_large_log</c>
     /// (upstream takes the square root of a log there, which gives NaN).
     /// </summary>
+    [Description("The reverse-step variance. fixed_small is the posterior variance beta-tilde, fixed_large is beta (Ho et al., 2020, section 3.2); fixed_small_log is beta-tilde through its log. Not implemented: the learned variances (learned, learned_range) and fixed_large_log (upstream takes the square root of a log there, which gives NaN).")]
     public string VarianceType { get; init; } = "fixed_small";
 
     /// <inheritdoc />

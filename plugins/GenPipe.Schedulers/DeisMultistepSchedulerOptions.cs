@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using GenPipe.Abstractions.Components;
 
 namespace GenPipe.Schedulers;
@@ -6,9 +7,11 @@ namespace GenPipe.Schedulers;
 public sealed record DeisMultistepSchedulerOptions : MultistepSolverOptions
 {
     /// <summary><c>algorithm_type</c>: only <c>deis</c> exists.</summary>
+    [Description("Only deis exists.")]
     public string AlgorithmType { get; init; } = "deis";
 
     /// <summary><c>solver_type</c>: only <c>logrho</c> (polynomial extrapolation in log rho) exists.</summary>
+    [Description("Only logrho (polynomial extrapolation in log rho) exists.")]
     public string SolverType { get; init; } = "logrho";
 
     /// <inheritdoc />

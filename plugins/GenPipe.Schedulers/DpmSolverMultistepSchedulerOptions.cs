@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using GenPipe.Abstractions.Components;
 
@@ -20,25 +22,33 @@ public record DpmSolverMultistepSchedulerOptions : MultistepSolverOptions
     /// <c>algorithm_type</c>: <c>dpmsolver++</c> (the ODE solver on the data prediction) or <c>sde-dpmsolver++</c>
     /// (its SDE variant, which draws noise every step).
     /// </summary>
+    [Description("Dpmsolver++ (the ODE solver on the data prediction) or sde-dpmsolver++ (its SDE variant, which draws noise every step).")]
     public string AlgorithmType { get; init; } = "dpmsolver++";
 
     /// <summary><c>solver_type</c>: how the second-order term is formed, <c>midpoint</c> or <c>heun</c>.</summary>
+    [Description("How the second-order term is formed, midpoint or heun.")]
     public string SolverType { get; init; } = "midpoint";
 
     /// <summary><c>euler_at_final</c>: take a first-order step at the end (more stable, less detail).</summary>
+    [Description("Take a first-order step at the end (more stable, less detail).")]
     public bool EulerAtFinal { get; init; }
 
     /// <summary><c>final_sigmas_type</c>: the sigma after the last step, <c>zero</c> or <c>sigma_min</c>.</summary>
+    [Description("The sigma after the last step, zero or sigma_min.")]
     public string FinalSigmasType { get; init; } = "zero";
 
     /// <summary><c>lambda_min_clipped</c>: drop the training steps whose log-SNR lies below this (cosine schedules).</summary>
     [JsonConverter(typeof(InfinityTolerantDoubleConverter))]
+    [Description("Drop the training steps whose log-SNR lies below this (cosine schedules).")]
+    [Range(double.NegativeInfinity, double.MaxValue)]
     public double LambdaMinClipped { get; init; } = double.NegativeInfinity;
 
     /// <summary><c>variance_type</c>: learned-variance outputs; not implemented, so it must stay null.</summary>
+    [Description("Learned-variance outputs; not implemented, so it must stay null.")]
     public string? VarianceType { get; init; }
 
     /// <summary><c>use_lu_lambdas</c>: uniform log-SNR steps; not implemented, so it must stay false.</summary>
+    [Description("Uniform log-SNR steps; not implemented, so it must stay false.")]
     public bool UseLuLambdas { get; init; }
 
     /// <inheritdoc />

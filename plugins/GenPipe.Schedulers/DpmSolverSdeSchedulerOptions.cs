@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using GenPipe.Abstractions.Components;
 
 namespace GenPipe.Schedulers;
@@ -21,9 +23,12 @@ public record DpmSolverSdeSchedulerOptions : SigmaScheduleOptions
     /// <c>noise_sampler_seed</c>: seeds torchsde's Brownian tree in diffusers. Accepted so that configs bind, but it
     /// has no effect here: the Brownian increments come from the <c>IRandomSource</c> passed to <c>Step</c>.
     /// </summary>
+    [Description("Seeds torchsde's Brownian tree in diffusers. Accepted so that configs bind, but it has no effect here: the Brownian increments come from the IRandomSource passed to Step.")]
     public long? NoiseSamplerSeed { get; init; }
 
     /// <summary><c>s_noise</c>: the scale of the injected noise (1 is the SDE; 0 drops the noise, not the ancestral split).</summary>
+    [Description("The scale of the injected noise (1 is the SDE; 0 drops the noise, not the ancestral split).")]
+    [Range(0.0, double.MaxValue)]
     public double SNoise { get; init; } = 1.0;
 
     /// <inheritdoc />

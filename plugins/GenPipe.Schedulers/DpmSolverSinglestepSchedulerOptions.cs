@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using GenPipe.Abstractions.Components;
 
@@ -17,22 +19,28 @@ public sealed record DpmSolverSinglestepSchedulerOptions : MultistepSolverOption
     }
 
     /// <summary><c>algorithm_type</c>: <c>dpmsolver++</c> or <c>sde-dpmsolver++</c> (draws noise every step).</summary>
+    [Description("Dpmsolver++ or sde-dpmsolver++ (draws noise every step).")]
     public string AlgorithmType { get; init; } = "dpmsolver++";
 
     /// <summary><c>solver_type</c>: how the higher-order terms are formed, <c>midpoint</c> or <c>heun</c>.</summary>
+    [Description("How the higher-order terms are formed, midpoint or heun.")]
     public string SolverType { get; init; } = "midpoint";
 
     /// <summary>
     /// <c>final_sigmas_type</c>: the sigma after the last step, <c>zero</c> or <c>sigma_min</c>. <c>zero</c> implies
     /// <c>lower_order_final</c>, as it does in diffusers.
     /// </summary>
+    [Description("The sigma after the last step, zero or sigma_min. zero implies lower_order_final, as it does in diffusers.")]
     public string FinalSigmasType { get; init; } = "zero";
 
     /// <summary><c>lambda_min_clipped</c>: drop the training steps whose log-SNR lies below this (cosine schedules).</summary>
     [JsonConverter(typeof(InfinityTolerantDoubleConverter))]
+    [Description("Drop the training steps whose log-SNR lies below this (cosine schedules).")]
+    [Range(double.NegativeInfinity, double.MaxValue)]
     public double LambdaMinClipped { get; init; } = double.NegativeInfinity;
 
     /// <summary><c>variance_type</c>: learned-variance outputs; not implemented, so it must stay null.</summary>
+    [Description("Learned-variance outputs; not implemented, so it must stay null.")]
     public string? VarianceType { get; init; }
 
     /// <inheritdoc />

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using GenPipe.Abstractions.Components;
 
 namespace GenPipe.Schedulers;
@@ -27,33 +29,48 @@ public sealed record EulerDiscreteSchedulerOptions : SigmaScheduleOptions
     /// <c>interpolation_type</c>: <c>linear</c> interpolates the training sigmas at the timesteps;
     /// <c>log_linear</c> spaces the sigmas evenly in log space.
     /// </summary>
+    [Description("Linear interpolates the training sigmas at the timesteps; log_linear spaces the sigmas evenly in log space.")]
     public string InterpolationType { get; init; } = "linear";
 
     /// <summary><c>sigma_min</c>: the smallest sigma of a Karras or exponential schedule; null takes the schedule's own.</summary>
+    [Description("The smallest sigma of a Karras or exponential schedule; null takes the schedule's own.")]
+    [Range(0.0, double.MaxValue, MinimumIsExclusive = true)]
     public double? SigmaMin { get; init; }
 
     /// <summary><c>sigma_max</c>: the largest sigma of a Karras or exponential schedule; null takes the schedule's own.</summary>
+    [Description("The largest sigma of a Karras or exponential schedule; null takes the schedule's own.")]
+    [Range(0.0, double.MaxValue, MinimumIsExclusive = true)]
     public double? SigmaMax { get; init; }
 
     /// <summary>
     /// <c>timestep_type</c>: <c>discrete</c> passes training timesteps to the model; <c>continuous</c> (with
     /// v_prediction) passes 0.25 * ln(sigma), as EDM-style models expect.
     /// </summary>
+    [Description("Discrete passes training timesteps to the model; continuous (with v_prediction) passes 0.25 * ln(sigma), as EDM-style models expect.")]
     public string TimestepType { get; init; } = "discrete";
 
     /// <summary><c>final_sigmas_type</c>: the sigma after the last step, <c>zero</c> or <c>sigma_min</c>.</summary>
+    [Description("The sigma after the last step, zero or sigma_min.")]
     public string FinalSigmasType { get; init; } = "zero";
 
     /// <summary><c>s_churn</c>: stochasticity added per step (Karras et al., 2022, Algorithm 2); 0 is deterministic.</summary>
+    [Description("Stochasticity added per step (Karras et al., 2022, Algorithm 2); 0 is deterministic.")]
+    [Range(0.0, double.MaxValue)]
     public double SChurn { get; init; }
 
     /// <summary><c>s_tmin</c>: the smallest sigma that receives churn.</summary>
+    [Description("The smallest sigma that receives churn.")]
+    [Range(0.0, double.MaxValue)]
     public double STmin { get; init; }
 
     /// <summary><c>s_tmax</c>: the largest sigma that receives churn.</summary>
+    [Description("The largest sigma that receives churn.")]
+    [Range(0.0, double.PositiveInfinity)]
     public double STmax { get; init; } = double.PositiveInfinity;
 
     /// <summary><c>s_noise</c>: the scale of the churn noise.</summary>
+    [Description("The scale of the churn noise.")]
+    [Range(0.0, double.MaxValue)]
     public double SNoise { get; init; } = 1.0;
 
     /// <inheritdoc />

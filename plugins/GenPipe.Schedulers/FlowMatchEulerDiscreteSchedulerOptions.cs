@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using GenPipe.Abstractions.Components;
 
 namespace GenPipe.Schedulers;
@@ -13,54 +15,73 @@ public sealed record FlowMatchEulerDiscreteSchedulerOptions : IValidatableOption
     public static readonly IReadOnlyList<string> TimeShiftTypes = ["exponential", "linear"];
 
     /// <summary><c>num_train_timesteps</c>: timesteps are sigma * num_train_timesteps.</summary>
+    [Description("Timesteps are sigma * num_train_timesteps.")]
+    [Range(1, 1_000_000)]
     public int NumTrainTimesteps { get; init; } = 1000;
 
     /// <summary><c>shift</c>: the static shift s, sigma' = s sigma / (1 + (s - 1) sigma) (SD3 uses 3).</summary>
+    [Description("The static shift s, sigma' = s sigma / (1 + (s - 1) sigma) (SD3 uses 3).")]
+    [Range(0.0, double.MaxValue, MinimumIsExclusive = true)]
     public double Shift { get; init; } = 1.0;
 
     /// <summary><c>use_dynamic_shifting</c>: shift by the image size instead, sigma' = e^mu / (e^mu + (1/sigma - 1)).</summary>
+    [Description("Shift by the image size instead, sigma' = e^mu / (e^mu + (1/sigma - 1)).")]
     public bool UseDynamicShifting { get; init; }
 
     /// <summary><c>base_shift</c>: mu for <see cref="BaseImageSeqLen"/> tokens.</summary>
+    [Description("Mu for BaseImageSeqLen tokens.")]
     public double BaseShift { get; init; } = 0.5;
 
     /// <summary><c>max_shift</c>: mu for <see cref="MaxImageSeqLen"/> tokens.</summary>
+    [Description("Mu for MaxImageSeqLen tokens.")]
     public double MaxShift { get; init; } = 1.15;
 
     /// <summary><c>base_image_seq_len</c>: the token count that gets <see cref="BaseShift"/>.</summary>
+    [Description("The token count that gets BaseShift.")]
     public int BaseImageSeqLen { get; init; } = 256;
 
     /// <summary><c>max_image_seq_len</c>: the token count that gets <see cref="MaxShift"/>.</summary>
+    [Description("The token count that gets MaxShift.")]
     public int MaxImageSeqLen { get; init; } = 4096;
 
     /// <summary>
     /// <c>mu</c>: the dynamic shift itself (diffusers passes it to <c>set_timesteps</c>); when null, it is
     /// interpolated linearly from <see cref="ImageSeqLen"/> between the base and max shifts, as Flux's pipeline does.
     /// </summary>
+    [Description("The dynamic shift itself (diffusers passes it to set_timesteps); when null, it is interpolated linearly from ImageSeqLen between the base and max shifts, as Flux's pipeline does.")]
     public double? Mu { get; init; }
 
     /// <summary><c>image_seq_len</c>: the number of latent tokens, from which mu is computed when not given.</summary>
+    [Description("The number of latent tokens, from which mu is computed when not given.")]
     public int? ImageSeqLen { get; init; }
 
     /// <summary><c>invert_sigmas</c>: run with 1 - sigma (ending at sigma = 1).</summary>
+    [Description("Run with 1 - sigma (ending at sigma = 1).")]
     public bool InvertSigmas { get; init; }
 
     /// <summary><c>shift_terminal</c>: stretch the shifted schedule so it ends at this sigma; null keeps it.</summary>
+    [Description("Stretch the shifted schedule so it ends at this sigma; null keeps it.")]
+    [Range(0.0, 1.0, MaximumIsExclusive = true)]
     public double? ShiftTerminal { get; init; }
 
     /// <summary><c>use_karras_sigmas</c>: respace the shifted sigmas as Karras et al. (2022), rho = 7.</summary>
+    [Description("Respace the shifted sigmas as Karras et al. (2022), rho = 7.")]
     public bool UseKarrasSigmas { get; init; }
 
     /// <summary><c>use_exponential_sigmas</c>: respace the shifted sigmas evenly in log space.</summary>
+    [Description("Respace the shifted sigmas evenly in log space.")]
     public bool UseExponentialSigmas { get; init; }
 
     /// <summary><c>use_beta_sigmas</c>: the beta-distribution schedule; not implemented yet, so it must stay false.</summary>
+    [Description("The beta-distribution schedule; not implemented yet, so it must stay false.")]
     public bool UseBetaSigmas { get; init; }
 
     /// <summary><c>time_shift_type</c>: <c>exponential</c> (e^mu) or <c>linear</c> (mu) in the dynamic shift.</summary>
+    [Description("Exponential (e^mu) or linear (mu) in the dynamic shift.")]
     public string TimeShiftType { get; init; } = "exponential";
 
     /// <summary><c>stochastic_sampling</c>: re-noise each step's x_0 estimate with fresh noise instead of an Euler step.</summary>
+    [Description("Re-noise each step's x_0 estimate with fresh noise instead of an Euler step.")]
     public bool StochasticSampling { get; init; }
 
     /// <summary>The mu of dynamic shifting: <see cref="Mu"/>, or the linear function of <see cref="ImageSeqLen"/>.</summary>

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using GenPipe.Abstractions.Components;
 
 namespace GenPipe.Schedulers;
@@ -17,9 +19,12 @@ public sealed record HeunDiscreteSchedulerOptions : SigmaScheduleOptions
     }
 
     /// <summary><c>clip_sample</c>: clamp the predicted x_0 to [-clip_sample_range, clip_sample_range].</summary>
+    [Description("Clamp the predicted x_0 to [-clip_sample_range, clip_sample_range].")]
     public bool ClipSample { get; init; }
 
     /// <summary><c>clip_sample_range</c>: the bound of <see cref="ClipSample"/>.</summary>
+    [Description("The bound of ClipSample.")]
+    [Range(0.0, double.MaxValue, MinimumIsExclusive = true)]
     public double ClipSampleRange { get; init; } = 1.0;
 
     /// <inheritdoc />

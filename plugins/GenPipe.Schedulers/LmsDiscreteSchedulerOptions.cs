@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using GenPipe.Abstractions.Components;
 
 namespace GenPipe.Schedulers;
@@ -15,6 +17,8 @@ public sealed record LmsDiscreteSchedulerOptions : SigmaScheduleOptions
     }
 
     /// <summary><c>order</c>: how many past derivatives the linear multistep method combines (diffusers' default 4).</summary>
+    [Description("How many past derivatives the linear multistep method combines (diffusers' default 4).")]
+    [Range(1, 4)]
     public int Order { get; init; } = 4;
 
     /// <inheritdoc />

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using GenPipe.Abstractions.Components;
 
 namespace GenPipe.Schedulers;
@@ -19,33 +21,45 @@ public abstract record MultistepSolverOptions : SchedulerOptions
     }
 
     /// <summary><c>solver_order</c>: 1, 2 or 3 (2 is recommended for guided sampling, 3 for unconditional).</summary>
+    [Description("1, 2 or 3 (2 is recommended for guided sampling, 3 for unconditional).")]
     public int SolverOrder { get; init; } = 2;
 
     /// <summary><c>thresholding</c>: dynamic thresholding of the predicted x_0 (Saharia et al., 2022); pixel-space models only.</summary>
+    [Description("Dynamic thresholding of the predicted x_0 (Saharia et al., 2022); pixel-space models only.")]
     public bool Thresholding { get; init; }
 
     /// <summary><c>dynamic_thresholding_ratio</c>: the quantile of |x_0| used as the threshold.</summary>
+    [Description("The quantile of |x_0| used as the threshold.")]
+    [Range(0.0, 1.0, MinimumIsExclusive = true)]
     public double DynamicThresholdingRatio { get; init; } = 0.995;
 
     /// <summary><c>sample_max_value</c>: the largest threshold dynamic thresholding may use.</summary>
+    [Description("The largest threshold dynamic thresholding may use.")]
+    [Range(0.0, double.MaxValue, MinimumIsExclusive = true)]
     public double SampleMaxValue { get; init; } = 1.0;
 
     /// <summary><c>lower_order_final</c>: fall back to lower orders on the last steps of short runs (fewer than 15 steps).</summary>
+    [Description("Fall back to lower orders on the last steps of short runs (fewer than 15 steps).")]
     public bool LowerOrderFinal { get; init; } = true;
 
     /// <summary><c>use_karras_sigmas</c>: the sigma schedule of Karras et al. (2022), rho = 7, ignoring <c>timestep_spacing</c>.</summary>
+    [Description("The sigma schedule of Karras et al. (2022), rho = 7, ignoring timestep_spacing.")]
     public bool UseKarrasSigmas { get; init; }
 
     /// <summary><c>use_exponential_sigmas</c>: sigmas evenly spaced in log space, ignoring <c>timestep_spacing</c>.</summary>
+    [Description("Sigmas evenly spaced in log space, ignoring timestep_spacing.")]
     public bool UseExponentialSigmas { get; init; }
 
     /// <summary><c>use_beta_sigmas</c>: the beta-distribution schedule; not implemented, so it must stay false.</summary>
+    [Description("The beta-distribution schedule; not implemented, so it must stay false.")]
     public bool UseBetaSigmas { get; init; }
 
     /// <summary><c>use_flow_sigmas</c>: flow-matching sigmas; not implemented, so it must stay false.</summary>
+    [Description("Flow-matching sigmas; not implemented, so it must stay false.")]
     public bool UseFlowSigmas { get; init; }
 
     /// <summary><c>use_dynamic_shifting</c>: resolution-dependent flow shift; not implemented, so it must stay false.</summary>
+    [Description("Resolution-dependent flow shift; not implemented, so it must stay false.")]
     public bool UseDynamicShifting { get; init; }
 
     /// <summary>The largest solver order this scheduler implements.</summary>

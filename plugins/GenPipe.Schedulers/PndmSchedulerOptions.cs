@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using GenPipe.Abstractions.Components;
 
 namespace GenPipe.Schedulers;
@@ -13,9 +14,11 @@ public sealed record PndmSchedulerOptions : SchedulerOptions
     /// <c>skip_prk_steps</c>: start the linear multistep (PLMS) part at once, with lower-order steps, instead of
     /// warming up with three pseudo Runge-Kutta steps (12 model calls).
     /// </summary>
+    [Description("Start the linear multistep (PLMS) part at once, with lower-order steps, instead of warming up with three pseudo Runge-Kutta steps (12 model calls).")]
     public bool SkipPrkSteps { get; init; }
 
     /// <summary><c>set_alpha_to_one</c>: the cumulative alpha after the last step is 1 instead of that of timestep 0.</summary>
+    [Description("The cumulative alpha after the last step is 1 instead of that of timestep 0.")]
     public bool SetAlphaToOne { get; init; }
 
     /// <inheritdoc />

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using GenPipe.Abstractions.Components;
 
 namespace GenPipe.Schedulers;
@@ -10,21 +12,29 @@ namespace GenPipe.Schedulers;
 public abstract record SampleClippingOptions : SchedulerOptions
 {
     /// <summary><c>clip_sample</c>: clamp the predicted x_0 to [-clip_sample_range, clip_sample_range].</summary>
+    [Description("Clamp the predicted x_0 to [-clip_sample_range, clip_sample_range].")]
     public bool ClipSample { get; init; } = true;
 
     /// <summary><c>clip_sample_range</c>: the bound of <c>clip_sample</c>.</summary>
+    [Description("The bound of clip_sample.")]
+    [Range(0.0, double.MaxValue, MinimumIsExclusive = true)]
     public double ClipSampleRange { get; init; } = 1.0;
 
     /// <summary>
     /// <c>thresholding</c>: dynamic thresholding of the predicted x_0 (Saharia et al., 2022); takes precedence over
     /// <c>clip_sample</c>. Meant for pixel-space models.
     /// </summary>
+    [Description("Dynamic thresholding of the predicted x_0 (Saharia et al., 2022); takes precedence over clip_sample. Meant for pixel-space models.")]
     public bool Thresholding { get; init; }
 
     /// <summary><c>dynamic_thresholding_ratio</c>: the quantile of |x_0| used as the threshold.</summary>
+    [Description("The quantile of |x_0| used as the threshold.")]
+    [Range(0.0, 1.0, MinimumIsExclusive = true)]
     public double DynamicThresholdingRatio { get; init; } = 0.995;
 
     /// <summary><c>sample_max_value</c>: the largest threshold dynamic thresholding may use.</summary>
+    [Description("The largest threshold dynamic thresholding may use.")]
+    [Range(0.0, double.MaxValue, MinimumIsExclusive = true)]
     public double SampleMaxValue { get; init; } = 1.0;
 
     /// <inheritdoc />

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using GenPipe.Abstractions.Components;
 
 namespace GenPipe.Schedulers;
@@ -7,7 +9,7 @@ namespace GenPipe.Schedulers;
 /// are spaced. The JSON keys are diffusers' <c>scheduler_config.json</c> keys (snake_case of the property names), and
 /// the initialisers are diffusers' defaults, so a <c>scheduler_config.json</c> binds unchanged.
 /// </summary>
-public abstract record SchedulerOptions : IValidatableOptions
+public abstract record SchedulerOptions : IValidatableOptions, INoiseScheduleOptions
 {
     /// <summary>The beta schedules this library computes (<c>beta_schedule</c>).</summary>
     public static readonly IReadOnlyList<string> BetaSchedules = ["linear", "scaled_linear", "squaredcos_cap_v2"];
@@ -19,31 +21,51 @@ public abstract record SchedulerOptions : IValidatableOptions
     public static readonly IReadOnlyList<string> PredictionTypes = ["epsilon", "v_prediction", "sample"];
 
     /// <summary><c>num_train_timesteps</c>: the number of diffusion steps the model was trained with.</summary>
+    [Description("The number of diffusion steps the model was trained with.")]
+    [Range(1, 1_000_000)]
     public int NumTrainTimesteps { get; init; } = 1000;
 
     /// <summary><c>beta_start</c>: the first beta of the training schedule.</summary>
+    [Description("The first beta of the training schedule.")]
+    [Range(0.0, 1.0, MinimumIsExclusive = true, MaximumIsExclusive = true)]
     public double BetaStart { get; init; } = 0.0001;
 
     /// <summary><c>beta_end</c>: the last beta of the training schedule.</summary>
+    [Description("The last beta of the training schedule.")]
+    [Range(0.0, 1.0, MinimumIsExclusive = true, MaximumIsExclusive = true)]
     public double BetaEnd { get; init; } = 0.02;
 
     /// <summary><c>beta_schedule</c>: <c>linear</c>, <c>scaled_linear</c> or <c>squaredcos_cap_v2</c>.</summary>
+    [Description("Linear, scaled_linear or squaredcos_cap_v2.")]
     public string BetaSchedule { get; init; } = "linear";
 
     /// <summary><c>trained_betas</c>: explicit betas, one per training step; overrides the schedule when set.</summary>
+    [Description("Explicit betas, one per training step; overrides the schedule when set.")]
+    [Range(0.0, 1.0, MaximumIsExclusive = true)]
     public double[]? TrainedBetas { get; init; }
 
     /// <summary><c>prediction_type</c>: <c>epsilon</c>, <c>v_prediction</c> or <c>sample</c>.</summary>
+    [Description("Epsilon, v_prediction or sample.")]
+    [AllowedValues("epsilon", "v_prediction", "sample")]
     public string PredictionType { get; init; } = "epsilon";
 
     /// <summary><c>timestep_spacing</c>: <c>leading</c>, <c>trailing</c> or <c>linspace</c>.</summary>
+    [Description("Leading, trailing or linspace.")]
+    [AllowedValues("leading", "trailing", "linspace")]
     public string TimestepSpacing { get; init; } = "leading";
 
     /// <summary><c>steps_offset</c>: added to every timestep of the <c>leading</c> spacing (Stable Diffusion uses 1).</summary>
+    [Description("Added to every timestep of the leading spacing (Stable Diffusion uses 1).")]
+    [Range(0, 1_000_000)]
     public int StepsOffset { get; init; }
 
     /// <summary><c>rescale_betas_zero_snr</c>: rescale the betas to zero terminal SNR (Lin et al., 2023).</summary>
+    [Description("Rescale the betas to zero terminal SNR (Lin et al., 2023).")]
     public bool RescaleBetasZeroSnr { get; init; }
+
+    /// <summary>The training schedule, for the compile-time check against the denoiser's; null with <c>trained_betas</c>.</summary>
+    NoiseScheduleSpec? INoiseScheduleOptions.NoiseSchedule =>
+        TrainedBetas is null ? new NoiseScheduleSpec(NumTrainTimesteps, BetaSchedule, BetaStart, BetaEnd, RescaleBetasZeroSnr) : null;
 
     /// <summary>The problems with these options, each naming its key and the values it accepts.</summary>
     public virtual IEnumerable<OptionProblem> Validate()

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using GenPipe.Abstractions.Components;
 
 namespace GenPipe.Schedulers;
@@ -9,12 +10,15 @@ namespace GenPipe.Schedulers;
 public abstract record SigmaScheduleOptions : SchedulerOptions
 {
     /// <summary><c>use_karras_sigmas</c>: the sigma schedule of Karras et al. (2022), rho = 7.</summary>
+    [Description("The sigma schedule of Karras et al. (2022), rho = 7.")]
     public bool UseKarrasSigmas { get; init; }
 
     /// <summary><c>use_exponential_sigmas</c>: sigmas evenly spaced in log space between the extremes.</summary>
+    [Description("Sigmas evenly spaced in log space between the extremes.")]
     public bool UseExponentialSigmas { get; init; }
 
     /// <summary><c>use_beta_sigmas</c>: the beta-distribution schedule; not implemented yet, so it must stay false.</summary>
+    [Description("The beta-distribution schedule; not implemented yet, so it must stay false.")]
     public bool UseBetaSigmas { get; init; }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using GenPipe.Abstractions.Components;
 
 namespace GenPipe.Schedulers;
@@ -9,6 +11,8 @@ public sealed record TcdSchedulerOptions : ConsistencySchedulerOptions
     /// <c>eta</c> (gamma in the TCD paper): the stochasticity of each step, in [0, 1]; 0 is deterministic. diffusers
     /// passes it to <c>step()</c> with a default of 0.3; it is configuration here.
     /// </summary>
+    [Description("Eta (gamma in the TCD paper): the stochasticity of each step, in [0, 1]; 0 is deterministic. diffusers passes it to step() with a default of 0.3; it is configuration here.")]
+    [Range(0.0, 1.0)]
     public double Eta { get; init; } = 0.3;
 
     /// <inheritdoc />

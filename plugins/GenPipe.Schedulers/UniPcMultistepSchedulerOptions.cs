@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using GenPipe.Abstractions.Components;
 
 namespace GenPipe.Schedulers;
@@ -12,24 +14,32 @@ public record UniPcMultistepSchedulerOptions : MultistepSolverOptions
     public static readonly IReadOnlyList<string> SolverTypes = ["bh1", "bh2"];
 
     /// <summary><c>predict_x0</c>: run the solver on the data prediction (true) or the noise prediction.</summary>
+    [Description("Run the solver on the data prediction (true) or the noise prediction.")]
     public bool PredictX0 { get; init; } = true;
 
     /// <summary>
     /// <c>solver_type</c>: B(h) of the UniPC paper, <c>bh1</c> = h (recommended for unconditional sampling) or
     /// <c>bh2</c> = e^h - 1 (guided sampling).
     /// </summary>
+    [Description("B(h) of the UniPC paper, bh1 = h (recommended for unconditional sampling) or bh2 = e^h - 1 (guided sampling).")]
     public string SolverType { get; init; } = "bh2";
 
     /// <summary><c>disable_corrector</c>: the step indices whose UniC correction is skipped (large guidance scales).</summary>
+    [Description("The step indices whose UniC correction is skipped (large guidance scales).")]
     public int[] DisableCorrector { get; init; } = [];
 
     /// <summary><c>final_sigmas_type</c>: the sigma after the last step, <c>zero</c> or <c>sigma_min</c>.</summary>
+    [Description("The sigma after the last step, zero or sigma_min.")]
     public string FinalSigmasType { get; init; } = "zero";
 
     /// <summary><c>sigma_min</c>: the smallest sigma of a Karras or exponential schedule; null takes the training minimum.</summary>
+    [Description("The smallest sigma of a Karras or exponential schedule; null takes the training minimum.")]
+    [Range(0.0, double.MaxValue, MinimumIsExclusive = true)]
     public double? SigmaMin { get; init; }
 
     /// <summary><c>sigma_max</c>: the largest sigma of a Karras or exponential schedule; null takes the training maximum.</summary>
+    [Description("The largest sigma of a Karras or exponential schedule; null takes the training maximum.")]
+    [Range(0.0, double.MaxValue, MinimumIsExclusive = true)]
     public double? SigmaMax { get; init; }
 
     /// <inheritdoc />

@@ -108,7 +108,8 @@ public sealed class SaveOperatorTests
 
         var error = await Should.ThrowAsync<ArgumentException>(async () => await new SaveOperator().ExecuteAsync(context, CancellationToken.None));
 
-        error.Message.ShouldContain("not a file name");
+        error.Message.ShouldContain("give a plain name without folders or extension");
+        error.Message.ShouldNotContain("(Parameter");
     }
 
     [Fact]

@@ -39,4 +39,156 @@ public sealed record ComponentSlot(string Name, Type ContractType, bool Required
 /// <param name="Required">False when <paramref name="Default"/> applies if the input is not given.</param>
 /// <param name="Default">The value used when an optional input is not given (null means "absent").</param>
 /// <param name="Description">What it means.</param>
-public sealed record InputPort(string Name, Type Type, bool Required = true, object? Default = null, string Description = "");
+/// <remarks>
+/// The domain (<see cref="Minimum"/>, <see cref="Maximum"/>, <see cref="AllowedValues"/>, <see cref="Path"/>) is part
+/// of the signature: the compiler refuses a literal or parameter value outside it before anything runs, naming the
+/// parameter that set it, and <c>genpipe describe</c> shows it. Values that come from other steps are not checked.
+/// </remarks>
+public sealed record InputPort(string Name, Type Type, bool Required = true, object? Default = null, string Description = "")
+{
+    /// <summary>The smallest accepted value of a number input (inclusive), or null for no lower bound.</summary>
+    public double? Minimum { get; init; }
+
+    /// <summary>The largest accepted value of a number input (inclusive), or null for no upper bound.</summary>
+    public double? Maximum { get; init; }
+
+    /// <summary>The accepted values of a string input (compared exactly), or null for any string.</summary>
+    public IReadOnlyList<string>? AllowedValues { get; init; }
+
+    /// <summary>What a string input names on disk, if anything; <see cref="PathRule.FileName"/> refuses folders and <c>..</c>.</summary>
+    public PathRule Path { get; init; }
+
+    /// <summary>The domain in words, e.g. <c>1 to 1000</c>, <c>one of: png, npy</c>, <c>a plain file name</c>; empty when any value fits.</summary>
+    public string DomainText()
+    {
+        var parts = new List<string>();
+        if (Minimum is { } min && Maximum is { } max)
+        {
+            parts.Add($"{Number(min)} to {Number(max)}");
+        }
+        else if (Minimum is { } lower)
+        {
+            parts.Add($"at least {Number(lower)}");
+        }
+        else if (Maximum is { } upper)
+        {
+            parts.Add($"at most {Number(upper)}");
+        }
+
+        if (AllowedValues is { Count: > 0 } allowed)
+        {
+            parts.Add("one of: " + string.Join(", ", allowed));
+        }
+
+        if (Path == PathRule.FileName)
+        {
+            parts.Add($"a plain file name (no folders, at most {PathRules.MaxFileNameBytes} bytes)");
+        }
+
+        return string.Join("; ", parts);
+    }
+
+    /// <summary>
+    /// What is wrong with <paramref name="value"/> for this input, with the fix (e.g. <c>must be at least 1, got 0; give
+    /// 1 or more</c>), or null when it lies in the domain. Values of types other than numbers and strings are not checked.
+    /// </summary>
+    public string? Problem(object? value)
+    {
+        switch (value)
+        {
+            case int or long or float or double:
+                double number = Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture);
+                if (!double.IsFinite(number))
+                {
+                    return $"must be a finite number, got {Number(number)}; {Fix()}";
+                }
+
+                if (Minimum is { } min && number < min || Maximum is { } max && number > max)
+                {
+                    return $"must be {Range()}, got {Number(number)}; {Fix()}";
+                }
+
+                return null;
+            case string text:
+                if (AllowedValues is { Count: > 0 } allowed && !allowed.Contains(text, StringComparer.Ordinal))
+                {
+                    return $"must be one of: {string.Join(", ", allowed.Select(a => $"\"{a}\""))}, got \"{text}\"; use one of those";
+                }
+
+                return Path == PathRule.FileName ? PathRules.FileNameProblem(text) : null;
+            default:
+                return null;
+        }
+    }
+
+    private string Range() =>
+        Minimum is { } min && Maximum is { } max ? $"from {Number(min)} to {Number(max)}"
+        : Minimum is { } lower ? $"at least {Number(lower)}"
+        : Maximum is { } upper ? $"at most {Number(upper)}"
+        : "a finite number";
+
+    private string Fix() =>
+        Minimum is { } min && Maximum is { } max ? $"give a value from {Number(min)} to {Number(max)}"
+        : Minimum is { } lower ? $"give {Number(lower)} or more"
+        : Maximum is { } upper ? $"give {Number(upper)} or less"
+        : "give a finite number";
+
+    private static string Number(double value) =>
+        double.IsNaN(value) ? "NaN" : double.IsPositiveInfinity(value) ? "infinity" : double.IsNegativeInfinity(value) ? "-infinity"
+        : value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>What a string input names on disk.</summary>
+public enum PathRule
+{
+    /// <summary>Not a path: any string.</summary>
+    None,
+
+    /// <summary>
+    /// A plain file name the operator writes into the run's output folder (an extension may be added): not empty, no
+    /// folder separators, not <c>.</c> or <c>..</c>, no characters the file system refuses, at most
+    /// <see cref="PathRules.MaxFileNameBytes"/> bytes of UTF-8.
+    /// </summary>
+    FileName,
+}
+
+/// <summary>The checks behind <see cref="PathRule"/>, shared by the compiler and the operators that write files.</summary>
+public static class PathRules
+{
+    /// <summary>
+    /// The longest accepted file name in UTF-8 bytes: file systems allow 255, and operators add an extension such as
+    /// <c>.npy</c>.
+    /// </summary>
+    public const int MaxFileNameBytes = 200;
+
+    /// <summary>What is wrong with <paramref name="name"/> as a plain file name, with the fix, or null when it is fine.</summary>
+    public static string? FileNameProblem(string? name)
+    {
+        const string fix = "give a plain name without folders or extension, e.g. \"samples\"";
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            return $"must be a file name, got an empty one; {fix}";
+        }
+
+        if (name is "." or ".." || name.IndexOfAny(['/', '\\']) >= 0)
+        {
+            return $"must be a plain file name, got \"{Shorten(name)}\" (folders and \"..\" are not allowed); {fix}";
+        }
+
+        int bad = name.IndexOfAny(System.IO.Path.GetInvalidFileNameChars());
+        if (bad >= 0 || name.Any(char.IsControl))
+        {
+            return $"must be a plain file name, got \"{Shorten(name)}\" with a character file names cannot hold; {fix}";
+        }
+
+        int bytes = System.Text.Encoding.UTF8.GetByteCount(name);
+        if (bytes > MaxFileNameBytes)
+        {
+            return $"is {bytes} bytes long, longer than the {MaxFileNameBytes} a file name may have here; give a shorter name";
+        }
+
+        return null;
+    }
+
+    private static string Shorten(string text) => text.Length <= 60 ? text : text[..57] + "...";
+}

@@ -68,10 +68,15 @@ internal static class DescribeCommand
             return;
         }
 
-        var table = Terminal.NewTable("option", "type", "default", "description");
+        var table = Terminal.NewTable("option", "type", "default", "accepts", "description");
         foreach (var option in options)
         {
-            table.AddRow(Terminal.Escape(option.Key), Terminal.Escape(TypeNames.Of(option.Type)), Terminal.Escape(option.DefaultJson), Terminal.Escape(option.Description));
+            table.AddRow(
+                Terminal.Escape(option.Key),
+                Terminal.Escape(TypeNames.Of(option.Type)),
+                Terminal.Escape(option.DefaultJson),
+                Terminal.Escape(option.Domain),
+                Terminal.Escape(option.Description));
         }
 
         console.Write(table);
@@ -98,7 +103,7 @@ internal static class DescribeCommand
             console.Write(slots);
         }
 
-        var inputs = Terminal.NewTable("in", "type", "required", "default", "description");
+        var inputs = Terminal.NewTable("in", "type", "required", "default", "accepts", "description");
         foreach (var input in s.Inputs)
         {
             inputs.AddRow(
@@ -106,6 +111,7 @@ internal static class DescribeCommand
                 Terminal.Escape(TypeNames.Of(input.Type)),
                 input.Required ? "yes" : "no",
                 Terminal.Escape(input.Default?.ToString() ?? ""),
+                Terminal.Escape(input.DomainText()),
                 Terminal.Escape(input.Description));
         }
 

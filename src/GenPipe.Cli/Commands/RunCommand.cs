@@ -31,6 +31,15 @@ internal static class RunCommand
                 var compiled = pipeline.Load(cli, parsed, error);
 
                 string outputDirectory = Path.GetFullPath(parsed.GetValue(outDir) ?? Path.Combine("out", compiled.Name));
+                if (ExistingFileOnPath(outputDirectory) is { } blocking)
+                {
+                    // Refused before the run: the files could not be moved there, and the work would be thrown away.
+                    await error.WriteLineAsync(
+                        $"--out {parsed.GetValue(outDir) ?? outputDirectory}: error: '{blocking}' is a file, not a folder; " +
+                        "give a folder (it is created when missing) or move the file away. Nothing was run.").ConfigureAwait(false);
+                    return ExitCodes.InvalidInput;
+                }
+
                 var runOptions = new PipelineRunOptions { OutputDirectory = outputDirectory };
                 Task<PipelineResult> Run(IProgress<PipelineProgress>? progress) =>
                     cli.Engine.RunAsync(compiled, runOptions, progress, cancellationToken);
@@ -69,6 +78,25 @@ internal static class RunCommand
     {
         string relative = Path.GetRelativePath(Environment.CurrentDirectory, file);
         return relative.StartsWith("..", StringComparison.Ordinal) ? file : relative;
+    }
+
+    // The output folder or the nearest of its parents that exists, when that is a file (the folder cannot be made).
+    private static string? ExistingFileOnPath(string folder)
+    {
+        for (string? path = folder; !string.IsNullOrEmpty(path); path = Path.GetDirectoryName(path))
+        {
+            if (File.Exists(path))
+            {
+                return path;
+            }
+
+            if (Directory.Exists(path))
+            {
+                return null;
+            }
+        }
+
+        return null;
     }
 
     private static string Describe(object value) => value switch

@@ -239,6 +239,14 @@ public sealed class PipelineEngine : IAsyncDisposable
             throw new PipelineExecutionException(step.Id, $"Step '{step.Id}' ({step.OperatorName}) returned no output.", new InvalidOperationException("null output"));
         }
 
+        if (NonFiniteValues.Find(output) is { } problem)
+        {
+            throw new PipelineExecutionException(
+                step.Id,
+                $"Step '{step.Id}' ({step.OperatorName}) produced {problem}; the run stopped and wrote nothing. Check the options of the components it uses (e.g. a scheduler's eta, a guidance scale) and its inputs.",
+                new ArithmeticException(problem));
+        }
+
         if (_logger.IsEnabled(LogLevel.Debug))
         {
             _logger.LogDebug("Step {StepId} ({Operator}) took {Elapsed} ms", step.Id, step.OperatorName, clock.ElapsedMilliseconds);
@@ -283,7 +291,7 @@ public sealed class PipelineEngine : IAsyncDisposable
         var overrideErrors = new List<PipelineDiagnostic>();
         var applied = root is JsonObject document ? PipelineOverrides.Apply(document, overrides, overrideErrors) : [];
         var diagnostics = new DiagnosticBag(sourceName, map, applied);
-        var compiled = new PipelineCompiler(_catalog, _options.ModelRoots, sourceName, baseDirectory, diagnostics).Compile(root);
+        var compiled = new PipelineCompiler(_catalog, _options.ModelRoots, sourceName, baseDirectory, diagnostics, _options.MemoryBudgetBytes).Compile(root);
         var errors = overrideErrors.Concat(diagnostics.Errors).Select(WithPluginProblems).ToArray();
         if (errors.Length > 0 || compiled is null)
         {

@@ -12,4 +12,10 @@ public sealed class PipelineEngineOptions
     /// "unknown operator" errors, which a missing plugin causes.
     /// </summary>
     public IReadOnlyList<string> PluginProblems { get; init; } = [];
+
+    /// <summary>
+    /// The memory a run may use, in bytes. A step whose operator can compute its memory need before the run
+    /// (<c>IStepPreflight</c>) and needs more is refused at compile time. Null: the machine's available memory.
+    /// </summary>
+    public long? MemoryBudgetBytes { get; init; }
 }

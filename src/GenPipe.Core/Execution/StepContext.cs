@@ -118,6 +118,27 @@ internal sealed class StepContext : OperatorContext
         throw new InvalidCastException($"Input '{name}' of step '{StepId}' is a {value.GetType().Name}, not a {typeof(T).Name}.");
     }
 
+    /// <summary>A number converted to another numeric type without loss, for checks made before the run.</summary>
+    internal static bool TryConvertNumber<T>(object value, out T converted)
+    {
+        var target = Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T);
+        converted = default!;
+        if (!IsNumeric(target) || !IsNumeric(value.GetType()) || (value is double d && IsIntegral(target) && d != Math.Floor(d)))
+        {
+            return false;
+        }
+
+        try
+        {
+            converted = (T)System.Convert.ChangeType(value, target, CultureInfo.InvariantCulture);
+            return true;
+        }
+        catch (Exception ex) when (ex is OverflowException or InvalidCastException or FormatException)
+        {
+            return false;
+        }
+    }
+
     private static bool IsNumeric(Type type) =>
         type == typeof(decimal) || (type.IsPrimitive && type != typeof(bool) && type != typeof(char) && type != typeof(IntPtr) && type != typeof(UIntPtr));
 

@@ -1,3 +1,4 @@
+using GenPipe.Abstractions.Components;
 using GenPipe.Abstractions.Models;
 using GenPipe.Abstractions.Operators;
 using GenPipe.Tensors;
@@ -14,7 +15,7 @@ namespace GenPipe.Core.Operators;
 /// <c>pred = pred_uncond + guidance * (pred_cond - pred_uncond)</c>, where the unconditional prediction uses the
 /// <c>negative</c> conditioning when one is given and no conditioning (null) otherwise.
 /// </summary>
-public sealed class DiffuseOperator : IPipelineOperator
+public sealed class DiffuseOperator : IPipelineOperator, IStepPreflight
 {
     /// <summary>The operator name.</summary>
     public const string OperatorName = "diffuse";
@@ -28,9 +29,9 @@ public sealed class DiffuseOperator : IPipelineOperator
             new ComponentSlot("scheduler", typeof(IScheduler), Description: "Chooses the timesteps and advances the sample."),
         ],
         [
-            new InputPort("steps", typeof(int), Required: false, Default: 20, Description: "Number of denoising steps."),
+            new InputPort("steps", typeof(int), Required: false, Default: 20, Description: "Number of denoising steps; at most the scheduler's num_train_timesteps.") { Minimum = 1 },
             new InputPort("seed", typeof(int), Required: false, Default: 0, Description: "Seed of the torch-compatible noise generator."),
-            new InputPort("count", typeof(int), Required: false, Default: 1, Description: "How many samples to draw (the batch size)."),
+            new InputPort("count", typeof(int), Required: false, Default: 1, Description: "How many samples to draw (the batch size); they must fit in memory.") { Minimum = 1 },
             new InputPort("guidance", typeof(double), Required: false, Default: 1.0, Description: "Classifier-free guidance scale; 1 means no guidance."),
             new InputPort("conditioning", typeof(Conditioning), Required: false, Description: "What to condition on; none for an unconditional model."),
             new InputPort("negative", typeof(Conditioning), Required: false, Description: "The conditioning guidance steers away from; none means unconditional."),
@@ -66,6 +67,66 @@ public sealed class DiffuseOperator : IPipelineOperator
         }
 
         return x;
+    }
+
+    /// <summary>
+    /// Before the run: <c>steps</c> against the scheduler's training steps, the denoiser's training noise schedule
+    /// against the scheduler's (a warning), and the memory the samples need when the denoiser's options give the sample shape.
+    /// </summary>
+    public IEnumerable<PreflightFinding> Preflight(PreflightContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var denoiser = context.GetComponentOptions("denoiser");
+        var scheduler = context.GetComponentOptions("scheduler") as INoiseScheduleOptions;
+        if (context.TryGetInput("steps", out int steps) && scheduler?.NoiseSchedule is { } schedule && steps > schedule.NumTrainTimesteps)
+        {
+            yield return PreflightFinding.Error(
+                "steps",
+                $"must be at most {schedule.NumTrainTimesteps}, the scheduler's num_train_timesteps, got {steps}; give a value from 1 to {schedule.NumTrainTimesteps}");
+        }
+
+        if ((denoiser as INoiseScheduleOptions)?.NoiseSchedule is { } trained && scheduler?.NoiseSchedule is { } used && trained != used)
+        {
+            yield return PreflightFinding.Warning(
+                "scheduler",
+                $"the denoiser was trained with the noise schedule ({trained}) but the scheduler uses ({used}); " +
+                "the samples will be wrong unless they agree: give the scheduler the denoiser's schedule options");
+        }
+
+        if (context.TryGetInput("count", out int count) && count >= 1 && (denoiser as ISampleShapeOptions)?.SampleShape is { } shape)
+        {
+            long sampleSize = SaturatingProduct([.. shape.Select(d => (long)d)]);
+            long elements = SaturatingProduct([count, sampleSize]);
+            if (elements > Array.MaxLength)
+            {
+                yield return PreflightFinding.Error(
+                    "count",
+                    $"is {count}, and {count} samples of shape {Tensor.FormatShape(shape.ToArray())} are {elements} numbers, more than one tensor holds ({Array.MaxLength}); give at most {Array.MaxLength / Math.Max(1, sampleSize)}");
+                yield break;
+            }
+
+            // Each step holds the samples, the denoiser's prediction and the next samples at once (float32 each).
+            yield return PreflightFinding.Memory(
+                "count",
+                SaturatingProduct([elements, sizeof(float), 3]),
+                $"{count} samples of shape {Tensor.FormatShape(shape.ToArray())}, the denoiser's prediction and the next samples (float32)");
+        }
+    }
+
+    private static long SaturatingProduct(ReadOnlySpan<long> factors)
+    {
+        long product = 1;
+        foreach (long f in factors)
+        {
+            if (f <= 0)
+            {
+                return 0;
+            }
+
+            product = product > long.MaxValue / f ? long.MaxValue : product * f;
+        }
+
+        return product;
     }
 
     private static async ValueTask<Tensor> PredictAsync(

@@ -25,8 +25,8 @@ public sealed class SaveOperator : IPipelineOperator
         [],
         [
             new InputPort("samples", typeof(Tensor), Description: "The samples, batch first: [N, 2] points or [N, C, H, W] images."),
-            new InputPort("name", typeof(string), Required: false, Default: "samples", Description: "File name without extension."),
-            new InputPort("format", typeof(string), Required: false, Default: "png+npy", Description: "png, npy, or png+npy."),
+            new InputPort("name", typeof(string), Required: false, Default: "samples", Description: "File name without extension.") { Path = PathRule.FileName },
+            new InputPort("format", typeof(string), Required: false, Default: "png+npy", Description: "Which files to write.") { AllowedValues = ["png+npy", "png", "npy", "npy+png"] },
         ],
         typeof(string[]),
         Cacheable: false);
@@ -114,7 +114,7 @@ public sealed class SaveOperator : IPipelineOperator
                     break;
                 default:
                     throw new ArgumentException(
-                        $"Step '{stepId}': unknown save format '{format}'; use \"png\", \"npy\" or \"png+npy\".", nameof(format));
+                        $"Step '{stepId}': unknown save format '{format}'; use \"png\", \"npy\" or \"png+npy\".");
             }
         }
 
@@ -123,11 +123,11 @@ public sealed class SaveOperator : IPipelineOperator
 
     internal static void CheckName(string stepId, string name)
     {
-        if (string.IsNullOrWhiteSpace(name) || name is "." or ".." || name.IndexOfAny(['/', '\\']) >= 0
-            || name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)
+        // The compiler checks literal and parameter names (PathRule.FileName); this catches names computed otherwise.
+        if (PathRules.FileNameProblem(name) is { } problem)
         {
-            throw new ArgumentException(
-                $"Step '{stepId}': '{name}' is not a file name; give a plain name without folders or extension, e.g. \"samples\".", nameof(name));
+            // No parameter name: ArgumentException would append "(Parameter 'name')" to the message users see.
+            throw new ArgumentException($"Step '{stepId}': input 'name' {problem}.");
         }
     }
 

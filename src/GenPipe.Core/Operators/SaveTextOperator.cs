@@ -21,7 +21,7 @@ public sealed class SaveTextOperator : IPipelineOperator
         [],
         [
             new InputPort("text", typeof(GeneratedText), Description: "The output of a generate step."),
-            new InputPort("name", typeof(string), Required: false, Default: "text", Description: "File name without extension."),
+            new InputPort("name", typeof(string), Required: false, Default: "text", Description: "File name without extension.") { Path = PathRule.FileName },
         ],
         typeof(string[]),
         Cacheable: false);

@@ -11,7 +11,14 @@ namespace GenPipe.Core.Pipelines;
 /// <param name="Type">The property type.</param>
 /// <param name="DefaultJson">The default, as JSON.</param>
 /// <param name="Description">From a <see cref="DescriptionAttribute"/> on the property, or empty.</param>
-public sealed record OptionInfo(string Key, Type Type, string DefaultJson, string Description);
+public sealed record OptionInfo(string Key, Type Type, string DefaultJson, string Description)
+{
+    /// <summary>
+    /// The accepted values in words, from the property's <c>[Range]</c> and <c>[AllowedValues]</c> attributes
+    /// (<c>System.ComponentModel.DataAnnotations</c>), e.g. <c>from 0 to 1</c>; empty when none is declared.
+    /// </summary>
+    public string Domain { get; init; } = "";
+}
 
 /// <summary>
 /// A component's options outside a pipeline (for tools such as <c>genpipe describe</c> and <c>genpipe schedulers
@@ -29,7 +36,10 @@ public static class ComponentOptions
                 pair.Key,
                 pair.Value.PropertyType,
                 defaults is null ? "" : JsonSerializer.Serialize(pair.Value.GetValue(defaults), pair.Value.PropertyType, ComponentOptionsBinder.SerializerOptions),
-                pair.Value.GetCustomAttribute<DescriptionAttribute>()?.Description ?? ""))
+                pair.Value.GetCustomAttribute<DescriptionAttribute>()?.Description ?? "")
+            {
+                Domain = OptionDomains.Describe(pair.Value),
+            })
             .ToArray();
     }
 

@@ -76,6 +76,17 @@ internal static class ComponentOptionsBinder
             return null;
         }
 
+        var outside = OptionDomains.Check(bound, accepted.Select(pair => pair.Key)).ToArray();
+        foreach (var problem in outside)
+        {
+            diagnostics.Error(ProblemPath(optionsPath, problem.Key), $"option '{problem.Key}' {problem.Message}");
+        }
+
+        if (outside.Length > 0)
+        {
+            return null;
+        }
+
         if (bound is IValidatableOptions validatable)
         {
             OptionProblem[] problems;
@@ -91,10 +102,7 @@ internal static class ComponentOptionsBinder
 
             foreach (var problem in problems)
             {
-                string path = problem.Key.Length == 0 ? optionsPath
-                    : problem.Key.StartsWith('[') ? optionsPath + problem.Key
-                    : optionsPath + "." + problem.Key;
-                diagnostics.Error(path, problem.Message);
+                diagnostics.Error(ProblemPath(optionsPath, problem.Key), problem.Message);
             }
 
             if (problems.Length > 0)
@@ -106,6 +114,9 @@ internal static class ComponentOptionsBinder
         canonicalJson = Canonicalize(bound, descriptor.OptionsType, accepted);
         return bound;
     }
+
+    private static string ProblemPath(string optionsPath, string key) =>
+        key.Length == 0 ? optionsPath : key.StartsWith('[') ? optionsPath + key : optionsPath + "." + key;
 
     /// <summary>The JSON keys an options type accepts, with their properties.</summary>
     public static IReadOnlyDictionary<string, PropertyInfo> KnownKeys(Type optionsType)

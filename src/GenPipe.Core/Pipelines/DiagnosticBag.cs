@@ -25,6 +25,10 @@ internal sealed class DiagnosticBag(string file, JsonSourceMap? map, IReadOnlyLi
     public void KeyError(string path, string message, string? suggestion = null) =>
         Add(PipelineDiagnosticSeverity.Error, path, message, suggestion, atKey: true);
 
+    /// <summary>A warning about the value at <paramref name="path"/>.</summary>
+    public void Warning(string path, string message, string? suggestion = null) =>
+        Add(PipelineDiagnosticSeverity.Warning, path, message, suggestion, atKey: false);
+
     /// <summary>A warning about the property name at <paramref name="path"/>.</summary>
     public void KeyWarning(string path, string message, string? suggestion = null) =>
         Add(PipelineDiagnosticSeverity.Warning, path, message, suggestion, atKey: true);

@@ -77,10 +77,12 @@ internal sealed partial class PipelineCompiler
         foreach (var (step, path, index, id, op) in headers)
         {
             var components = CompileWith(step, path, op.Operator.Signature);
-            var inputs = CompileInputs(step, path, op.Operator.Signature);
+            var inputs = CompileInputs(step, path, id, op.Operator.Signature);
             if (components is not null && inputs is not null)
             {
-                steps.Add(new PipelineStep(id, index, op.Operator, components, inputs));
+                var compiled = new PipelineStep(id, index, op.Operator, components, inputs);
+                Preflight(compiled, path);
+                steps.Add(compiled);
             }
         }
 
@@ -154,7 +156,7 @@ internal sealed partial class PipelineCompiler
         return ok ? bound : null;
     }
 
-    private Dictionary<string, StepInput>? CompileInputs(JsonObject step, string path, OperatorSignature signature)
+    private Dictionary<string, StepInput>? CompileInputs(JsonObject step, string path, string stepId, OperatorSignature signature)
     {
         string inPath = JsonPathText.Property(path, "in");
         var node = step["in"];
@@ -180,7 +182,7 @@ internal sealed partial class PipelineCompiler
             }
 
             given.Add(key);
-            var input = CompileInput(value, port, keyPath, signature.Name);
+            var input = CompileInput(value, port, keyPath, signature.Name, stepId);
             if (input is null)
             {
                 ok &= value is null && !port.Required;
@@ -201,13 +203,13 @@ internal sealed partial class PipelineCompiler
         return ok ? inputs : null;
     }
 
-    private StepInput? CompileInput(JsonNode? value, InputPort port, string path, string opName)
+    private StepInput? CompileInput(JsonNode? value, InputPort port, string path, string opName, string stepId)
     {
         string? text = value?.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;
         string what = $"input '{port.Name}' of operator '{opName}'";
         if (text is not null && text.Length > 1 && text[0] is '$' or '@' && text[1] != text[0])
         {
-            return text[0] == '$' ? CompileParameterInput(text[1..], port, path, what) : CompileStepInput(text[1..], port, path, what);
+            return text[0] == '$' ? CompileParameterInput(text[1..], port, path, what, stepId) : CompileStepInput(text[1..], port, path, what);
         }
 
         // "$$x" and "@@x" are the literal strings "$x" and "@x".
@@ -224,10 +226,16 @@ internal sealed partial class PipelineCompiler
             return null;
         }
 
+        if (port.Problem(converted) is { } outside)
+        {
+            _diagnostics.Error(path, $"{what} {outside}");
+            return null;
+        }
+
         return new StepInput(port.Name, StepInputKind.Literal, converted, null);
     }
 
-    private StepInput? CompileParameterInput(string name, InputPort port, string path, string what)
+    private StepInput? CompileParameterInput(string name, InputPort port, string path, string what, string stepId)
     {
         if (!_declaredParameters.Contains(name))
         {
@@ -249,7 +257,15 @@ internal sealed partial class PipelineCompiler
             return null;
         }
 
-        return new StepInput(port.Name, StepInputKind.Parameter, Widen(parameter.Value, port.Type), name);
+        object value = Widen(parameter.Value, port.Type);
+        if (port.Problem(value) is { } outside)
+        {
+            // The parameter's value is what is wrong: report it there, so a --set that set it is named.
+            _diagnostics.Error(ParameterValuePath(name), $"{ParameterRole(name, port.Name, stepId)} {outside}");
+            return null;
+        }
+
+        return new StepInput(port.Name, StepInputKind.Parameter, value, name);
     }
 
     private StepInput? CompileStepInput(string id, InputPort port, string path, string what)

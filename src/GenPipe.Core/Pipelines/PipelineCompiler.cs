@@ -25,6 +25,7 @@ internal sealed partial class PipelineCompiler
     private readonly string _sourceName;
     private readonly string? _baseDirectory;
     private readonly DiagnosticBag _diagnostics;
+    private readonly long? _memoryBudget;
 
     // Declared names are kept even when their definitions are broken, so references to them are not reported twice.
     private readonly HashSet<string> _declaredParameters = new(StringComparer.Ordinal);
@@ -33,8 +34,9 @@ internal sealed partial class PipelineCompiler
     private readonly Dictionary<string, PipelineComponent> _components = new(StringComparer.Ordinal);
     private readonly List<PipelineComponent> _componentOrder = [];
 
-    public PipelineCompiler(ComponentCatalog catalog, IReadOnlyList<string> modelRoots, string sourceName, string? baseDirectory, DiagnosticBag diagnostics)
+    public PipelineCompiler(ComponentCatalog catalog, IReadOnlyList<string> modelRoots, string sourceName, string? baseDirectory, DiagnosticBag diagnostics, long? memoryBudget = null)
     {
+        _memoryBudget = memoryBudget;
         _catalog = catalog;
         _modelRoots = modelRoots;
         _sourceName = sourceName;

@@ -25,11 +25,10 @@ public static partial class GenPipeServiceCollectionExtensions
         services.TryAddSingleton(sp => new PipelineEngine(
             sp.GetRequiredService<ComponentCatalog>(),
             sp.GetRequiredService<PluginHost>().Services,
-            new PipelineEngineOptions
-            {
-                ModelRoots = sp.GetRequiredService<IOptions<GenPipeHostOptions>>().Value.ModelRoots,
-                PluginProblems = [.. sp.GetRequiredService<PluginHost>().Report.ProblemMessages],
-            },
+            EngineOptions(sp.GetRequiredService<IOptions<GenPipeHostOptions>>().Value, sp.GetRequiredService<PluginHost>().Report.ProblemMessages),
             sp.GetService<ILogger<PipelineEngine>>()));
     }
+
+    private static PipelineEngineOptions EngineOptions(GenPipeHostOptions host, IEnumerable<string> pluginProblems) =>
+        new() { ModelRoots = host.ModelRoots, MemoryBudgetBytes = host.MemoryBudgetBytes, PluginProblems = [.. pluginProblems] };
 }
