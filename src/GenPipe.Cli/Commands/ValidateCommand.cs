@@ -12,9 +12,6 @@ internal static class ValidateCommand
         pipeline.AddTo(command);
         command.SetAction(async (parsed, cancellationToken) =>
         {
-            // System.CommandLine starts handling Ctrl+C when the action first yields: yield before loading, so Ctrl+C
-            // during the load of a large file cancels it rather than killing the process.
-            await Task.Yield();
             var host = globals.Read(parsed);
             try
             {
