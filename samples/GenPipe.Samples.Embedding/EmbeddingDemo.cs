@@ -31,7 +31,7 @@ public static class EmbeddingDemo
         var engine = provider.GetRequiredService<PipelineEngine>();
 
         // 1. A full run with parameter overrides, printing progress.
-        var pipeline = engine.LoadFile(pipelinePath, ["steps=12", "count=500"]);
+        var pipeline = engine.LoadFile(pipelinePath, ["steps=12", "count=500"], cancellationToken);
         int iterations = 0;
         var progress = new InlineProgress(p =>
         {
@@ -45,7 +45,7 @@ public static class EmbeddingDemo
 
         // 2. A second run (another seed, so nothing is reused from the cache), cancelled at its 5th iteration.
         string cancelledOutput = outputDirectory + "-cancelled";
-        var second = engine.LoadFile(pipelinePath, ["steps=50", "count=500", "seed=1"]);
+        var second = engine.LoadFile(pipelinePath, ["steps=50", "count=500", "seed=1"], cancellationToken);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         int cancelledAt = 0;
         var cancelling = new InlineProgress(p =>

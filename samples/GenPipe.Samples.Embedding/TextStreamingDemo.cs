@@ -30,7 +30,7 @@ public static class TextStreamingDemo
         var engine = provider.GetRequiredService<PipelineEngine>();
 
         // 1. Stream a whole fortune, printing each piece of text as it arrives.
-        var pipeline = engine.LoadFile(pipelinePath, [$"prompt={prompt}", "max_tokens=120", "seed=7"]);
+        var pipeline = engine.LoadFile(pipelinePath, [$"prompt={prompt}", "max_tokens=120", "seed=7"], cancellationToken);
         var text = new StringBuilder();
         int tokens = 0;
         await foreach (var token in engine.StreamAsync<GeneratedToken>(pipeline, new PipelineRunOptions { OutputDirectory = outputDirectory }, cancellationToken))
@@ -45,7 +45,7 @@ public static class TextStreamingDemo
 
         // 2. Stop reading after 10 tokens: the run is cancelled and writes nothing.
         string stoppedOutput = outputDirectory + "-stopped";
-        var second = engine.LoadFile(pipelinePath, [$"prompt={prompt}", "max_tokens=120", "seed=8"]);
+        var second = engine.LoadFile(pipelinePath, [$"prompt={prompt}", "max_tokens=120", "seed=8"], cancellationToken);
         int read = 0;
         await foreach (var token in engine.StreamAsync<GeneratedToken>(second, new PipelineRunOptions { OutputDirectory = stoppedOutput }, cancellationToken))
         {

@@ -371,7 +371,7 @@ public sealed class DiagnosticTests : IAsyncLifetime
         var ex = Should.Throw<PipelineValidationException>(() => _host.Engine.LoadFile(path));
         var d = ex.Diagnostics.ShouldHaveSingleItem();
         (d.File, d.JsonPath, d.Line, d.Column).ShouldBe((path, "$", 0, 0));
-        d.ToString().ShouldBe($"{path}: error at $: the pipeline file was not found; check the path");
+        d.ToString().ShouldBe($"{path}: error at $: the pipeline file '{path}' was not found; check the path");
     }
 
     private static void Expect(PipelineDiagnostic d, string json, string path, string marker, int occurrence = 1)

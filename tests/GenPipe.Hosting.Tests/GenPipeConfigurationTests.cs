@@ -117,6 +117,58 @@ public sealed class GenPipeConfigurationTests
             .Message.ShouldBe("--plugins needs a folder, e.g. --plugins ./plugins.");
     }
 
+    [Fact]
+    public void Unknown_settings_are_warned_about_with_the_file_the_key_and_the_closest_setting()
+    {
+        string dir = TestPlugins.NewTempFolder();
+        string file = Path.Combine(dir, "genpipe.json");
+        File.WriteAllText(file, """{ "$schema": "x", "PluginFolder": [ "p" ], "MemoryBudjet": "1GB", "memorybudget": "2GB", "Colour": "red" }""");
+        var warnings = new List<string>();
+
+        var options = GenPipeConfiguration.ReadHostOptions(GenPipeConfiguration.Build(basePath: dir, warnings: warnings), dir);
+
+        options.MemoryBudget.ShouldBe("2GB", "keys are case-insensitive, so this one is known");
+        warnings.ShouldBe(
+        [
+            $"{file}: unknown setting 'PluginFolder' is ignored; did you mean 'PluginFolders'? (settings: PluginFolders, ModelRoots, MemoryBudget, DefaultDevice, UseDefaultPluginFolder)",
+            $"{file}: unknown setting 'MemoryBudjet' is ignored; did you mean 'MemoryBudget'? (settings: PluginFolders, ModelRoots, MemoryBudget, DefaultDevice, UseDefaultPluginFolder)",
+            $"{file}: unknown setting 'Colour' is ignored (settings: PluginFolders, ModelRoots, MemoryBudget, DefaultDevice, UseDefaultPluginFolder)",
+        ]);
+    }
+
+    [Fact]
+    public void Settings_file_that_is_a_folder_too_large_or_not_utf8_is_reported_by_name()
+    {
+        string dir = TestPlugins.NewTempFolder();
+        Should.Throw<GenPipeConfigurationException>(() => GenPipeConfiguration.Build(dir, basePath: dir))
+            .Message.ShouldBe($"Settings file '{dir}' is a folder, not a settings file. Name the JSON file itself, e.g. {Path.Combine(dir, "genpipe.json")}.");
+
+        string large = Path.Combine(dir, "large.json");
+        using (var stream = File.Create(large))
+        {
+            stream.SetLength(GenPipe.Core.InputFiles.MaxBytes + 1);
+        }
+
+        Should.Throw<GenPipeConfigurationException>(() => GenPipeConfiguration.Build(large, basePath: dir))
+            .Message.ShouldStartWith($"Settings file '{large}' cannot be used: the settings file '{large}' is 64 MB; GenPipe reads at most 64 MB of JSON");
+
+        string latin1 = Path.Combine(dir, "latin1.json");
+        File.WriteAllBytes(latin1, [.. "{ \"ModelRoots\": [ \"mod"u8, 0xE8, .. "les\" ] }"u8]);
+        Should.Throw<GenPipeConfigurationException>(() => GenPipeConfiguration.Build(latin1, basePath: dir))
+            .Message.ShouldBe($"Settings file '{latin1}' cannot be used: the settings file '{latin1}' is not UTF-8 text: byte 0xE8 at offset 22 (line 1, column 23) does not belong to a UTF-8 character; save the file as UTF-8.");
+    }
+
+    [Fact]
+    public void A_device_without_a_backend_is_an_error_listing_the_devices()
+    {
+        GenPipeConfiguration.CheckDevice("cpu");
+        GenPipeConfiguration.CheckDevice("CPU");
+        Should.Throw<GenPipeConfigurationException>(() => GenPipeConfiguration.CheckDevice("cuda"))
+            .Message.ShouldBe("Device 'cuda' (--device or the DefaultDevice setting) does not exist here; the devices are: cpu. Another device arrives with a plugin that provides its backend.");
+        Should.Throw<GenPipeConfigurationException>(() => GenPipeConfiguration.CheckDevice("cpi"))
+            .Message.ShouldContain("the devices are: cpu. Did you mean 'cpu'?");
+    }
+
     private sealed class EnvironmentScope : IDisposable
     {
         private readonly (string Name, string? Old)[] _saved;

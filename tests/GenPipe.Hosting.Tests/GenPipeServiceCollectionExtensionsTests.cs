@@ -84,6 +84,21 @@ public sealed class GenPipeServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public void A_default_device_that_does_not_exist_fails_when_the_host_starts()
+    {
+        var services = new ServiceCollection();
+        services.AddGenPipe(o =>
+        {
+            o.UseDefaultPluginFolder = false;
+            o.DefaultDevice = "cuda:0";
+        });
+        using var provider = services.BuildServiceProvider();
+
+        Should.Throw<GenPipeConfigurationException>(() => provider.GetRequiredService<ComponentCatalog>())
+            .Message.ShouldStartWith("Device 'cuda:0' (--device or the DefaultDevice setting) does not exist here; the devices are: cpu.");
+    }
+
+    [Fact]
     public void Failing_folder_plugin_is_reported_through_DI_and_the_host_still_starts()
     {
         var services = new ServiceCollection();

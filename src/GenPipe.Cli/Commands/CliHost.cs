@@ -45,7 +45,13 @@ internal sealed class CliHost : IAsyncDisposable
             commandLine.AddRange(["--models", folder]);
         }
 
-        var configuration = GenPipeConfiguration.Build(arguments.SettingsFile, commandLine, Environment.CurrentDirectory);
+        var settingsWarnings = new List<string>();
+        var configuration = GenPipeConfiguration.Build(arguments.SettingsFile, commandLine, Environment.CurrentDirectory, settingsWarnings);
+        foreach (string warning in settingsWarnings)
+        {
+            error.WriteLine($"warning: {warning}");
+        }
+
         var services = new ServiceCollection();
         services.AddLogging(logging => logging
             .AddProvider(new TextWriterLoggerProvider(error))

@@ -23,10 +23,10 @@ internal sealed class PipelineOptions
         command.Options.Add(Set);
     }
 
-    /// <summary>Compiles the pipeline with its overrides and prints its warnings; invalid input throws.</summary>
-    public CompiledPipeline Load(CliHost cli, ParseResult parsed, TextWriter error)
+    /// <summary>Compiles the pipeline with its overrides and prints its warnings; invalid input throws, cancelling stops the load.</summary>
+    public CompiledPipeline Load(CliHost cli, ParseResult parsed, TextWriter error, CancellationToken cancellationToken = default)
     {
-        var compiled = cli.Engine.LoadFile(parsed.GetValue(Pipeline)!, parsed.GetValue(Set) ?? []);
+        var compiled = cli.Engine.LoadFile(parsed.GetValue(Pipeline)!, parsed.GetValue(Set) ?? [], cancellationToken);
         foreach (var warning in compiled.Warnings)
         {
             error.WriteLine(warning.ToString());

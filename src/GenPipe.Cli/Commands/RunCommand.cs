@@ -28,7 +28,7 @@ internal static class RunCommand
             try
             {
                 await using var cli = CliHost.Create(host, error);
-                var compiled = pipeline.Load(cli, parsed, error);
+                var compiled = pipeline.Load(cli, parsed, error, cancellationToken);
 
                 string outputDirectory = Path.GetFullPath(parsed.GetValue(outDir) ?? Path.Combine("out", compiled.Name));
                 if (ExistingFileOnPath(outputDirectory) is { } blocking)

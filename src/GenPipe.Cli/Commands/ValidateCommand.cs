@@ -16,7 +16,7 @@ internal static class ValidateCommand
             try
             {
                 await using var cli = CliHost.Create(host, error);
-                var compiled = pipeline.Load(cli, parsed, error);
+                var compiled = pipeline.Load(cli, parsed, error, cancellationToken);
 
                 await output.WriteLineAsync(
                     $"{compiled.SourceFile}: valid pipeline '{compiled.Name}' " +

@@ -52,25 +52,26 @@ public sealed class PipelineEngine : IAsyncDisposable
 
     /// <summary>
     /// Reads, overrides and compiles the pipeline file at <paramref name="path"/>. Component sources resolve relative to
-    /// the file's folder, then the model roots.
+    /// the file's folder, then the model roots. Files over <see cref="InputFiles.MaxBytes"/> are refused before they are
+    /// read whole; loading is linear in the file's size and stops when <paramref name="cancellationToken"/> fires.
     /// </summary>
-    /// <exception cref="PipelineValidationException">The file is missing, unreadable or invalid; every error is listed.</exception>
-    public CompiledPipeline LoadFile(string path, IReadOnlyList<string>? overrides = null)
+    /// <exception cref="PipelineValidationException">The file is missing, a folder, too large, not UTF-8 or invalid; every error is listed.</exception>
+    /// <exception cref="OperationCanceledException">Loading was cancelled.</exception>
+    public CompiledPipeline LoadFile(string path, IReadOnlyList<string>? overrides = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(path);
         byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            bytes = InputFiles.ReadUtf8(path, "pipeline file", cancellationToken);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        catch (InputFileException ex)
         {
-            string reason = ex is FileNotFoundException or DirectoryNotFoundException ? "the pipeline file was not found; check the path" : $"the pipeline file could not be read: {ex.Message}";
-            throw new PipelineValidationException([new PipelineDiagnostic(PipelineDiagnosticSeverity.Error, path, JsonPathText.Root, 0, 0, reason)]);
+            throw new PipelineValidationException([new PipelineDiagnostic(PipelineDiagnosticSeverity.Error, path, JsonPathText.Root, ex.Line, ex.Column, ex.Message)]);
         }
 
         string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        return Compile(bytes, path, directory, overrides ?? []);
+        return Compile(bytes, path, directory, overrides ?? [], cancellationToken);
     }
 
     /// <summary>
@@ -78,11 +79,12 @@ public sealed class PipelineEngine : IAsyncDisposable
     /// <paramref name="baseDirectory"/> (or the current directory when null) anchors relative component sources.
     /// </summary>
     /// <exception cref="PipelineValidationException">The pipeline is invalid; every error is listed.</exception>
-    public CompiledPipeline Load(string json, string sourceName, string? baseDirectory, IReadOnlyList<string>? overrides = null)
+    /// <exception cref="OperationCanceledException">Loading was cancelled.</exception>
+    public CompiledPipeline Load(string json, string sourceName, string? baseDirectory, IReadOnlyList<string>? overrides = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(json);
         ArgumentNullException.ThrowIfNull(sourceName);
-        return Compile(Encoding.UTF8.GetBytes(json), sourceName, baseDirectory is null ? null : Path.GetFullPath(baseDirectory), overrides ?? []);
+        return Compile(Encoding.UTF8.GetBytes(json), sourceName, baseDirectory is null ? null : Path.GetFullPath(baseDirectory), overrides ?? [], cancellationToken);
     }
 
     /// <summary>
@@ -256,7 +258,7 @@ public sealed class PipelineEngine : IAsyncDisposable
         return output;
     }
 
-    private CompiledPipeline Compile(byte[] bytes, string sourceName, string? baseDirectory, IReadOnlyList<string> overrides)
+    private CompiledPipeline Compile(byte[] bytes, string sourceName, string? baseDirectory, IReadOnlyList<string> overrides, CancellationToken cancellationToken)
     {
         ReadOnlySpan<byte> utf8 = bytes;
         if (utf8.StartsWith("\uFEFF"u8))
@@ -267,7 +269,7 @@ public sealed class PipelineEngine : IAsyncDisposable
         JsonSourceMap map;
         try
         {
-            map = JsonSourceMap.Build(utf8);
+            map = JsonSourceMap.Build(utf8, cancellationToken);
         }
         catch (JsonSourceException ex)
         {
@@ -287,11 +289,14 @@ public sealed class PipelineEngine : IAsyncDisposable
             throw new PipelineValidationException(early.Errors, sourceName);
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
         var root = JsonNode.Parse(utf8, NodeOptions, DocumentOptions);
+        cancellationToken.ThrowIfCancellationRequested();
         var overrideErrors = new List<PipelineDiagnostic>();
         var applied = root is JsonObject document ? PipelineOverrides.Apply(document, overrides, overrideErrors) : [];
         var diagnostics = new DiagnosticBag(sourceName, map, applied);
         var compiled = new PipelineCompiler(_catalog, _options.ModelRoots, sourceName, baseDirectory, diagnostics, _options.MemoryBudgetBytes).Compile(root);
+        cancellationToken.ThrowIfCancellationRequested();
         var errors = overrideErrors.Concat(diagnostics.Errors).Select(WithPluginProblems).ToArray();
         if (errors.Length > 0 || compiled is null)
         {

@@ -24,7 +24,7 @@ internal sealed record ComponentConfigFile(string Path, string? ClassName, JsonO
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(File.ReadAllText(file), documentOptions: new JsonDocumentOptions
+            root = JsonNode.Parse(InputFiles.ReadUtf8(file, "config file"), documentOptions: new JsonDocumentOptions
             {
                 CommentHandling = JsonCommentHandling.Skip,
                 AllowTrailingCommas = true,
@@ -35,13 +35,9 @@ internal sealed record ComponentConfigFile(string Path, string? ClassName, JsonO
             problem = $"not valid JSON at line {(ex.LineNumber ?? 0) + 1}, column {(ex.BytePositionInLine ?? 0) + 1}: {ex.Message}";
             return null;
         }
-        catch (IOException ex)
+        catch (InputFileException ex)
         {
-            problem = ex.Message;
-            return null;
-        }
-        catch (UnauthorizedAccessException ex)
-        {
+            // Missing, a folder, over InputFiles.MaxBytes, unreadable or not UTF-8; the message says which.
             problem = ex.Message;
             return null;
         }

@@ -1,4 +1,6 @@
 using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
@@ -18,50 +20,56 @@ internal static class ComponentOptionsBinder
 
     /// <summary>
     /// The bound options, or null when they have errors (reported to <paramref name="diagnostics"/>).
-    /// <paramref name="canonicalJson"/> is the bound object serialized, the options' identity.
+    /// <paramref name="canonicalJson"/> computes the bound object serialized, the options' identity (only when asked).
     /// </summary>
-    public static object? Bind(JsonObject? options, ComponentDescriptor descriptor, string optionsPath, DiagnosticBag diagnostics, out string canonicalJson)
+    public static object? Bind(JsonObject? options, ComponentDescriptor descriptor, string optionsPath, DiagnosticBag diagnostics, out Func<string> canonicalJson)
     {
-        canonicalJson = "{}";
+        canonicalJson = static () => "{}";
         var known = KnownKeys(descriptor.OptionsType);
-        var accepted = new JsonObject();
         bool failed = false;
-        foreach (var (key, value) in options ?? [])
+        bool ignored = false;
+        foreach (var (key, _) in options ?? [])
         {
-            string keyPath = JsonPathText.Property(optionsPath, key);
-            if (!known.TryGetValue(key, out var property))
+            if (known.ContainsKey(key))
             {
-                string? suggestion = NameSuggester.Suggest(key, known.Keys);
-                string list = known.Count == 0 ? $"{descriptor.Id} takes no options" : $"{descriptor.Id} accepts: {string.Join(", ", known.Keys)}";
-                if (descriptor.IgnoresUnknownOptions)
-                {
-                    diagnostics.KeyWarning(keyPath, $"option '{key}' is not used by {descriptor.Id} and is ignored", suggestion);
-                }
-                else
-                {
-                    diagnostics.KeyError(keyPath, $"unknown option '{key}' ({list})", suggestion);
-                    failed = true;
-                }
-
                 continue;
             }
 
-            try
+            string keyPath = JsonPathText.Property(optionsPath, key);
+            string? suggestion = NameSuggester.Suggest(key, known.Keys);
+            string list = known.Count == 0 ? $"{descriptor.Id} takes no options" : $"{descriptor.Id} accepts: {string.Join(", ", known.Keys)}";
+            if (descriptor.IgnoresUnknownOptions)
             {
-                _ = value.Deserialize(property.PropertyType, SerializerOptions);
-                accepted[key] = value?.DeepClone();
+                diagnostics.KeyWarning(keyPath, $"option '{key}' is not used by {descriptor.Id} and is ignored", suggestion);
+                ignored = true;
             }
-            catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or FormatException)
+            else
             {
-                string where = ex is JsonException { Path: { Length: > 1 } inner } ? $" (at {key}{inner.TrimStart('$')})" : "";
-                diagnostics.Error(keyPath, $"option '{key}': expected {ValueTypes.Expectation(property.PropertyType)}, got {ValueTypes.Describe(value)}{where}");
+                diagnostics.KeyError(keyPath, $"unknown option '{key}' ({list})", suggestion);
                 failed = true;
             }
         }
 
         if (failed)
         {
+            // Mistyped values are reported too, so every problem is listed at once.
+            ReportMistypedValues(options, known, optionsPath, diagnostics);
             return null;
+        }
+
+        // One deserialization of the whole object (options can hold arrays of millions of numbers); only when it fails
+        // is each value read on its own, to say which one is wrong.
+        var accepted = options ?? [];
+        if (ignored)
+        {
+            accepted = [];
+            foreach (var (key, value) in options!)
+            {
+                if (known.ContainsKey(key))
+                {
+                    accepted[key] = value?.DeepClone();
+                }
+            }
         }
 
         object bound;
@@ -70,9 +78,13 @@ internal static class ComponentOptionsBinder
             bound = accepted.Deserialize(descriptor.OptionsType, SerializerOptions)
                 ?? throw new JsonException("the options deserialized to null");
         }
-        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or ArgumentException or FormatException)
         {
-            diagnostics.Error(optionsPath, $"the options of {descriptor.Id} could not be read: {ex.Message}");
+            if (!ReportMistypedValues(accepted, known, optionsPath, diagnostics))
+            {
+                diagnostics.Error(optionsPath, $"the options of {descriptor.Id} could not be read: {ex.Message}");
+            }
+
             return null;
         }
 
@@ -111,12 +123,38 @@ internal static class ComponentOptionsBinder
             }
         }
 
-        canonicalJson = Canonicalize(bound, descriptor.OptionsType, accepted);
+        canonicalJson = () => Canonicalize(bound, descriptor.OptionsType, accepted);
         return bound;
     }
 
     private static string ProblemPath(string optionsPath, string key) =>
         key.Length == 0 ? optionsPath : key.StartsWith('[') ? optionsPath + key : optionsPath + "." + key;
+
+    // Reads each known key on its own and reports the values of the wrong type; true when there was one.
+    private static bool ReportMistypedValues(JsonObject? options, IReadOnlyDictionary<string, PropertyInfo> known, string optionsPath, DiagnosticBag diagnostics)
+    {
+        bool reported = false;
+        foreach (var (key, value) in options ?? [])
+        {
+            if (!known.TryGetValue(key, out var property))
+            {
+                continue;
+            }
+
+            try
+            {
+                _ = value.Deserialize(property.PropertyType, SerializerOptions);
+            }
+            catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or FormatException)
+            {
+                string where = ex is JsonException { Path: { Length: > 1 } inner } ? $" (at {key}{inner.TrimStart('$')})" : "";
+                diagnostics.Error(JsonPathText.Property(optionsPath, key), $"option '{key}': expected {ValueTypes.Expectation(property.PropertyType)}, got {ValueTypes.Describe(value)}{where}");
+                reported = true;
+            }
+        }
+
+        return reported;
+    }
 
     /// <summary>The JSON keys an options type accepts, with their properties.</summary>
     public static IReadOnlyDictionary<string, PropertyInfo> KnownKeys(Type optionsType)
@@ -138,17 +176,24 @@ internal static class ComponentOptionsBinder
         return keys;
     }
 
+    // Options up to this size are identified by their canonical JSON itself; larger ones by its SHA-256, so an
+    // identity never copies megabytes of numbers around.
+    private const int CanonicalTextLimit = 4096;
+
     private static string Canonicalize(object bound, Type optionsType, JsonObject accepted)
     {
+        byte[] utf8;
         try
         {
-            return JsonSerializer.Serialize(bound, optionsType, SerializerOptions);
+            utf8 = JsonSerializer.SerializeToUtf8Bytes(bound, optionsType, SerializerOptions);
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
         {
             // Options that cannot be written back are identified by what the pipeline wrote.
-            return accepted.ToJsonString();
+            utf8 = Encoding.UTF8.GetBytes(accepted.ToJsonString());
         }
+
+        return utf8.Length <= CanonicalTextLimit ? Encoding.UTF8.GetString(utf8) : "sha256:" + Convert.ToHexStringLower(SHA256.HashData(utf8));
     }
 
     private static JsonSerializerOptions CreateSerializerOptions()

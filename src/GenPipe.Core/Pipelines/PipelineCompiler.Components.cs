@@ -77,13 +77,13 @@ internal sealed partial class PipelineCompiler
 
             var descriptor = registered.Descriptor;
             string? sourcePath = ResolveSource(name, descriptor, source, JsonPathText.Property(path, "source"), path);
-            object? bound = ComponentOptionsBinder.Bind(options as JsonObject, descriptor, optionsPath, _diagnostics, out string canonical);
+            object? bound = ComponentOptionsBinder.Bind(options as JsonObject, descriptor, optionsPath, _diagnostics, out var canonical);
             if (bound is null || (descriptor.RequiresSource && sourcePath is null))
             {
                 continue;
             }
 
-            AddComponent(new PipelineComponent(name, descriptor.Id, sourcePath, bound, descriptor) { OptionsJson = canonical });
+            AddComponent(new PipelineComponent(name, descriptor.Id, sourcePath, bound, descriptor) { OptionsJsonFactory = canonical });
         }
     }
 
@@ -191,10 +191,10 @@ internal sealed partial class PipelineCompiler
         {
             // An inline component: "with": { "decoder": "identity" } names a type that needs no source or options.
             var scratch = new DiagnosticBag(_sourceName, null, []);
-            object? bound = ComponentOptionsBinder.Bind(null, registered.Descriptor, path, scratch, out string canonical);
+            object? bound = ComponentOptionsBinder.Bind(null, registered.Descriptor, path, scratch, out var canonical);
             if (bound is not null)
             {
-                var inline = new PipelineComponent(reference, registered.Descriptor.Id, null, bound, registered.Descriptor) { OptionsJson = canonical };
+                var inline = new PipelineComponent(reference, registered.Descriptor.Id, null, bound, registered.Descriptor) { OptionsJsonFactory = canonical };
                 AddComponent(inline);
                 return inline;
             }

@@ -15,11 +15,27 @@ public sealed record PipelineComponent(
     object Options,
     ComponentDescriptor Descriptor)
 {
+    private Lazy<string> _optionsJson = new("{}");
+
     /// <summary>
-    /// The options as canonical JSON. With <see cref="TypeId"/> and <see cref="SourcePath"/> it identifies the
-    /// instance: two components with the same identity share one loaded instance.
+    /// The options as canonical JSON (or, past a few kilobytes, <c>sha256:</c> and the hash of that JSON). With
+    /// <see cref="TypeId"/> and <see cref="SourcePath"/> it identifies the instance: two components with the same
+    /// identity share one loaded instance.
     /// </summary>
-    public required string OptionsJson { get; init; }
+    public string OptionsJson
+    {
+        get => _optionsJson.Value;
+        init => _optionsJson = new Lazy<string>(value);
+    }
+
+    /// <summary>
+    /// Computes <see cref="OptionsJson"/> on first use: validating a pipeline never needs it, and serializing options
+    /// that hold millions of numbers is most of the cost of loading them.
+    /// </summary>
+    internal Func<string> OptionsJsonFactory
+    {
+        init => _optionsJson = new Lazy<string>(value, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
 
     /// <summary>The identity used for sharing and caching: type id, source and canonical options.</summary>
     public string Identity => $"{TypeId}|{SourcePath}|{OptionsJson}";

@@ -1,4 +1,7 @@
 using System.Text.Json;
+using GenPipe.Core;
+using GenPipe.Core.Text;
+using GenPipe.Tensors.Backends;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.FileProviders;
@@ -23,6 +26,13 @@ public static class GenPipeConfiguration
     /// <summary>Command-line switches that add a model root each time they are given.</summary>
     public static IReadOnlyList<string> ModelRootSwitches { get; } = ["--model-root", "--models"];
 
+    /// <summary>The keys a settings file may hold (case-insensitive, as configuration keys are); others are warned about.</summary>
+    public static IReadOnlyList<string> KnownSettings { get; } =
+    [
+        nameof(GenPipeHostOptions.PluginFolders), nameof(GenPipeHostOptions.ModelRoots), nameof(GenPipeHostOptions.MemoryBudget),
+        nameof(GenPipeHostOptions.DefaultDevice), nameof(GenPipeHostOptions.UseDefaultPluginFolder),
+    ];
+
     /// <summary>Kebab-case switches accepted beside the <c>--Key value</c> form.</summary>
     public static IReadOnlyDictionary<string, string> SwitchMappings { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
     {
@@ -35,8 +45,10 @@ public static class GenPipeConfiguration
     /// Builds the configuration. <paramref name="settingsFile"/> must exist when given; otherwise <c>genpipe.json</c>
     /// in <paramref name="basePath"/> (default: the current folder) is read when present. Throws
     /// <see cref="GenPipeConfigurationException"/> for a missing or malformed settings file or a malformed command line.
+    /// Keys of the settings file that are no setting (typos such as <c>MemoryBudjet</c>) are added to
+    /// <paramref name="warnings"/>, each naming the file, the key and the closest known setting.
     /// </summary>
-    public static IConfigurationRoot Build(string? settingsFile = null, IEnumerable<string>? commandLineArgs = null, string? basePath = null)
+    public static IConfigurationRoot Build(string? settingsFile = null, IEnumerable<string>? commandLineArgs = null, string? basePath = null, ICollection<string>? warnings = null)
     {
         string baseFolder = Path.GetFullPath(basePath ?? Directory.GetCurrentDirectory());
         string? file = FindSettingsFile(settingsFile, baseFolder);
@@ -45,7 +57,7 @@ public static class GenPipeConfiguration
         var builder = new ConfigurationBuilder();
         if (file is not null)
         {
-            ValidateJson(file);
+            ValidateJson(file, warnings);
             builder.AddJsonFile(new PhysicalFileProvider(Path.GetDirectoryName(file)!), Path.GetFileName(file), optional: false, reloadOnChange: false);
         }
 
@@ -148,21 +160,61 @@ public static class GenPipeConfiguration
         }
 
         string full = Path.GetFullPath(settingsFile, baseFolder);
+        if (Directory.Exists(full))
+        {
+            throw new GenPipeConfigurationException($"Settings file '{full}' is a folder, not a settings file. Name the JSON file itself, e.g. {Path.Combine(full, SettingsFileName)}.", full);
+        }
+
         return File.Exists(full)
             ? full
             : throw new GenPipeConfigurationException($"Settings file '{full}' not found. Check the path, or leave it out to use ./{SettingsFileName}.", full);
     }
 
+    /// <summary>
+    /// Throws <see cref="GenPipeConfigurationException"/> when <paramref name="device"/> (the <c>--device</c> switch or
+    /// the <c>DefaultDevice</c> setting) has no tensor backend; the message lists the devices there are. Call it after
+    /// plugins have loaded, since an accelerator plugin registers its device.
+    /// </summary>
+    public static void CheckDevice(string? device)
+    {
+        var known = TensorBackends.Devices.Order(StringComparer.Ordinal).ToArray();
+        if (!string.IsNullOrWhiteSpace(device) && known.Contains(device, StringComparer.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        string? suggestion = device is null ? null : NameSuggester.Suggest(device, known);
+        throw new GenPipeConfigurationException(
+            $"Device '{device}' (--device or the DefaultDevice setting) does not exist here; the devices are: {string.Join(", ", known)}." +
+            (suggestion is null ? "" : $" Did you mean '{suggestion}'?") +
+            " Another device arrives with a plugin that provides its backend.");
+    }
+
     // The configuration provider's own error says only "Could not parse the JSON file"; find the line and column.
-    private static void ValidateJson(string file)
+    // The file is read with the same guards as pipelines (size limit, folder, UTF-8), and its keys are checked.
+    private static void ValidateJson(string file, ICollection<string>? warnings)
     {
         try
         {
-            using var document = JsonDocument.Parse(File.ReadAllBytes(file), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            using var document = JsonDocument.Parse(InputFiles.ReadUtf8(file, "settings file"), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 throw new GenPipeConfigurationException(
                     $"Settings file '{file}' must hold a JSON object (e.g. {{ \"MemoryBudget\": \"1GB\" }}), not a {document.RootElement.ValueKind}.", file);
+            }
+
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                if (property.Name.StartsWith('$') || KnownSettings.Contains(property.Name, StringComparer.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
+                string? suggestion = NameSuggester.Suggest(property.Name, KnownSettings);
+                warnings?.Add(
+                    $"{file}: unknown setting '{property.Name}' is ignored" +
+                    (suggestion is null ? "" : $"; did you mean '{suggestion}'?") +
+                    $" (settings: {string.Join(", ", KnownSettings)})");
             }
         }
         catch (JsonException ex)
@@ -171,9 +223,9 @@ public static class GenPipeConfiguration
                 $"Settings file '{file}' is not valid JSON at line {ex.LineNumber + 1}, column {ex.BytePositionInLine + 1}: {ex.Message} Fix the file or remove it.",
                 file, ex);
         }
-        catch (IOException ex)
+        catch (InputFileException ex)
         {
-            throw new GenPipeConfigurationException($"Settings file '{file}' cannot be read: {ex.Message}", file, ex);
+            throw new GenPipeConfigurationException($"Settings file '{file}' cannot be used: {ex.Message}.", file, ex);
         }
     }
 

@@ -55,7 +55,11 @@ public static partial class GenPipeServiceCollectionExtensions
         paths.AddRange(options.PluginFolders.Select(p => Path.GetFullPath(p)));
 
         var logger = services.GetService<ILoggerFactory>()?.CreateLogger("GenPipe.Hosting.Plugins");
-        return PluginHost.Create(services.GetServices<IPipelineOperator>(), state.StaticPlugins, paths, services, logger);
+        var host = PluginHost.Create(services.GetServices<IPipelineOperator>(), state.StaticPlugins, paths, services, logger);
+
+        // After the plugins, which may register an accelerator's backend: a device that does not exist is a settings error.
+        GenPipeConfiguration.CheckDevice(options.DefaultDevice);
+        return host;
     }
 
     // Registers GenPipe.Core.PipelineEngine; see GenPipeServiceCollectionExtensions.Engine.cs.
