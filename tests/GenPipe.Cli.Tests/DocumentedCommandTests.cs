@@ -69,7 +69,7 @@ public sealed class DocumentedCommandTests
 
         result.ExitCode.ShouldBe(0, $"{file}: {command}\n{result}");
         (result.Output + result.Error).ShouldNotContain("Unhandled exception", Case.Insensitive, $"{file}: {command}\n{result}");
-        (result.Output + result.Error).ShouldNotContain("   at ", Case.Sensitive, $"{file}: {command}\n{result}");
+        StackTraces.In(result.Output + result.Error).ShouldBeFalse($"{file}: {command}\n{result}");
     }
 
     /// <summary>The lines of fenced bash/sh/shell blocks that start with genpipe or dotnet run (comments are bash's).</summary>

@@ -33,7 +33,7 @@ public sealed class TerminalTests
         result.ExitCode.ShouldBe(0, result.ToString());
         string all = result.Output + result.Error;
         all.ShouldNotContain("Unhandled exception", Case.Insensitive, result.ToString());
-        all.ShouldNotContain("   at ", Case.Sensitive, result.ToString());
+        StackTraces.In(all).ShouldBeFalse(result.ToString());
         Directory.GetFiles(temp.Combine("out")).ShouldNotBeEmpty(result.ToString());
         LeftOvers(temp.Path).ShouldBeEmpty(result.ToString());
         if (terminal)
@@ -53,7 +53,7 @@ public sealed class TerminalTests
 
         result.ExitCode.ShouldBe(2, result.ToString());
         (result.Output + result.Error).ShouldContain("Did you mean 'diffuse'?");
-        (result.Output + result.Error).ShouldNotContain("   at ");
+        StackTraces.In(result.Output + result.Error).ShouldBeFalse(result.ToString());
         Directory.GetFileSystemEntries(temp.Path).ShouldBeEmpty();
     }
 
@@ -71,7 +71,7 @@ public sealed class TerminalTests
 
         result.ExitCode.ShouldBe(1, result.ToString());
         (result.Output + result.Error).ShouldContain("nothing was written");
-        (result.Output + result.Error).ShouldNotContain("   at ");
+        StackTraces.In(result.Output + result.Error).ShouldBeFalse(result.ToString());
         Directory.GetFileSystemEntries(temp.Path).ShouldBeEmpty(result.ToString());
     }
 
@@ -91,7 +91,7 @@ public sealed class TerminalTests
         result.ExitCode.ShouldBe(1, result.ToString());
         string all = result.Output + result.Error;
         all.ShouldContain("nothing was written");
-        all.ShouldNotContain("   at ");
+        StackTraces.In(all).ShouldBeFalse(result.ToString());
         all.ShouldNotContain("Unhandled", Case.Insensitive);
         Directory.GetFileSystemEntries(temp.Path).ShouldBeEmpty(result.ToString());
     }

@@ -44,7 +44,7 @@ public sealed class EmbeddingTests
                 Path.Combine(AppContext.BaseDirectory, "pipelines", "fortune.json"), Path.Combine(root, "out"), "The cat ", log);
 
             report.Tokens.ShouldBeInRange(1, 120, "max_tokens=120 bounds the stream");
-            log.ToString().ShouldStartWith(report.Text, Case.Sensitive, "every piece was printed as it arrived");
+            log.ToString().ShouldStartWith("The cat " + report.Text, Case.Sensitive, "the prompt, then every piece as it arrived");
             File.ReadAllText(Path.Combine(root, "out", "fortune.txt")).ShouldBe("The cat " + report.Text + (report.Text.EndsWith('\n') ? "" : "\n"));
             report.StoppedAfter.ShouldBe(10);
             report.StoppedRunWroteFiles.ShouldBeFalse("leaving the loop cancels the run, which writes nothing");
