@@ -373,7 +373,9 @@ internal static class CpuAttention
             Vector512<float> s10 = default, s11 = default, s12 = default, s13 = default;
             Vector512<float> s20 = default, s21 = default, s22 = default, s23 = default;
             Vector512<float> s30 = default, s31 = default, s32 = default, s33 = default;
-            if (keys > 3 * Lanes)
+            // The full tile keeps 16 Vector512 accumulators in registers with AVX-512; without it each is two ymm
+            // halves, 32 in all for 16 registers, so there the tile is computed one 16-key vector at a time (8 ymm).
+            if (keys > 3 * Lanes && Vector512.IsHardwareAccelerated)
             {
                 ref float q1 = ref Unsafe.Add(ref qs, d);
                 ref float q2 = ref Unsafe.Add(ref qs, 2 * d);
@@ -420,6 +422,11 @@ internal static class CpuAttention
                 if (vectors > 2)
                 {
                     PartialScores(ref qs, d, ref kt, ref s02, ref s12, ref s22, ref s32, 2);
+                }
+
+                if (vectors > 3)
+                {
+                    PartialScores(ref qs, d, ref kt, ref s03, ref s13, ref s23, ref s33, 3);
                 }
             }
 
@@ -510,6 +517,18 @@ internal static class CpuAttention
         /// so each broadcast probability feeds up to four FMAs.</summary>
         private static void AccumulateValues(ref float os, int dp, ref float vs, int keys, ref float ps, Span<float> alpha)
         {
+            if (!Vector512.IsHardwareAccelerated)
+            {
+                // Without AVX-512 a Vector512 is two ymm registers: four rows of one vector (8 ymm accumulators) fit the
+                // 16 registers, while two or more vectors (16 or more) spill in the inner loop.
+                for (int column = 0; column < dp; column += Lanes)
+                {
+                    Chunk1(ref os, dp, column, ref vs, keys, ref ps, alpha);
+                }
+
+                return;
+            }
+
             int c = 0;
             for (; c + (4 * Lanes) <= dp; c += 4 * Lanes)
             {

@@ -105,6 +105,10 @@ internal readonly unsafe struct Im2ColB : IBSource
             {
                 CopyStrideTwo(dst, row, ix0, run.Length, s.Width);
             }
+            else if (s.StrideW == 2 && Avx2.IsSupported)
+            {
+                CopyStrideTwo8(dst, row, ix0, run.Length, s.Width);
+            }
             else
             {
                 for (int t = 0, ix = ix0; t < run.Length; t++, ix += s.StrideW)
@@ -132,6 +136,13 @@ internal readonly unsafe struct Im2ColB : IBSource
             for (; t + 16 <= hi; t += 16)
             {
                 Vector512.Load(src + t).Store(dst + t);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; t + 8 <= hi; t += 8)
+            {
+                Vector256.Load(src + t).Store(dst + t);
             }
         }
 
@@ -223,6 +234,30 @@ internal readonly unsafe struct Im2ColB : IBSource
         {
             int ix = ix0 + (2 * t);
             dst[t] = (uint)ix < (uint)width ? row[ix] : 0f;
+        }
+    }
+
+    // The same on AVX2, 8 outputs at a time where their 16-float source window lies inside the row: two loads, the
+    // even lanes of each 128-bit half picked by one shuffle and the four pairs put in order by one permute. Outputs
+    // whose window touches the padding (the first and last of a row) take scalar steps.
+    private static void CopyStrideTwo8(float* dst, float* row, int ix0, int length, int width)
+    {
+        for (int t = 0; t < length;)
+        {
+            int ix = ix0 + (2 * t);
+            if (ix >= 0 && ix + 16 <= width && t + 8 <= length)
+            {
+                // Shuffle 0x88: per 128-bit half [a0 a2 b0 b2 | a4 a6 b4 b6]; 64-bit order (0, 2, 1, 3) gives
+                // [a0 a2 a4 a6 b0 b2 b4 b6] = row[ix], row[ix + 2], ..., row[ix + 14].
+                var pairs = Avx.Shuffle(Vector256.Load(row + ix), Vector256.Load(row + ix + 8), 0x88);
+                Avx2.Permute4x64(pairs.AsDouble(), 0xD8).AsSingle().Store(dst + t);
+                t += 8;
+            }
+            else
+            {
+                dst[t] = (uint)ix < (uint)width ? row[ix] : 0f;
+                t++;
+            }
         }
     }
 

@@ -11,11 +11,17 @@ namespace GenPipe.Tensors.Cpu.Gemm;
 /// independent accumulator sets so that two FMA pipes stay busy.
 internal static unsafe class SmallRowsKernel
 {
-    /// True where these kernels run (AVX-512); elsewhere the caller keeps the padded six-row path.
-    public static bool Supported => MicroKernel.UsesAvx512;
+    /// True where these kernels run (AVX-512 or AVX2 + FMA); elsewhere the caller keeps the padded six-row path.
+    public static bool Supported => MicroKernel.UsesAvx512 || MicroKernel.UsesAvx2;
 
     public static void Run(int rows, int kc, float* a, nint aRowStride, nint aStep, float* b, float* c, nint ldc, bool accumulate)
     {
+        if (MicroKernel.UsesAvx2)
+        {
+            RunAvx2(rows, kc, a, aRowStride, aStep, b, c, ldc, accumulate);
+            return;
+        }
+
         switch (rows)
         {
             case 1:
@@ -162,6 +168,156 @@ internal static unsafe class SmallRowsKernel
         v1.Store(row + 16);
         v2.Store(row + 32);
         v3.Store(row + 48);
+    }
+
+    // AVX2 + FMA (16 ymm registers of 8 floats). Each shape keeps at least 8 independent accumulator chains where it
+    // can, as two FMA pipes with 4 cycles of latency need 8 in flight: one row takes the whole 64-column panel row (8
+    // accumulators); two rows take 32-column halves (8 accumulators + 4 B vectors + 1 broadcast); three to five rows
+    // take 16-column quarters as the six-row kernel does (6, 8 or 10 accumulators + 2 B vectors + 1 broadcast).
+    private static void RunAvx2(int rows, int kc, float* a, nint aRowStride, nint aStep, float* b, float* c, nint ldc, bool accumulate)
+    {
+        switch (rows)
+        {
+            case 1:
+                OneAvx2(kc, a, aStep, b, c, accumulate);
+                break;
+            case 2:
+                TwoAvx2Half(kc, a, aRowStride, aStep, b, c, ldc, accumulate);
+                TwoAvx2Half(kc, a, aRowStride, aStep, b + 32, c + 32, ldc, accumulate);
+                break;
+            case 3:
+                QuartersAvx2<Three>(kc, a, aRowStride, aStep, b, c, ldc, accumulate);
+                break;
+            case 4:
+                QuartersAvx2<Four>(kc, a, aRowStride, aStep, b, c, ldc, accumulate);
+                break;
+            case 5:
+                QuartersAvx2<Five>(kc, a, aRowStride, aStep, b, c, ldc, accumulate);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(rows), rows, $"SmallRowsKernel takes 1 to {GemmBlocking.MR - 1} rows.");
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void OneAvx2(int kc, float* a, nint aStep, float* b, float* c, bool accumulate)
+    {
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        Vector256<float> c4 = default, c5 = default, c6 = default, c7 = default;
+        nint at = 0;
+        for (int k = 0; k < kc; k++, at += aStep)
+        {
+            var av = Avx.BroadcastScalarToVector256(a + at);
+            c0 = Fma.MultiplyAdd(av, Avx.LoadVector256(b), c0);
+            c1 = Fma.MultiplyAdd(av, Avx.LoadVector256(b + 8), c1);
+            c2 = Fma.MultiplyAdd(av, Avx.LoadVector256(b + 16), c2);
+            c3 = Fma.MultiplyAdd(av, Avx.LoadVector256(b + 24), c3);
+            c4 = Fma.MultiplyAdd(av, Avx.LoadVector256(b + 32), c4);
+            c5 = Fma.MultiplyAdd(av, Avx.LoadVector256(b + 40), c5);
+            c6 = Fma.MultiplyAdd(av, Avx.LoadVector256(b + 48), c6);
+            c7 = Fma.MultiplyAdd(av, Avx.LoadVector256(b + 56), c7);
+            b += 64;
+        }
+
+        MicroKernel.Store16(c, c0, c1, accumulate);
+        MicroKernel.Store16(c + 16, c2, c3, accumulate);
+        MicroKernel.Store16(c + 32, c4, c5, accumulate);
+        MicroKernel.Store16(c + 48, c6, c7, accumulate);
+    }
+
+    // Two rows, the 32 columns from b and c on.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void TwoAvx2Half(int kc, float* a, nint aRowStride, nint aStep, float* b, float* c, nint ldc, bool accumulate)
+    {
+        Vector256<float> c00 = default, c01 = default, c02 = default, c03 = default;
+        Vector256<float> c10 = default, c11 = default, c12 = default, c13 = default;
+        float* a0 = a, a1 = a + aRowStride;
+        nint at = 0;
+        for (int k = 0; k < kc; k++, at += aStep)
+        {
+            var b0 = Avx.LoadVector256(b);
+            var b1 = Avx.LoadVector256(b + 8);
+            var b2 = Avx.LoadVector256(b + 16);
+            var b3 = Avx.LoadVector256(b + 24);
+            var av = Avx.BroadcastScalarToVector256(a0 + at);
+            c00 = Fma.MultiplyAdd(av, b0, c00);
+            c01 = Fma.MultiplyAdd(av, b1, c01);
+            c02 = Fma.MultiplyAdd(av, b2, c02);
+            c03 = Fma.MultiplyAdd(av, b3, c03);
+            av = Avx.BroadcastScalarToVector256(a1 + at);
+            c10 = Fma.MultiplyAdd(av, b0, c10);
+            c11 = Fma.MultiplyAdd(av, b1, c11);
+            c12 = Fma.MultiplyAdd(av, b2, c12);
+            c13 = Fma.MultiplyAdd(av, b3, c13);
+            b += 64;
+        }
+
+        MicroKernel.Store16(c, c00, c01, accumulate);
+        MicroKernel.Store16(c + 16, c02, c03, accumulate);
+        MicroKernel.Store16(c + ldc, c10, c11, accumulate);
+        MicroKernel.Store16(c + ldc + 16, c12, c13, accumulate);
+    }
+
+    private static void QuartersAvx2<TRows>(int kc, float* a, nint aRowStride, nint aStep, float* b, float* c, nint ldc, bool accumulate)
+        where TRows : struct, IRowCount
+    {
+        QuarterAvx2<TRows>(kc, a, aRowStride, aStep, b, c, ldc, accumulate);
+        QuarterAvx2<TRows>(kc, a, aRowStride, aStep, b + 16, c + 16, ldc, accumulate);
+        QuarterAvx2<TRows>(kc, a, aRowStride, aStep, b + 32, c + 32, ldc, accumulate);
+        QuarterAvx2<TRows>(kc, a, aRowStride, aStep, b + 48, c + 48, ldc, accumulate);
+    }
+
+    // Three to five rows, the 16 columns from b and c on.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void QuarterAvx2<TRows>(int kc, float* a, nint aRowStride, nint aStep, float* b, float* c, nint ldc, bool accumulate)
+        where TRows : struct, IRowCount
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default;
+        float* a0 = a, a1 = a + aRowStride, a2 = a + (2 * aRowStride), a3 = a + (3 * aRowStride), a4 = a + (4 * aRowStride);
+        nint at = 0;
+        for (int k = 0; k < kc; k++, at += aStep)
+        {
+            var b0 = Avx.LoadVector256(b);
+            var b1 = Avx.LoadVector256(b + 8);
+            var av = Avx.BroadcastScalarToVector256(a0 + at);
+            c00 = Fma.MultiplyAdd(av, b0, c00);
+            c01 = Fma.MultiplyAdd(av, b1, c01);
+            av = Avx.BroadcastScalarToVector256(a1 + at);
+            c10 = Fma.MultiplyAdd(av, b0, c10);
+            c11 = Fma.MultiplyAdd(av, b1, c11);
+            av = Avx.BroadcastScalarToVector256(a2 + at);
+            c20 = Fma.MultiplyAdd(av, b0, c20);
+            c21 = Fma.MultiplyAdd(av, b1, c21);
+            if (TRows.Count > 3)
+            {
+                av = Avx.BroadcastScalarToVector256(a3 + at);
+                c30 = Fma.MultiplyAdd(av, b0, c30);
+                c31 = Fma.MultiplyAdd(av, b1, c31);
+            }
+
+            if (TRows.Count > 4)
+            {
+                av = Avx.BroadcastScalarToVector256(a4 + at);
+                c40 = Fma.MultiplyAdd(av, b0, c40);
+                c41 = Fma.MultiplyAdd(av, b1, c41);
+            }
+
+            b += 64;
+        }
+
+        MicroKernel.Store16(c, c00, c01, accumulate);
+        MicroKernel.Store16(c + ldc, c10, c11, accumulate);
+        MicroKernel.Store16(c + (2 * ldc), c20, c21, accumulate);
+        if (TRows.Count > 3)
+        {
+            MicroKernel.Store16(c + (3 * ldc), c30, c31, accumulate);
+        }
+
+        if (TRows.Count > 4)
+        {
+            MicroKernel.Store16(c + (4 * ldc), c40, c41, accumulate);
+        }
     }
 
     private interface IRowCount

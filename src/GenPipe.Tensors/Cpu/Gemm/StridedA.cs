@@ -11,6 +11,12 @@ internal unsafe struct StridedA : IASource
     private float* _packed;
     private int _firstRow;
 
+    // Row-major A is read in place by the AVX-512 kernel. The AVX2 kernel re-reads each sliver 4 times per panel (one
+    // pass per 16-column quarter), and six rows read in place are six streams at the row stride, which for strides of
+    // a multiple of 4 KiB (1024 or 2048 floats) fall in the same L1 sets and evict each other; a packed [kc][6] sliver
+    // is one contiguous 9 KiB run. Packing costs one copy of A per depth block (1/N of the multiply-adds).
+    private static bool ReadsInPlace => !MicroKernel.UsesAvx2;
+
     public StridedA(float* origin, nint rowStride, nint colStride, int rows)
     {
         _origin = origin;
@@ -23,7 +29,7 @@ internal unsafe struct StridedA : IASource
     {
         const int MR = GemmBlocking.MR;
         _firstRow = i0;
-        if (_colStride == 1)
+        if (_colStride == 1 && ReadsInPlace)
         {
             // Row-major A is read in place by the micro-kernel; only a last, partial tile needs zero-padded rows, and
             // not even that where the small-rows kernel reads just the rows that exist.
@@ -46,7 +52,7 @@ internal unsafe struct StridedA : IASource
 
     public readonly float* Sliver(int i0, int k0, int kc, out nint rowStride, out nint step)
     {
-        if (_colStride == 1)
+        if (_colStride == 1 && ReadsInPlace)
         {
             if (i0 + GemmBlocking.MR <= _rows || SmallRowsKernel.Supported)
             {

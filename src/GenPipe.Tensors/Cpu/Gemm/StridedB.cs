@@ -62,6 +62,26 @@ internal readonly unsafe struct StridedB : IBSource
             return;
         }
 
+        if (width == NR && Vector256.IsHardwareAccelerated)
+        {
+            // AVX2: eight 8-float copies per panel row, not a span copy (a call and size dispatch per 256 bytes).
+            for (int k = 0; k < kc; k++)
+            {
+                float* s = src + (k * _rowStride);
+                float* d = panel + (k * NR);
+                Vector256.Load(s).Store(d);
+                Vector256.Load(s + 8).Store(d + 8);
+                Vector256.Load(s + 16).Store(d + 16);
+                Vector256.Load(s + 24).Store(d + 24);
+                Vector256.Load(s + 32).Store(d + 32);
+                Vector256.Load(s + 40).Store(d + 40);
+                Vector256.Load(s + 48).Store(d + 48);
+                Vector256.Load(s + 56).Store(d + 56);
+            }
+
+            return;
+        }
+
         for (int k = 0; k < kc; k++)
         {
             var d = new Span<float>(panel + (k * NR), NR);
