@@ -16,6 +16,14 @@ public sealed class DocumentedCommandTests
     /// </summary>
     private static readonly string[] Measurements = ["dotnet run -c Release --project bench/"];
 
+    /// <summary>
+    /// docs/plugins.md's commands that use the plugin the guide builds (in <c>../my-plugins</c>, beside the clone): they
+    /// need that plugin built first, so PluginGuideTests runs them, in a folder laid out as the guide says, after
+    /// building the guide's plugin from the page itself.
+    /// </summary>
+    private static bool NeedsTheGuidesPlugin(string file, string command) =>
+        Path.GetFileName(file) == "plugins.md" && command.Contains("../my-plugins", StringComparison.Ordinal);
+
     public static TheoryData<string, string> Commands()
     {
         var data = new TheoryData<string, string>();
@@ -25,7 +33,7 @@ public sealed class DocumentedCommandTests
         {
             foreach (string command in ShellCommands(File.ReadAllLines(file)))
             {
-                if (!Measurements.Any(m => command.StartsWith(m, StringComparison.Ordinal)))
+                if (!Measurements.Any(m => command.StartsWith(m, StringComparison.Ordinal)) && !NeedsTheGuidesPlugin(file, command))
                 {
                     data.Add(Path.GetRelativePath(root, file), command);
                 }
