@@ -74,7 +74,9 @@ public sealed class DocumentedPipelineTests
             foreach (string block in JsonBlocks(File.ReadAllLines(file)))
             {
                 index++;
-                if (IsWholePipeline(block))
+                // docs/plugins.md's pipeline uses the operator of the plugin that guide builds: PluginGuideTests builds
+                // that plugin from the page and runs the pipeline with it.
+                if (IsWholePipeline(block) && Path.GetFileName(file) != "plugins.md")
                 {
                     yield return (Path.GetRelativePath(root, file), index, block);
                 }
