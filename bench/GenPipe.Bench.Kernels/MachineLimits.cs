@@ -15,16 +15,37 @@ internal static class MachineLimits
     /// The vector width the peak is measured at.
     public static string PeakVector => Vector512.IsHardwareAccelerated ? "Vector512" : "Vector256";
 
+    /// <summary>
+    /// Peak FMA throughput of <paramref name="threads"/> cores, each chain running on a thread of its own started for
+    /// the measurement: with the shared workers, a caller that finds its helper asleep runs every chunk itself, which
+    /// would report one core's peak as two's.
+    /// </summary>
     public static double PeakGflops(CpuWorkers workers, int threads)
     {
-        workers.Threads = threads;
+        ArgumentNullException.ThrowIfNull(workers);
         var job = new FmaJob();
-        workers.For(threads, job); // warm-up
+        job.Execute(0); // warm-up (JIT)
         double best = 0;
         for (int rep = 0; rep < 3; rep++) // best of three: a neighbour on this VM can steal a run
         {
+            using var ready = new Barrier(threads + 1);
+            var runners = Enumerable.Range(0, threads).Select(i => new Thread(() =>
+            {
+                ready.SignalAndWait();
+                job.Execute(i);
+            })).ToArray();
+            foreach (var runner in runners)
+            {
+                runner.Start();
+            }
+
+            ready.SignalAndWait();
             long start = Stopwatch.GetTimestamp();
-            workers.For(threads, job);
+            foreach (var runner in runners)
+            {
+                runner.Join();
+            }
+
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             best = Math.Max(best, threads * job.FlopsPerChunk / seconds / 1e9);
         }
