@@ -27,7 +27,7 @@ public sealed class DocumentedCommandTests
     public static TheoryData<string, string> Commands()
     {
         var data = new TheoryData<string, string>();
-        string root = RepositoryRoot();
+        string root = Repository.Root;
         var files = new[] { Path.Combine(root, "README.md") }.Concat(Directory.GetFiles(Path.Combine(root, "docs"), "*.md").Order(StringComparer.Ordinal));
         foreach (string file in files)
         {
@@ -59,7 +59,7 @@ public sealed class DocumentedCommandTests
     {
         var start = new ProcessStartInfo("bash")
         {
-            WorkingDirectory = RepositoryRoot(),
+            WorkingDirectory = Repository.Root,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -108,18 +108,5 @@ public sealed class DocumentedCommandTests
                 yield return line;
             }
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "GenPipe.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No GenPipe.sln above {AppContext.BaseDirectory}: these tests run inside the repository.");
     }
 }

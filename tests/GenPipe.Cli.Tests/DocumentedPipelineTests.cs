@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
 using Shouldly;
@@ -47,7 +46,7 @@ public sealed class DocumentedPipelineTests
         var result = await RealProcess.RunAsync(temp.Path, false, "run", "two-blobs.json", "--quiet");
 
         result.ExitCode.ShouldBe(0, result.ToString());
-        float[] xy = ReadNpy(temp.Combine("out", "two-blobs", "mixture.npy"), out int[] shape);
+        var (shape, xy) = Npy.Read(temp.Combine("out", "two-blobs", "mixture.npy"));
         shape.ShouldBe([256, 2]);
         var points = Enumerable.Range(0, 256).Select(i => (X: xy[2 * i], Y: xy[(2 * i) + 1])).ToArray();
         var upper = points.Where(p => p.X + p.Y > 3).ToArray(); // the line halfway between (0, 0) and (3, 3)
@@ -66,7 +65,7 @@ public sealed class DocumentedPipelineTests
 
     private static IEnumerable<(string File, int Index, string Json)> WholePipelines()
     {
-        string root = Root();
+        string root = Repository.Root;
         var files = new[] { Path.Combine(root, "README.md") }.Concat(Directory.GetFiles(Path.Combine(root, "docs"), "*.md").Order(StringComparer.Ordinal));
         foreach (string file in files)
         {
@@ -130,32 +129,5 @@ public sealed class DocumentedPipelineTests
         {
             return false; // a fragment ("key": value) illustrating one part
         }
-    }
-
-    /// <summary>A little-endian float32 .npy file (version 1.0, C order), as GenPipe writes them.</summary>
-    private static float[] ReadNpy(string path, out int[] shape)
-    {
-        byte[] bytes = File.ReadAllBytes(path);
-        int headerLength = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(8));
-        string header = Encoding.ASCII.GetString(bytes, 10, headerLength);
-        header.ShouldContain("'descr': '<f4'");
-        string dims = header[(header.IndexOf("'shape': (", StringComparison.Ordinal) + 10)..];
-        shape = [.. dims[..dims.IndexOf(')', StringComparison.Ordinal)].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse)];
-        var values = new float[(bytes.Length - 10 - headerLength) / 4];
-        Buffer.BlockCopy(bytes, 10 + headerLength, values, 0, values.Length * 4);
-        return values;
-    }
-
-    private static string Root()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "GenPipe.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No GenPipe.sln above {AppContext.BaseDirectory}.");
     }
 }
