@@ -67,28 +67,71 @@ public static class OptionDomains
 
     private static OptionProblem? FirstBadNumber(object? value, RangeAttribute? range, string key)
     {
+        var domain = new NumberDomain(range);
+        var (problem, where) = FirstBad(value, domain);
+        return problem is null ? null : new OptionProblem(key + where, problem);
+    }
+
+    // The first number outside the domain and where it is ("[3][1]"). Arrays of numbers are checked without boxing or a
+    // string per element: options can hold millions of them.
+    private static (string? Problem, string Where) FirstBad(object? value, NumberDomain domain)
+    {
         switch (value)
         {
             case double or float or int or long:
                 double number = Convert.ToDouble(value, CultureInfo.InvariantCulture);
-                string? problem = NumberProblem(number, range);
-                return problem is null ? null : new OptionProblem(key, problem);
+                return (domain.Contains(number) ? null : NumberProblem(number, domain.Range), "");
+            case double[] doubles:
+                for (int i = 0; i < doubles.Length; i++)
+                {
+                    if (!domain.Contains(doubles[i]))
+                    {
+                        return (NumberProblem(doubles[i], domain.Range), $"[{i}]");
+                    }
+                }
+
+                return (null, "");
+            case float[] floats:
+                for (int i = 0; i < floats.Length; i++)
+                {
+                    if (!domain.Contains(floats[i]))
+                    {
+                        return (NumberProblem(floats[i], domain.Range), $"[{i}]");
+                    }
+                }
+
+                return (null, "");
             case IEnumerable items and not string:
                 int index = 0;
                 foreach (object? item in items)
                 {
-                    if (FirstBadNumber(item, range, $"{key}[{index}]") is { } inner)
+                    var (problem, inner) = FirstBad(item, domain);
+                    if (problem is not null)
                     {
-                        return inner;
+                        return (problem, $"[{index}]{inner}");
                     }
 
                     index++;
                 }
 
-                return null;
+                return (null, "");
             default:
-                return null;
+                return (null, "");
         }
+    }
+
+    /// <summary>A range's bounds read once, and the fast test; NumberProblem words the failure.</summary>
+    private readonly struct NumberDomain(RangeAttribute? range)
+    {
+        private readonly double _min = range is null ? double.NegativeInfinity : Bound(range.Minimum);
+        private readonly double _max = range is null ? double.PositiveInfinity : Bound(range.Maximum);
+
+        public RangeAttribute? Range { get; } = range;
+
+        public bool Contains(double number) =>
+            double.IsFinite(number)
+                ? (Range is null || ((Range.MinimumIsExclusive ? number > _min : number >= _min) && (Range.MaximumIsExclusive ? number < _max : number <= _max)))
+                : NumberProblem(number, Range) is null;
     }
 
     private static string? NumberProblem(double number, RangeAttribute? range)
