@@ -295,9 +295,9 @@ public sealed class PipelineEngine : IAsyncDisposable
         var overrideErrors = new List<PipelineDiagnostic>();
         var applied = root is JsonObject document ? PipelineOverrides.Apply(document, overrides, overrideErrors) : [];
         var diagnostics = new DiagnosticBag(sourceName, map, applied);
-        var compiled = new PipelineCompiler(_catalog, _options.ModelRoots, sourceName, baseDirectory, diagnostics, _options.MemoryBudgetBytes).Compile(root);
+        var compiled = new PipelineCompiler(_catalog, _options.ModelRoots, sourceName, baseDirectory, diagnostics, _options.MemoryBudgetBytes, _options.PluginProblems).Compile(root);
         cancellationToken.ThrowIfCancellationRequested();
-        var errors = overrideErrors.Concat(diagnostics.Errors).Select(WithPluginProblems).ToArray();
+        var errors = overrideErrors.Concat(diagnostics.Errors).ToArray();
         if (errors.Length > 0 || compiled is null)
         {
             throw new PipelineValidationException(errors, sourceName);
@@ -310,13 +310,6 @@ public sealed class PipelineEngine : IAsyncDisposable
 
         return compiled;
     }
-
-    /// <summary>An unknown type or operator may be a plugin that failed to load: say so in the error itself.</summary>
-    private PipelineDiagnostic WithPluginProblems(PipelineDiagnostic diagnostic) =>
-        _options.PluginProblems.Count > 0 &&
-        (diagnostic.Message.StartsWith("unknown component type", StringComparison.Ordinal) || diagnostic.Message.StartsWith("unknown operator", StringComparison.Ordinal))
-            ? diagnostic with { Message = $"{diagnostic.Message} (note: {_options.PluginProblems.Count} plugin(s) could not be loaded: {string.Join("; ", _options.PluginProblems)})" }
-            : diagnostic;
 
     // Synchronous on purpose (not Progress<T>, which posts to a context): chunks keep their order and arrive at once.
     private sealed class OutputForwarder<T>(ChannelWriter<T> writer, CancellationToken cancellationToken) : IProgress<PipelineProgress>

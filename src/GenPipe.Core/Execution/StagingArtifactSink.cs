@@ -12,7 +12,7 @@ namespace GenPipe.Core.Execution;
 /// the former before it starts (<see cref="StagingFolders.CleanStale"/>). Every live sink is registered with
 /// <see cref="StagingFolders"/>, so a process that must stop at once can discard them all first.
 /// </remarks>
-internal sealed class StagingArtifactSink : IArtifactSink, IDisposable
+internal sealed class StagingArtifactSink : IArtifactSink
 {
     private readonly string _outputDirectory;
     private readonly string _stagingDirectory;
@@ -106,8 +106,6 @@ internal sealed class StagingArtifactSink : IArtifactSink, IDisposable
         StagingFolders.Unregister(this);
         StagingFolders.DeleteFolder(_stagingDirectory);
     }
-
-    public void Dispose() => Discard();
 
     private static void DeleteQuietly(string path)
     {

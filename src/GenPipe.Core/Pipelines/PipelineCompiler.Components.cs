@@ -71,7 +71,7 @@ internal sealed partial class PipelineCompiler
             {
                 string? suggestion = NameSuggester.Suggest(typeId, _catalog.ComponentNames);
                 string fix = suggestion is null ? "; run 'genpipe list' to see the registered types, or install the plugin that provides it" : "";
-                _diagnostics.Error(JsonPathText.Property(path, "type"), $"unknown component type '{typeId}'{fix}", suggestion);
+                _diagnostics.Error(JsonPathText.Property(path, "type"), $"unknown component type '{typeId}'{fix}{MissingPluginNote()}", suggestion);
                 continue;
             }
 

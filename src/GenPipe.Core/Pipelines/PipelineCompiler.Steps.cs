@@ -43,7 +43,7 @@ internal sealed partial class PipelineCompiler
             {
                 string? suggestion = NameSuggester.Suggest(opName, _catalog.OperatorNames);
                 string fix = suggestion is null ? $"; known operators: {string.Join(", ", _catalog.OperatorNames)}" : "";
-                _diagnostics.Error(JsonPathText.Property(path, "op"), $"unknown operator '{opName}'{fix}", suggestion);
+                _diagnostics.Error(JsonPathText.Property(path, "op"), $"unknown operator '{opName}'{fix}{MissingPluginNote()}", suggestion);
             }
 
             if (id is null)

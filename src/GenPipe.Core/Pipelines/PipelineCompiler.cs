@@ -26,6 +26,7 @@ internal sealed partial class PipelineCompiler
     private readonly string? _baseDirectory;
     private readonly DiagnosticBag _diagnostics;
     private readonly long? _memoryBudget;
+    private readonly IReadOnlyList<string> _pluginProblems;
 
     // Declared names are kept even when their definitions are broken, so references to them are not reported twice.
     private readonly HashSet<string> _declaredParameters = new(StringComparer.Ordinal);
@@ -34,15 +35,25 @@ internal sealed partial class PipelineCompiler
     private readonly Dictionary<string, PipelineComponent> _components = new(StringComparer.Ordinal);
     private readonly List<PipelineComponent> _componentOrder = [];
 
-    public PipelineCompiler(ComponentCatalog catalog, IReadOnlyList<string> modelRoots, string sourceName, string? baseDirectory, DiagnosticBag diagnostics, long? memoryBudget = null)
+    public PipelineCompiler(
+        ComponentCatalog catalog, IReadOnlyList<string> modelRoots, string sourceName, string? baseDirectory, DiagnosticBag diagnostics,
+        long? memoryBudget = null, IReadOnlyList<string>? pluginProblems = null)
     {
         _memoryBudget = memoryBudget;
+        _pluginProblems = pluginProblems ?? [];
         _catalog = catalog;
         _modelRoots = modelRoots;
         _sourceName = sourceName;
         _baseDirectory = baseDirectory;
         _diagnostics = diagnostics;
     }
+
+    /// <summary>
+    /// An unknown type or operator may come from a plugin that failed to load: the note that says so (empty when every
+    /// plugin loaded), appended to those errors.
+    /// </summary>
+    private string MissingPluginNote() => _pluginProblems.Count == 0 ? ""
+        : $" (note: {_pluginProblems.Count} plugin(s) could not be loaded: {string.Join("; ", _pluginProblems)})";
 
     /// <summary>The compiled pipeline, or null when there are errors (they are in the diagnostic bag).</summary>
     public CompiledPipeline? Compile(JsonNode? root)
