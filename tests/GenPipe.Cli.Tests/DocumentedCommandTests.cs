@@ -80,33 +80,10 @@ public sealed class DocumentedCommandTests
         StackTraces.In(result.Output + result.Error).ShouldBeFalse($"{file}: {command}\n{result}");
     }
 
-    /// <summary>The lines of fenced bash/sh/shell blocks that start with genpipe or dotnet run (comments are bash's).</summary>
-    private static IEnumerable<string> ShellCommands(string[] lines)
-    {
-        bool inShell = false, inOther = false;
-        foreach (string raw in lines)
-        {
-            string line = raw.Trim();
-            if (line.StartsWith("```", StringComparison.Ordinal))
-            {
-                if (inShell || inOther)
-                {
-                    inShell = inOther = false;
-                }
-                else
-                {
-                    string language = line[3..].Trim();
-                    inShell = language is "bash" or "sh" or "shell" or "console";
-                    inOther = !inShell;
-                }
-
-                continue;
-            }
-
-            if (inShell && (line.StartsWith("genpipe ", StringComparison.Ordinal) || line == "genpipe" || line.StartsWith("dotnet run ", StringComparison.Ordinal)))
-            {
-                yield return line;
-            }
-        }
-    }
+    /// <summary>The commands of fenced shell blocks that start with genpipe or dotnet run (comments are bash's).</summary>
+    private static IEnumerable<string> ShellCommands(string[] lines) =>
+        MarkdownDocs.Fenced(lines)
+            .Where(block => MarkdownDocs.IsShell(block.Language))
+            .SelectMany(block => MarkdownDocs.ShellCommands(block.Body))
+            .Where(line => line.StartsWith("genpipe ", StringComparison.Ordinal) || line == "genpipe" || line.StartsWith("dotnet run ", StringComparison.Ordinal));
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Shouldly;
 
@@ -83,39 +82,8 @@ public sealed class DocumentedPipelineTests
         }
     }
 
-    private static IEnumerable<string> JsonBlocks(string[] lines)
-    {
-        StringBuilder? block = null;
-        bool other = false;
-        foreach (string line in lines)
-        {
-            string trimmed = line.Trim();
-            if (trimmed.StartsWith("```", StringComparison.Ordinal))
-            {
-                if (block is not null)
-                {
-                    yield return block.ToString();
-                    block = null;
-                }
-                else if (other)
-                {
-                    other = false;
-                }
-                else if (trimmed[3..].Trim() is "json" or "jsonc")
-                {
-                    block = new StringBuilder();
-                }
-                else
-                {
-                    other = true;
-                }
-
-                continue;
-            }
-
-            block?.AppendLine(line);
-        }
-    }
+    private static IEnumerable<string> JsonBlocks(string[] lines) =>
+        MarkdownDocs.Fenced(lines).Where(block => block.Language is "json" or "jsonc").Select(block => string.Join("\n", block.Body));
 
     private static bool IsWholePipeline(string json)
     {

@@ -1,7 +1,5 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Shouldly;
@@ -323,7 +321,7 @@ public sealed class PluginGuideTests(PluginGuideTests.Guide guide, ITestOutputHe
                 }
                 else if (language == "bash")
                 {
-                    lastBlock = [.. ShellCommands(body).Select(c => new GuideCommand(cwd, c, ExpectedExit(c)))];
+                    lastBlock = [.. MarkdownDocs.ShellCommands(body).Select(c => new GuideCommand(cwd, c, ExpectedExit(c)))];
                     Commands.AddRange(lastBlock);
                 }
 
@@ -335,29 +333,6 @@ public sealed class PluginGuideTests(PluginGuideTests.Guide guide, ITestOutputHe
                 ["AffineDecoder/AffineDecoder.csproj", "AffineDecoder/AffineDecoder.cs", "AffineDecoder/ClampOperator.cs", "AffineDecoder/clamped-mixture.json",
                  "AffineDecoder.Tests/AffineDecoder.Tests.csproj", "AffineDecoder.Tests/AffineTests.cs"],
                 ignoreOrder: true);
-        }
-
-        /// <summary>The commands of a bash block: lines joined across trailing backslashes, blank lines and comments dropped.</summary>
-        private static IEnumerable<string> ShellCommands(List<string> body)
-        {
-            var current = new StringBuilder();
-            foreach (string raw in body)
-            {
-                string line = raw.Trim();
-                if (line.EndsWith('\\'))
-                {
-                    current.Append(line[..^1].TrimEnd()).Append(' ');
-                    continue;
-                }
-
-                current.Append(line);
-                string command = current.ToString().Trim();
-                current.Clear();
-                if (command.Length > 0 && !command.StartsWith('#'))
-                {
-                    yield return command;
-                }
-            }
         }
 
         /// <summary>0, or the code a trailing comment promises ("# exit code 2").</summary>
