@@ -20,9 +20,8 @@ internal static class MachineLimits
     /// the measurement: with the shared workers, a caller that finds its helper asleep runs every chunk itself, which
     /// would report one core's peak as two's.
     /// </summary>
-    public static double PeakGflops(CpuWorkers workers, int threads)
+    public static double PeakGflops(int threads)
     {
-        ArgumentNullException.ThrowIfNull(workers);
         var job = new FmaJob();
         job.Execute(0); // warm-up (JIT)
         double best = 0;

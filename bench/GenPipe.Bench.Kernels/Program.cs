@@ -103,7 +103,7 @@ JsonObject Limits(int[] threadCounts)
     var notes = new JsonArray();
     foreach (int threads in threadCounts)
     {
-        double peak = MachineLimits.PeakGflops(workers, threads);
+        double peak = MachineLimits.PeakGflops(threads);
         double triad = MachineLimits.TriadGBps(workers, threads);
         limits[$"{threads}"] = new JsonObject { ["peak_fp32_gflops"] = peak, ["triad_gbps"] = triad };
         notes.Add($"limit at {threads} thread(s): peak FP32 FMA {peak:F0} GFLOP/s ({MachineLimits.PeakVector}, measured), memory triad {triad:F1} GB/s (measured)");
