@@ -8,6 +8,11 @@ using Xunit;
 namespace GenPipe.Core.Tests;
 
 /// <summary>Staging folders left by processes that died mid-run are cleaned; a forced stop discards what is staged.</summary>
+/// <remarks>
+/// Not run beside other tests: <see cref="StagingFolders.DiscardAll"/> discards every live run of the process, as a
+/// second Ctrl+C must, so a run of another test class at the same moment would lose its files.
+/// </remarks>
+[Collection(ProcessWideState.Name)]
 public sealed class StagingFolderTests : IDisposable
 {
     private readonly TempFolder _temp = new();
