@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
@@ -74,6 +75,7 @@ public static class OptionDomains
 
     // The first number outside the domain and where it is ("[3][1]"). Arrays of numbers are checked without boxing or a
     // string per element: options can hold millions of them.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (string? Problem, string Where) FirstBad(object? value, NumberDomain domain)
     {
         switch (value)
@@ -97,6 +99,17 @@ public static class OptionDomains
                     if (!domain.Contains(floats[i]))
                     {
                         return (NumberProblem(floats[i], domain.Range), $"[{i}]");
+                    }
+                }
+
+                return (null, "");
+            case double[][] rows:
+                for (int i = 0; i < rows.Length; i++)
+                {
+                    var (problem, inner) = FirstBad(rows[i], domain);
+                    if (problem is not null)
+                    {
+                        return (problem, $"[{i}]{inner}");
                     }
                 }
 
@@ -125,12 +138,14 @@ public static class OptionDomains
     {
         private readonly double _min = range is null ? double.NegativeInfinity : Bound(range.Minimum);
         private readonly double _max = range is null ? double.PositiveInfinity : Bound(range.Maximum);
+        private readonly bool _minExclusive = range?.MinimumIsExclusive ?? false;
+        private readonly bool _maxExclusive = range?.MaximumIsExclusive ?? false;
 
         public RangeAttribute? Range { get; } = range;
 
         public bool Contains(double number) =>
             double.IsFinite(number)
-                ? (Range is null || ((Range.MinimumIsExclusive ? number > _min : number >= _min) && (Range.MaximumIsExclusive ? number < _max : number <= _max)))
+                ? (_minExclusive ? number > _min : number >= _min) && (_maxExclusive ? number < _max : number <= _max)
                 : NumberProblem(number, Range) is null;
     }
 
