@@ -131,11 +131,14 @@ public sealed class LoadingTests : IAsyncLifetime
     [Fact]
     public void The_source_map_stops_reading_a_large_document_when_cancelled()
     {
-        byte[] utf8 = Encoding.UTF8.GetBytes("[" + string.Join(",", Enumerable.Range(0, 100_000)) + "]");
+        byte[] utf8 = Encoding.UTF8.GetBytes("{ \"a\": [" + string.Join(",", Enumerable.Range(0, 100_000)) + "], \"b\": { \"c\": 1 } }");
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
 
         Should.Throw<OperationCanceledException>(() => JsonSourceMap.Build(utf8, cancelled.Token));
-        JsonSourceMap.Build(utf8).ValueAt("$[99999]").ShouldBe(new SourcePosition(1, utf8.Length - 5));
+        var map = JsonSourceMap.Build(utf8);
+        map.ValueAt("$.a[99999]").ShouldBe(new SourcePosition(1, utf8.Length - 24));
+        map.ValueAt("$.b.c").ShouldBe(new SourcePosition(1, utf8.Length - 4));
+        map.KeyAt("$.b.c").ShouldBe(new SourcePosition(1, utf8.Length - 9));
     }
 }

@@ -19,13 +19,6 @@ namespace GenPipe.Core;
 /// </summary>
 public sealed class PipelineEngine : IAsyncDisposable
 {
-    private static readonly JsonNodeOptions NodeOptions = new() { PropertyNameCaseInsensitive = false };
-    private static readonly JsonDocumentOptions DocumentOptions = new()
-    {
-        CommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-    };
-
     private readonly ComponentCatalog _catalog;
     private readonly IServiceProvider _services;
     private readonly PipelineEngineOptions _options;
@@ -266,36 +259,16 @@ public sealed class PipelineEngine : IAsyncDisposable
             utf8 = utf8[3..];
         }
 
-        JsonSourceMap map;
-        try
-        {
-            map = JsonSourceMap.Build(utf8, cancellationToken);
-        }
-        catch (JsonSourceException ex)
-        {
-            throw new PipelineValidationException([new PipelineDiagnostic(
-                PipelineDiagnosticSeverity.Error, sourceName, JsonPathText.Root, ex.Position.Line, ex.Position.Column,
-                $"malformed JSON: {ex.Message}; fix the syntax at this position")]);
-        }
-
-        var early = new DiagnosticBag(sourceName, map, []);
-        foreach (var (path, position) in map.DuplicateKeys)
-        {
-            early.ErrorAt(path, position, $"the key '{path[(path.LastIndexOf('.') + 1)..]}' appears twice in the same object; remove one");
-        }
-
-        if (early.HasErrors)
-        {
-            throw new PipelineValidationException(early.Errors, sourceName);
-        }
-
-        cancellationToken.ThrowIfCancellationRequested();
-        var root = JsonNode.Parse(utf8, NodeOptions, DocumentOptions);
-        cancellationToken.ThrowIfCancellationRequested();
+        var document = PipelineDocument.Parse(bytes.AsMemory(bytes.Length - utf8.Length), sourceName, cancellationToken);
+        var root = document.Root;
+        document.RestoreArraysForOverrides(overrides);
         var overrideErrors = new List<PipelineDiagnostic>();
-        var applied = root is JsonObject document ? PipelineOverrides.Apply(document, overrides, overrideErrors) : [];
-        var diagnostics = new DiagnosticBag(sourceName, map, applied);
-        var compiled = new PipelineCompiler(_catalog, _options.ModelRoots, sourceName, baseDirectory, diagnostics, _options.MemoryBudgetBytes, _options.PluginProblems).Compile(root);
+        var applied = root is JsonObject tree ? PipelineOverrides.Apply(tree, overrides, overrideErrors) : [];
+        var diagnostics = new DiagnosticBag(sourceName, document.Map, applied);
+        var compiled = new PipelineCompiler(_catalog, _options.ModelRoots, sourceName, baseDirectory, diagnostics, _options.MemoryBudgetBytes, _options.PluginProblems)
+        {
+            Document = document,
+        }.Compile(root);
         cancellationToken.ThrowIfCancellationRequested();
         var errors = overrideErrors.Concat(diagnostics.Errors).ToArray();
         if (errors.Length > 0 || compiled is null)

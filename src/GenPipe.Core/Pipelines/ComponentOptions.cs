@@ -87,7 +87,7 @@ public static class ComponentOptions
     {
         ArgumentNullException.ThrowIfNull(descriptor);
         var diagnostics = new DiagnosticBag(sourceName, null, []);
-        object? bound = ComponentOptionsBinder.Bind(options, descriptor, "$.options", diagnostics, out _);
+        object? bound = ComponentOptionsBinder.Bind(options, null, descriptor, "$.options", diagnostics, out _);
         warnings = diagnostics.Warnings;
         if (bound is null || diagnostics.HasErrors)
         {

@@ -21,8 +21,11 @@ internal static class ComponentOptionsBinder
     /// <summary>
     /// The bound options, or null when they have errors (reported to <paramref name="diagnostics"/>).
     /// <paramref name="canonicalJson"/> computes the bound object serialized, the options' identity (only when asked).
+    /// <paramref name="longArrays"/> are the options' long arrays, blank in <paramref name="options"/>: each blank still
+    /// in its place binds from its recorded numbers, and they are put back (<see cref="LongOptionArrays.RestoreNodes"/>)
+    /// when the nodes must be read whole: to report a problem, drop an ignored key, or bind an array not all numbers.
     /// </summary>
-    public static object? Bind(JsonObject? options, ComponentDescriptor descriptor, string optionsPath, DiagnosticBag diagnostics, out Func<string> canonicalJson)
+    public static object? Bind(JsonObject? options, LongOptionArrays? longArrays, ComponentDescriptor descriptor, string optionsPath, DiagnosticBag diagnostics, out Func<string> canonicalJson)
     {
         canonicalJson = static () => "{}";
         var known = KnownKeys(descriptor.OptionsType);
@@ -50,6 +53,11 @@ internal static class ComponentOptionsBinder
             }
         }
 
+        if (failed || ignored)
+        {
+            longArrays?.RestoreNodes();
+        }
+
         if (failed)
         {
             // Mistyped values are reported too, so every problem is listed at once.
@@ -75,11 +83,16 @@ internal static class ComponentOptionsBinder
         object bound;
         try
         {
-            bound = accepted.Deserialize(descriptor.OptionsType, SerializerOptions)
-                ?? throw new JsonException("the options deserialized to null");
+            var converted = ConvertLongArrays(longArrays, accepted, known);
+            bound = accepted.Deserialize(descriptor.OptionsType, SerializerOptions) ?? throw new JsonException("the options deserialized to null");
+            foreach (var (property, value) in converted)
+            {
+                property.SetValue(bound, value);
+            }
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or ArgumentException or FormatException)
         {
+            longArrays?.RestoreNodes();
             if (!ReportMistypedValues(accepted, known, optionsPath, diagnostics))
             {
                 diagnostics.Error(optionsPath, $"the options of {descriptor.Id} could not be read: {ex.Message}");
@@ -123,8 +136,33 @@ internal static class ComponentOptionsBinder
             }
         }
 
-        canonicalJson = () => Canonicalize(bound, descriptor.OptionsType, accepted);
+        canonicalJson = () => Canonicalize(bound, descriptor.OptionsType, accepted, longArrays);
         return bound;
+    }
+
+    // The value of each long array still blank in the options, from its recorded numbers. When one cannot be
+    // converted (not all numbers, an element type without a fast path), every array is put back and binds as a node.
+    private static List<(PropertyInfo Property, object? Value)> ConvertLongArrays(LongOptionArrays? longArrays, JsonObject options, IReadOnlyDictionary<string, PropertyInfo> known)
+    {
+        var converted = new List<(PropertyInfo Property, object? Value)>();
+        foreach (var array in longArrays?.Arrays ?? [])
+        {
+            if (!options.TryGetPropertyValue(array.Key, out var node) || !ReferenceEquals(node, array.Blank))
+            {
+                continue; // replaced by an override, or already put back
+            }
+
+            if (!known.TryGetValue(array.Key, out var property) || array.Numbers is null
+                || !array.Numbers.TryConvert(array.File.Span, property.PropertyType, out object? value))
+            {
+                longArrays!.RestoreNodes();
+                return [];
+            }
+
+            converted.Add((property, value));
+        }
+
+        return converted;
     }
 
     private static string ProblemPath(string optionsPath, string key) =>
@@ -180,7 +218,7 @@ internal static class ComponentOptionsBinder
     // identity never copies megabytes of numbers around.
     private const int CanonicalTextLimit = 4096;
 
-    private static string Canonicalize(object bound, Type optionsType, JsonObject accepted)
+    private static string Canonicalize(object bound, Type optionsType, JsonObject accepted, LongOptionArrays? longArrays)
     {
         byte[] utf8;
         try
@@ -190,6 +228,7 @@ internal static class ComponentOptionsBinder
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
         {
             // Options that cannot be written back are identified by what the pipeline wrote.
+            longArrays?.RestoreNodes();
             utf8 = Encoding.UTF8.GetBytes(accepted.ToJsonString());
         }
 
@@ -204,6 +243,9 @@ internal static class ComponentOptionsBinder
             // Named literals only for values like s_tmax = +inf (diffusers defaults); quoted numbers stay errors.
             NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+            // Options bind from the pipeline file's own bytes, which may hold what its parser accepts.
+            ReadCommentHandling = JsonCommentHandling.Skip,
+            AllowTrailingCommas = true,
             WriteIndented = false,
         };
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
@@ -211,3 +253,12 @@ internal static class ComponentOptionsBinder
         return options;
     }
 }
+
+/// <summary>
+/// The long arrays of one component's options, blank in its nodes (<see cref="PipelineDocument"/>), and how to put them
+/// back.
+/// </summary>
+internal sealed record LongOptionArrays(IReadOnlyList<LongArray> Arrays, Action RestoreNodes);
+
+/// <summary>A long option array: its key, its blank node, and where its numbers are in <paramref name="File"/>.</summary>
+internal sealed record LongArray(string Key, JsonArray Blank, NumberLayout? Numbers, ReadOnlyMemory<byte> File);

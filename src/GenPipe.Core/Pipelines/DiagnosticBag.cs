@@ -33,10 +33,6 @@ internal sealed class DiagnosticBag(string file, JsonSourceMap? map, IReadOnlyLi
     public void KeyWarning(string path, string message, string? suggestion = null) =>
         Add(PipelineDiagnosticSeverity.Warning, path, message, suggestion, atKey: true);
 
-    /// <summary>A diagnostic with an explicit position (malformed JSON).</summary>
-    public void ErrorAt(string path, SourcePosition position, string message) =>
-        _items.Add(new PipelineDiagnostic(PipelineDiagnosticSeverity.Error, file, path, position.Line, position.Column, message));
-
     /// <summary>
     /// Says that the options under <paramref name="optionsPath"/> named <paramref name="keys"/> came from a config file
     /// (a diffusers <c>scheduler_config.json</c>), so diagnostics about them point at that file, not the pipeline.

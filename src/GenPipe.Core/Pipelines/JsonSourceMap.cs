@@ -1,32 +1,38 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Text.Json;
 
 namespace GenPipe.Core.Pipelines;
 
 /// <summary>
-/// Where each value and property name of a JSON file starts (1-based line and column). Built with one
-/// <see cref="Utf8JsonReader"/> pass over the file's bytes, so diagnostics can point at the offending token.
+/// Where each value and property name of a (syntactically valid) JSON file starts, as a 1-based line and column, so
+/// diagnostics can point at the offending token.
 /// </summary>
 /// <remarks>
-/// The cost is linear in the file's size: positions come from a cursor that moves forward over each byte once (a
-/// file with every value on one line costs what a file with one value per line does), and the map is a tree of the
-/// document's containers (a dictionary per object, a list per array) rather than a path string per value, so an array
-/// of a million numbers costs a million positions and nothing else. Paths are resolved when a diagnostic asks.
+/// Built for files of tens of megabytes, most of it long arrays of numbers, where nearly every load needs no position
+/// at all. One forward pass records the objects (each member's key and value offsets, duplicates noted); an array
+/// records only where it starts, and lists its items the first time a path goes into it, by reading that array alone.
+/// Offsets become lines and columns only when a diagnostic asks: a vectorized scan finds the line starts once, and a
+/// column counts the characters between its line's start and the offset. Every step is linear in the bytes it reads.
+/// The pass also checks the syntax (it is the one full read of the file: the parsed document can then skip the long
+/// arrays of options, see <see cref="PipelineDocument"/>), and records where each object and array ends.
 /// </remarks>
 internal sealed class JsonSourceMap
 {
     // How many tokens are read between two looks at the cancellation token.
     private const int CancellationStride = 16384;
 
+    private readonly ReadOnlyMemory<byte> _utf8;
     private readonly List<(string Path, SourcePosition Position)> _duplicateKeys = [];
-    private SourcePosition _rootPosition = SourcePosition.None;
+    private readonly Lock _gate = new();
     private Container? _root;
+    private int _rootOffset;
+    private int[]? _lineStarts;
 
-    private JsonSourceMap()
+    private JsonSourceMap(ReadOnlyMemory<byte> utf8)
     {
+        _utf8 = utf8;
     }
-
-    /// <summary>Property names that appear twice in one object (the later occurrence).</summary>
-    public IReadOnlyList<(string Path, SourcePosition Position)> DuplicateKeys => _duplicateKeys;
 
     /// <summary>The reader options pipelines are parsed with: comments and trailing commas are allowed.</summary>
     public static JsonReaderOptions ReaderOptions { get; } = new()
@@ -36,91 +42,74 @@ internal sealed class JsonSourceMap
     };
 
     /// <summary>
-    /// Maps <paramref name="utf8"/>. Throws <see cref="JsonSourceException"/> with the position of the first syntax
-    /// error when the JSON is malformed, and <see cref="OperationCanceledException"/> when cancelled.
+    /// Maps <paramref name="utf8"/>, checking its syntax on the way: malformed JSON throws <see cref="JsonException"/>
+    /// (with the reader's line and byte position), cancellation <see cref="OperationCanceledException"/>.
     /// </summary>
-    public static JsonSourceMap Build(ReadOnlySpan<byte> utf8, CancellationToken cancellationToken = default)
+    public static JsonSourceMap Build(ReadOnlyMemory<byte> utf8, CancellationToken cancellationToken = default)
     {
-        var map = new JsonSourceMap();
-        var cursor = new Cursor();
-        var reader = new Utf8JsonReader(utf8, ReaderOptions);
-        var open = new Stack<Container>();
-        string? pendingName = null;
-        var pendingKey = SourcePosition.None;
-        int untilCheck = CancellationStride;
-        try
+        var map = new JsonSourceMap(utf8);
+        map._root = map.ReadRoot(cancellationToken);
+        return map;
+    }
+
+    /// <summary>The line and column of a byte offset of <paramref name="utf8"/>, valid JSON or not.</summary>
+    public static SourcePosition PositionIn(ReadOnlyMemory<byte> utf8, int offset) => new JsonSourceMap(utf8).PositionOf(offset);
+
+    /// <summary>
+    /// Every property name that appears twice in one object (the later occurrence), with its path. Reads every array
+    /// of the file, so it is meant for the rare file that has one (the parser refuses duplicates but cannot say where).
+    /// </summary>
+    public IReadOnlyList<(string Path, SourcePosition Position)> FindDuplicateKeys()
+    {
+        if (_root is { } root)
         {
-            while (reader.Read())
+            ListEveryArray(root);
+        }
+
+        lock (_gate)
+        {
+            return [.. _duplicateKeys];
+        }
+    }
+
+    /// <summary>The byte range of the object or array at <paramref name="path"/>, when there is one.</summary>
+    public bool TryGetContainerRange(string path, out int start, out int end)
+    {
+        var container = ContainerAt(path);
+        start = container?.Offset ?? 0;
+        end = container?.End ?? 0;
+        return container is not null;
+    }
+
+    /// <summary>
+    /// The members of the object at <paramref name="path"/> whose values are objects or arrays: name, path, the byte
+    /// range of the value, whether it is an array, and for arrays whether an object is inside. Empty when there is no
+    /// such object.
+    /// </summary>
+    public IEnumerable<ContainerMember> ContainersIn(string path)
+    {
+        var container = ContainerAt(path);
+        if (container?.Members is not { } members)
+        {
+            yield break;
+        }
+
+        foreach (var (name, member) in members)
+        {
+            if (member.Child is { } child)
             {
-                if (--untilCheck == 0)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    untilCheck = CancellationStride;
-                }
-
-                var position = cursor.AdvanceTo(utf8, (int)reader.TokenStartIndex);
-                switch (reader.TokenType)
-                {
-                    case JsonTokenType.PropertyName:
-                        pendingName = reader.GetString()!;
-                        pendingKey = position;
-                        continue;
-                    case JsonTokenType.EndObject or JsonTokenType.EndArray:
-                        open.Pop();
-                        continue;
-                }
-
-                Container? child = reader.TokenType switch
-                {
-                    JsonTokenType.StartObject => new Container(isObject: true),
-                    JsonTokenType.StartArray => new Container(isObject: false),
-                    _ => null,
-                };
-
-                if (open.Count == 0)
-                {
-                    map._rootPosition = position;
-                    map._root = child;
-                }
-                else if (open.Peek() is { IsObject: true } parent)
-                {
-                    var members = parent.Members!;
-                    if (!members.TryAdd(pendingName!, new Member(pendingKey, position, child)))
-                    {
-                        map._duplicateKeys.Add((JsonPathText.Property(parent.PathText(), pendingName!), pendingKey));
-                    }
-
-                    child?.SetParent(parent, pendingName, 0);
-                }
-                else
-                {
-                    var items = open.Peek().Items!;
-                    child?.SetParent(open.Peek(), null, items.Count);
-                    items.Add(new Item(position, child));
-                }
-
-                if (child is not null)
-                {
-                    open.Push(child);
-                }
+                yield return new ContainerMember(name, JsonPathText.Property(path, name), child.Offset, child.End, child.Members is null, child.HoldsObjects, child.Numbers);
             }
         }
-        catch (JsonException ex)
-        {
-            int line = (int)(ex.LineNumber ?? 0) + 1;
-            int column = ColumnOf(utf8, line, (int)(ex.BytePositionInLine ?? 0));
-            throw new JsonSourceException(CleanReaderMessage(ex.Message), new SourcePosition(line, column), ex);
-        }
-
-        return map;
     }
 
     /// <summary>Where the value at <paramref name="path"/> starts, or the nearest enclosing value that has a position.</summary>
     public SourcePosition ValueAt(string path)
     {
-        var position = _rootPosition;
-        var container = _root;
-        var segments = new PathSegments(path);
+        var root = _root;
+        int offset = _rootOffset;
+        var container = root;
+        var segments = new JsonPathSegments(path);
         while (container is not null && segments.Next(out string? name, out int index))
         {
             if (!TryChild(container, name, index, out var member))
@@ -128,18 +117,18 @@ internal sealed class JsonSourceMap
                 break;
             }
 
-            position = member.Value;
+            offset = member.Value;
             container = member.Child;
         }
 
-        return position;
+        return PositionOf(offset);
     }
 
     /// <summary>Where the property name of <paramref name="path"/> starts, falling back to <see cref="ValueAt"/>.</summary>
     public SourcePosition KeyAt(string path)
     {
         var container = _root;
-        var segments = new PathSegments(path);
+        var segments = new JsonPathSegments(path);
         Member member = default;
         bool found = false;
         string? lastName = null;
@@ -155,10 +144,171 @@ internal sealed class JsonSourceMap
             container = member.Child;
         }
 
-        return found && lastName is not null ? member.Key : ValueAt(path);
+        return found && lastName is not null ? PositionOf(member.Key) : ValueAt(path);
     }
 
-    private static bool TryChild(Container container, string? name, int index, out Member member)
+    /// <summary>The line and column of a byte offset (the column counts characters, not bytes).</summary>
+    public SourcePosition PositionOf(int offset)
+    {
+        if (offset < 0)
+        {
+            return SourcePosition.None;
+        }
+
+        var lineStarts = LineStarts();
+        int line = Array.BinarySearch(lineStarts, offset);
+        line = line >= 0 ? line : ~line - 1;
+        int start = lineStarts[line];
+        return new SourcePosition(line + 1, 1 + CharactersIn(_utf8.Span[start..Math.Min(offset, _utf8.Length)]));
+    }
+
+    private Container? ReadRoot(CancellationToken cancellationToken)
+    {
+        var reader = new Utf8JsonReader(_utf8.Span, ReaderOptions);
+        if (_utf8.IsEmpty || !reader.Read())
+        {
+            _rootOffset = -1;
+            return null;
+        }
+
+        _rootOffset = (int)reader.TokenStartIndex;
+        var budget = new TokenBudget(cancellationToken);
+        Container? root = reader.TokenType switch
+        {
+            JsonTokenType.StartObject => ReadObject(ref reader, 0, parent: null, name: null, index: 0, ref budget),
+            JsonTokenType.StartArray => ReadArray(ref reader, 0, parent: null, name: null, index: 0, recordNumbers: false, ref budget),
+            _ => null,
+        };
+
+        // Anything after the root value (a second value, a stray bracket) is a syntax error too.
+        while (reader.Read())
+        {
+        }
+
+        return root;
+    }
+
+    // Reads the object the reader stands on (its StartObject) through its EndObject, recording members; nested objects
+    // are read the same way, nested arrays are skipped and listed later if a path goes into them.
+    private Container ReadObject(ref Utf8JsonReader reader, int baseOffset, Container? parent, string? name, int index, ref TokenBudget budget)
+    {
+        var container = new Container(baseOffset + (int)reader.TokenStartIndex, isObject: true);
+        container.SetParent(parent, name, index);
+        var members = container.Members!;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            budget.Spend();
+            string key = reader.GetString()!;
+            int keyOffset = baseOffset + (int)reader.TokenStartIndex;
+            reader.Read();
+            int valueOffset = baseOffset + (int)reader.TokenStartIndex;
+            Container? child = null;
+            if (reader.TokenType == JsonTokenType.StartObject)
+            {
+                child = ReadObject(ref reader, baseOffset, container, key, 0, ref budget);
+            }
+            else if (reader.TokenType == JsonTokenType.StartArray)
+            {
+                child = ReadArray(ref reader, baseOffset, container, key, 0, container.IsComponentOptions, ref budget);
+            }
+
+            if (!members.TryAdd(key, new Member(keyOffset, valueOffset, child)))
+            {
+                lock (_gate)
+                {
+                    _duplicateKeys.Add((JsonPathText.Property(container.PathText(), key), PositionOf(keyOffset)));
+                }
+            }
+        }
+
+        container.End = baseOffset + (int)reader.BytesConsumed;
+        return container;
+    }
+
+    // Reads over the array the reader stands on (its StartArray) through its EndArray without recording its items;
+    // notes whether an object is anywhere inside and, for a component's option, where its numbers are.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static Container ReadArray(ref Utf8JsonReader reader, int baseOffset, Container? parent, string? name, int index, bool recordNumbers, ref TokenBudget budget)
+    {
+        var array = new Container(baseOffset + (int)reader.TokenStartIndex, isObject: false);
+        array.SetParent(parent, name, index);
+        int depth = reader.CurrentDepth;
+        bool objects = false;
+        var numbers = recordNumbers ? new NumberLayout.Builder() : null;
+        while (reader.Read() && reader.CurrentDepth > depth)
+        {
+            budget.Spend();
+            var type = reader.TokenType;
+            objects |= type == JsonTokenType.StartObject;
+            numbers?.Add(type, reader.CurrentDepth - depth, baseOffset + (int)reader.TokenStartIndex);
+        }
+
+        array.End = baseOffset + (int)reader.BytesConsumed;
+        array.HoldsObjects = objects;
+        array.Numbers = numbers?.Build();
+        return array;
+    }
+
+    // The items of an array, read from its bytes the first time a path goes into it.
+    private List<Item> ItemsOf(Container array)
+    {
+        lock (array)
+        {
+            if (array.Items is { } listed)
+            {
+                return listed;
+            }
+
+            var items = new List<Item>();
+            var reader = new Utf8JsonReader(_utf8.Span[array.Offset..], ReaderOptions);
+            var budget = new TokenBudget(CancellationToken.None);
+            reader.Read();
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                int offset = array.Offset + (int)reader.TokenStartIndex;
+                Container? child = null;
+                if (reader.TokenType == JsonTokenType.StartObject)
+                {
+                    child = ReadObject(ref reader, array.Offset, array, null, items.Count, ref budget);
+                }
+                else if (reader.TokenType == JsonTokenType.StartArray)
+                {
+                    child = ReadArray(ref reader, array.Offset, array, null, items.Count, recordNumbers: false, ref budget);
+                }
+
+                items.Add(new Item(offset, child));
+            }
+
+            array.Items = items;
+            return items;
+        }
+    }
+
+    private void ListEveryArray(Container container)
+    {
+        var children = container.Members is { } members ? members.Values.Select(m => m.Child) : ItemsOf(container).Select(i => i.Child);
+        foreach (var child in children)
+        {
+            if (child is not null)
+            {
+                ListEveryArray(child);
+            }
+        }
+    }
+
+    private Container? ContainerAt(string path)
+    {
+        var container = _root;
+        var segments = new JsonPathSegments(path);
+        while (container is not null && segments.Next(out string? name, out int index))
+        {
+            container = TryChild(container, name, index, out var member) ? member.Child : null;
+        }
+
+        return container;
+    }
+
+    private bool TryChild(Container container, string? name, int index, out Member member)
     {
         member = default;
         if (name is not null)
@@ -166,61 +316,119 @@ internal sealed class JsonSourceMap
             return container.Members is { } members && members.TryGetValue(name, out member);
         }
 
-        if (container.Items is not { } items || index < 0 || index >= items.Count)
+        if (container.Members is not null)
         {
             return false;
         }
 
-        member = new Member(SourcePosition.None, items[index].Position, items[index].Child);
+        var items = ItemsOf(container);
+        if (index < 0 || index >= items.Count)
+        {
+            return false;
+        }
+
+        member = new Member(-1, items[index].Offset, items[index].Child);
         return true;
     }
 
-    // The reader's messages end with "LineNumber: 3 | BytePositionInLine: 7."; the diagnostic carries that already.
-    private static string CleanReaderMessage(string message)
+    private int[] LineStarts()
     {
-        int cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        string text = cut > 0 ? message[..cut] : message;
-        return text.TrimEnd(' ', '.');
-    }
-
-    // The character column of a byte position within a 1-based line (only for the one syntax error there can be).
-    private static int ColumnOf(ReadOnlySpan<byte> utf8, int line, int byteInLine)
-    {
-        int start = 0;
-        for (int current = 1; current < line; current++)
+        if (_lineStarts is { } known)
         {
-            int newline = utf8[start..].IndexOf((byte)'\n');
-            if (newline < 0)
-            {
-                return byteInLine + 1;
-            }
-
-            start += newline + 1;
+            return known;
         }
 
-        var cursor = new Cursor();
-        cursor.AdvanceTo(utf8, start);
-        return cursor.AdvanceTo(utf8, Math.Min(utf8.Length, start + byteInLine)).Column;
+        var starts = new List<int> { 0 };
+        var span = _utf8.Span;
+        int at = 0;
+        while (at < span.Length)
+        {
+            int newline = span[at..].IndexOf((byte)'\n');
+            if (newline < 0)
+            {
+                break;
+            }
+
+            at += newline + 1;
+            starts.Add(at);
+        }
+
+        return _lineStarts = [.. starts];
     }
 
-    private readonly record struct Member(SourcePosition Key, SourcePosition Value, Container? Child);
+    // Characters in UTF-8 text: every byte that is not a continuation byte (10xxxxxx, below -64 as a signed byte).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int CharactersIn(ReadOnlySpan<byte> utf8)
+    {
+        int continuation = 0;
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var limit = Vector256.Create((sbyte)-64);
+            for (; i + Vector256<sbyte>.Count <= utf8.Length; i += Vector256<sbyte>.Count)
+            {
+                var bytes = Vector256.Create(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(utf8.Slice(i, Vector256<sbyte>.Count)));
+                continuation += System.Numerics.BitOperations.PopCount(Vector256.LessThan(bytes, limit).ExtractMostSignificantBits());
+            }
+        }
 
-    private readonly record struct Item(SourcePosition Position, Container? Child);
+        for (; i < utf8.Length; i++)
+        {
+            if ((utf8[i] & 0xC0) == 0x80)
+            {
+                continuation++;
+            }
+        }
 
-    /// <summary>An object or array of the document: its members or items (its own position is its parent's).</summary>
-    private sealed class Container(bool isObject)
+        return utf8.Length - continuation;
+    }
+
+    private readonly record struct Member(int Key, int Value, Container? Child);
+
+    private readonly record struct Item(int Offset, Container? Child);
+
+    // Counts tokens between two looks at the cancellation token.
+    private struct TokenBudget(CancellationToken cancellationToken)
+    {
+        private int _untilCheck = CancellationStride;
+
+        public void Spend()
+        {
+            if (--_untilCheck == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                _untilCheck = CancellationStride;
+            }
+        }
+    }
+
+    /// <summary>An object (members recorded) or array (items listed on demand) of the document, at its byte offset.</summary>
+    private sealed class Container(int offset, bool isObject)
     {
         private Container? _parent;
         private string? _name;
         private int _index;
 
-        public bool IsObject => Members is not null;
+        public int Offset { get; } = offset;
 
         public Dictionary<string, Member>? Members { get; } = isObject ? new(StringComparer.Ordinal) : null;
 
-        public List<Item>? Items { get; } = isObject ? null : [];
+        public List<Item>? Items { get; set; }
 
-        public void SetParent(Container parent, string? name, int index)
+        /// <summary>The offset just after the closing brace or bracket.</summary>
+        public int End { get; set; }
+
+        /// <summary>For an array: whether an object is anywhere inside it.</summary>
+        public bool HoldsObjects { get; set; }
+
+        /// <summary>For an array of a component's options: where its numbers are, when it holds only numbers.</summary>
+        public NumberLayout? Numbers { get; set; }
+
+        /// <summary>Whether this is <c>$.components.NAME.options</c>.</summary>
+        public bool IsComponentOptions =>
+            _name == "options" && _parent is { _name: not null, _parent: { _name: "components", _parent: { _parent: null } } };
+
+        public void SetParent(Container? parent, string? name, int index)
         {
             _parent = parent;
             _name = name;
@@ -233,117 +441,7 @@ internal sealed class JsonSourceMap
             : _name is not null ? JsonPathText.Property(_parent.PathText(), _name)
             : JsonPathText.Index(_parent.PathText(), _index);
     }
-
-    /// <summary>
-    /// The line and column of an offset, moved forward token by token: each byte is looked at once.
-    /// </summary>
-    private struct Cursor()
-    {
-        private int _offset;
-        private int _line = 1;
-        private int _column = 1;
-
-        public SourcePosition AdvanceTo(ReadOnlySpan<byte> utf8, int offset)
-        {
-            for (int i = _offset; i < offset; i++)
-            {
-                byte b = utf8[i];
-                if (b == (byte)'\n')
-                {
-                    _line++;
-                    _column = 1;
-                }
-                else if ((b & 0xC0) != 0x80)
-                {
-                    // Columns count characters, not bytes: UTF-8 continuation bytes (10xxxxxx) do not start one.
-                    _column++;
-                }
-            }
-
-            _offset = Math.Max(_offset, offset);
-            return new SourcePosition(_line, _column);
-        }
-    }
-
-    /// <summary>
-    /// Splits a path written by <see cref="JsonPathText"/> (<c>$.steps[1].in['odd.key']</c>) into property names and
-    /// indices. Stops at anything it does not recognise, so the caller falls back to the enclosing value.
-    /// </summary>
-    private ref struct PathSegments(string path)
-    {
-        private int _at = path.StartsWith(JsonPathText.Root, StringComparison.Ordinal) ? JsonPathText.Root.Length : path.Length;
-
-        public bool Next(out string? name, out int index)
-        {
-            name = null;
-            index = -1;
-            if (_at >= path.Length)
-            {
-                return false;
-            }
-
-            if (path[_at] == '.')
-            {
-                int start = _at + 1;
-                int end = start;
-                while (end < path.Length && path[end] is not '.' and not '[')
-                {
-                    end++;
-                }
-
-                name = path[start..end];
-                _at = end;
-                return name.Length > 0;
-            }
-
-            if (path[_at] != '[' || _at + 1 >= path.Length)
-            {
-                _at = path.Length;
-                return false;
-            }
-
-            if (path[_at + 1] == '\'')
-            {
-                // ['name'] with \' for a quote inside the name.
-                var text = new System.Text.StringBuilder();
-                int i = _at + 2;
-                for (; i < path.Length; i++)
-                {
-                    if (path[i] == '\\' && i + 1 < path.Length && path[i + 1] == '\'')
-                    {
-                        text.Append('\'');
-                        i++;
-                    }
-                    else if (path[i] == '\'' && i + 1 < path.Length && path[i + 1] == ']')
-                    {
-                        break;
-                    }
-                    else
-                    {
-                        text.Append(path[i]);
-                    }
-                }
-
-                if (i >= path.Length)
-                {
-                    _at = path.Length;
-                    return false;
-                }
-
-                name = text.ToString();
-                _at = i + 2;
-                return true;
-            }
-
-            int close = path.IndexOf(']', _at);
-            if (close < 0 || !int.TryParse(path.AsSpan(_at + 1, close - _at - 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out index))
-            {
-                _at = path.Length;
-                return false;
-            }
-
-            _at = close + 1;
-            return true;
-        }
-    }
 }
+
+/// <summary>An object's member whose value is an object or array, as <see cref="JsonSourceMap.ContainersIn"/> lists it.</summary>
+internal readonly record struct ContainerMember(string Name, string Path, int Start, int End, bool IsArray, bool HoldsObjects, NumberLayout? Numbers);

@@ -61,6 +61,7 @@ internal sealed partial class PipelineCompiler
             // Keys from a config file are defaults; the pipeline's own "options" win.
             if (config is not null)
             {
+                Document?.RestoreArrays(optionsPath);
                 var own = options as JsonObject;
                 _diagnostics.AttributeToConfigFile(
                     optionsPath, config.Options.Select(o => o.Key).Where(k => own is null || !own.ContainsKey(k)), config.Path);
@@ -77,7 +78,7 @@ internal sealed partial class PipelineCompiler
 
             var descriptor = registered.Descriptor;
             string? sourcePath = ResolveSource(name, descriptor, source, JsonPathText.Property(path, "source"), path);
-            object? bound = ComponentOptionsBinder.Bind(options as JsonObject, descriptor, optionsPath, _diagnostics, out var canonical);
+            object? bound = ComponentOptionsBinder.Bind(options as JsonObject, Document?.LongArraysIn(optionsPath), descriptor, optionsPath, _diagnostics, out var canonical);
             if (bound is null || (descriptor.RequiresSource && sourcePath is null))
             {
                 continue;
@@ -191,7 +192,7 @@ internal sealed partial class PipelineCompiler
         {
             // An inline component: "with": { "decoder": "identity" } names a type that needs no source or options.
             var scratch = new DiagnosticBag(_sourceName, null, []);
-            object? bound = ComponentOptionsBinder.Bind(null, registered.Descriptor, path, scratch, out var canonical);
+            object? bound = ComponentOptionsBinder.Bind(null, null, registered.Descriptor, path, scratch, out var canonical);
             if (bound is not null)
             {
                 var inline = new PipelineComponent(reference, registered.Descriptor.Id, null, bound, registered.Descriptor) { OptionsJsonFactory = canonical };

@@ -48,6 +48,9 @@ internal sealed partial class PipelineCompiler
         _diagnostics = diagnostics;
     }
 
+    /// <summary>The parsed file behind the nodes, when there is one: long option arrays bind from its recorded numbers.</summary>
+    public PipelineDocument? Document { get; init; }
+
     /// <summary>
     /// An unknown type or operator may come from a plugin that failed to load: the note that says so (empty when every
     /// plugin loaded), appended to those errors.

@@ -95,6 +95,14 @@ public sealed class FakeComponentTypes
         };
         yield return new ComponentDescriptor
         {
+            Id = "denoiser/fake-lenient",
+            ContractType = typeof(IFakeDenoiser),
+            OptionsType = typeof(FakeDenoiserOptions),
+            IgnoresUnknownOptions = true,
+            Factory = (ctx, _) => ValueTask.FromResult<object>(new FakeDenoiser(((FakeDenoiserOptions)ctx.Options).Scale)),
+        };
+        yield return new ComponentDescriptor
+        {
             Id = "denoiser/weights",
             ContractType = typeof(IFakeDenoiser),
             RequiresSource = true,
