@@ -1,4 +1,5 @@
 using GenPipe.Tensors.Backends;
+using GenPipe.Tensors.Cpu.Attention;
 using GenPipe.Tensors.Threading;
 
 namespace GenPipe.Tensors.Cpu;

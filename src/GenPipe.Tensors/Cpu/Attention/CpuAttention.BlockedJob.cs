@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics;
 using GenPipe.Tensors.Cpu.Kernels;
 using GenPipe.Tensors.Threading;
 
-namespace GenPipe.Tensors.Cpu;
+namespace GenPipe.Tensors.Cpu.Attention;
 
 // The blocked path of CpuAttention (phase two): score tiles, the online-softmax update, and the value accumulation
 // that hands each group of head-size vectors to CpuAttention.ValueChunks.cs.

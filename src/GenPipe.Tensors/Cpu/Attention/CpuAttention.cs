@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics;
 using GenPipe.Tensors.Cpu.Kernels;
 using GenPipe.Tensors.Threading;
 
-namespace GenPipe.Tensors.Cpu;
+namespace GenPipe.Tensors.Cpu.Attention;
 
 /// <summary>
 /// Scaled dot-product attention without the score matrix: the online softmax of FlashAttention (Dao et al., 2022).

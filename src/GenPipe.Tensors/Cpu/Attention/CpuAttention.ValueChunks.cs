@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics;
 using GenPipe.Tensors.Cpu.Kernels;
 using GenPipe.Tensors.Threading;
 
-namespace GenPipe.Tensors.Cpu;
+namespace GenPipe.Tensors.Cpu.Attention;
 
 // The blocked path's value accumulation, unrolled for 4, 3, 2 and 1 vectors of the head size: each keeps its output
 // tile in registers across all 64 keys of a block, which is why they are four methods and not one loop.

@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics;
 using GenPipe.Tensors.Cpu.Kernels;
 using GenPipe.Tensors.Threading;
 
-namespace GenPipe.Tensors.Cpu;
+namespace GenPipe.Tensors.Cpu.Attention;
 
 // The direct path of CpuAttention: few queries (a decode step) read keys and values in place.
 internal static partial class CpuAttention
