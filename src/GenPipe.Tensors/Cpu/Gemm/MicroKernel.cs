@@ -150,56 +150,12 @@ internal static unsafe class MicroKernel
             return;
         }
 
-        Avx2Quarter(kc, a, aRowStride, aStep, b, c, ldc, accumulate);
-        Avx2Quarter(kc, a, aRowStride, aStep, b + 16, c + 16, ldc, accumulate);
-        Avx2Quarter(kc, a, aRowStride, aStep, b + 32, c + 32, ldc, accumulate);
-        Avx2Quarter(kc, a, aRowStride, aStep, b + 48, c + 48, ldc, accumulate);
+        Avx2Quarters.Run<Avx2Quarters.Six>(kc, a, aRowStride, aStep, b, c, ldc, accumulate);
     }
 
-    /// C[0..6, 0..16] (+)= A [6, kc] · B [kc][16 of a 64-wide panel row]: <paramref name="b"/> and
-    /// <paramref name="c"/> point at the quarter's first column.
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Avx2Quarter(int kc, float* a, nint aRowStride, nint aStep, float* b, float* c, nint ldc, bool accumulate)
-    {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        float* a0 = a, a1 = a + aRowStride, a2 = a + (2 * aRowStride), a3 = a + (3 * aRowStride), a4 = a + (4 * aRowStride), a5 = a + (5 * aRowStride);
-        nint at = 0;
-        for (int k = 0; k < kc; k++, at += aStep)
-        {
-            var b0 = Avx.LoadVector256(b);
-            var b1 = Avx.LoadVector256(b + 8);
-            var av = Avx.BroadcastScalarToVector256(a0 + at);
-            c00 = Fma.MultiplyAdd(av, b0, c00);
-            c01 = Fma.MultiplyAdd(av, b1, c01);
-            av = Avx.BroadcastScalarToVector256(a1 + at);
-            c10 = Fma.MultiplyAdd(av, b0, c10);
-            c11 = Fma.MultiplyAdd(av, b1, c11);
-            av = Avx.BroadcastScalarToVector256(a2 + at);
-            c20 = Fma.MultiplyAdd(av, b0, c20);
-            c21 = Fma.MultiplyAdd(av, b1, c21);
-            av = Avx.BroadcastScalarToVector256(a3 + at);
-            c30 = Fma.MultiplyAdd(av, b0, c30);
-            c31 = Fma.MultiplyAdd(av, b1, c31);
-            av = Avx.BroadcastScalarToVector256(a4 + at);
-            c40 = Fma.MultiplyAdd(av, b0, c40);
-            c41 = Fma.MultiplyAdd(av, b1, c41);
-            av = Avx.BroadcastScalarToVector256(a5 + at);
-            c50 = Fma.MultiplyAdd(av, b0, c50);
-            c51 = Fma.MultiplyAdd(av, b1, c51);
-            b += 64;
-        }
-
-        Store16(c, c00, c01, accumulate);
-        Store16(c + ldc, c10, c11, accumulate);
-        Store16(c + (2 * ldc), c20, c21, accumulate);
-        Store16(c + (3 * ldc), c30, c31, accumulate);
-        Store16(c + (4 * ldc), c40, c41, accumulate);
-        Store16(c + (5 * ldc), c50, c51, accumulate);
-    }
-
-    /// <see cref="Avx2Quarter"/> for a packed sliver (row stride 1: the six values of a step are adjacent), which
-    /// needs one A pointer instead of six, with two depth steps per iteration to halve the loop's bookkeeping.
+    /// The six-row <see cref="Avx2Quarters"/> quarter for a packed sliver (row stride 1: the six values of a step are
+    /// adjacent), which needs one A pointer instead of six, with two depth steps per iteration to halve the loop's
+    /// bookkeeping.
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Avx2QuarterPacked(int kc, float* a, nint aStep, float* b, float* c, nint ldc, bool accumulate)
     {

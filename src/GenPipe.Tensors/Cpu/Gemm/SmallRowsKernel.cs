@@ -28,16 +28,16 @@ internal static unsafe class SmallRowsKernel
                 One(kc, a, aStep, b, c, accumulate);
                 break;
             case 2:
-                Several<Two>(kc, a, aRowStride, aStep, b, c, ldc, accumulate);
+                Several<Avx2Quarters.Two>(kc, a, aRowStride, aStep, b, c, ldc, accumulate);
                 break;
             case 3:
-                Several<Three>(kc, a, aRowStride, aStep, b, c, ldc, accumulate);
+                Several<Avx2Quarters.Three>(kc, a, aRowStride, aStep, b, c, ldc, accumulate);
                 break;
             case 4:
-                Several<Four>(kc, a, aRowStride, aStep, b, c, ldc, accumulate);
+                Several<Avx2Quarters.Four>(kc, a, aRowStride, aStep, b, c, ldc, accumulate);
                 break;
             case 5:
-                Several<Five>(kc, a, aRowStride, aStep, b, c, ldc, accumulate);
+                Several<Avx2Quarters.Five>(kc, a, aRowStride, aStep, b, c, ldc, accumulate);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(rows), rows, $"SmallRowsKernel takes 1 to {GemmBlocking.MR - 1} rows.");
@@ -80,7 +80,7 @@ internal static unsafe class SmallRowsKernel
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Several<TRows>(int kc, float* a, nint aRowStride, nint aStep, float* b, float* c, nint ldc, bool accumulate)
-        where TRows : struct, IRowCount
+        where TRows : struct, Avx2Quarters.IRowCount
     {
         Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default;
         Vector512<float> c10 = default, c11 = default, c12 = default, c13 = default;
@@ -186,13 +186,13 @@ internal static unsafe class SmallRowsKernel
                 TwoAvx2Half(kc, a, aRowStride, aStep, b + 32, c + 32, ldc, accumulate);
                 break;
             case 3:
-                QuartersAvx2<Three>(kc, a, aRowStride, aStep, b, c, ldc, accumulate);
+                Avx2Quarters.Run<Avx2Quarters.Three>(kc, a, aRowStride, aStep, b, c, ldc, accumulate);
                 break;
             case 4:
-                QuartersAvx2<Four>(kc, a, aRowStride, aStep, b, c, ldc, accumulate);
+                Avx2Quarters.Run<Avx2Quarters.Four>(kc, a, aRowStride, aStep, b, c, ldc, accumulate);
                 break;
             case 5:
-                QuartersAvx2<Five>(kc, a, aRowStride, aStep, b, c, ldc, accumulate);
+                Avx2Quarters.Run<Avx2Quarters.Five>(kc, a, aRowStride, aStep, b, c, ldc, accumulate);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(rows), rows, $"SmallRowsKernel takes 1 to {GemmBlocking.MR - 1} rows.");
@@ -256,92 +256,5 @@ internal static unsafe class SmallRowsKernel
         MicroKernel.Store16(c + 16, c02, c03, accumulate);
         MicroKernel.Store16(c + ldc, c10, c11, accumulate);
         MicroKernel.Store16(c + ldc + 16, c12, c13, accumulate);
-    }
-
-    private static void QuartersAvx2<TRows>(int kc, float* a, nint aRowStride, nint aStep, float* b, float* c, nint ldc, bool accumulate)
-        where TRows : struct, IRowCount
-    {
-        QuarterAvx2<TRows>(kc, a, aRowStride, aStep, b, c, ldc, accumulate);
-        QuarterAvx2<TRows>(kc, a, aRowStride, aStep, b + 16, c + 16, ldc, accumulate);
-        QuarterAvx2<TRows>(kc, a, aRowStride, aStep, b + 32, c + 32, ldc, accumulate);
-        QuarterAvx2<TRows>(kc, a, aRowStride, aStep, b + 48, c + 48, ldc, accumulate);
-    }
-
-    // Three to five rows, the 16 columns from b and c on.
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void QuarterAvx2<TRows>(int kc, float* a, nint aRowStride, nint aStep, float* b, float* c, nint ldc, bool accumulate)
-        where TRows : struct, IRowCount
-    {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default;
-        float* a0 = a, a1 = a + aRowStride, a2 = a + (2 * aRowStride), a3 = a + (3 * aRowStride), a4 = a + (4 * aRowStride);
-        nint at = 0;
-        for (int k = 0; k < kc; k++, at += aStep)
-        {
-            var b0 = Avx.LoadVector256(b);
-            var b1 = Avx.LoadVector256(b + 8);
-            var av = Avx.BroadcastScalarToVector256(a0 + at);
-            c00 = Fma.MultiplyAdd(av, b0, c00);
-            c01 = Fma.MultiplyAdd(av, b1, c01);
-            av = Avx.BroadcastScalarToVector256(a1 + at);
-            c10 = Fma.MultiplyAdd(av, b0, c10);
-            c11 = Fma.MultiplyAdd(av, b1, c11);
-            av = Avx.BroadcastScalarToVector256(a2 + at);
-            c20 = Fma.MultiplyAdd(av, b0, c20);
-            c21 = Fma.MultiplyAdd(av, b1, c21);
-            if (TRows.Count > 3)
-            {
-                av = Avx.BroadcastScalarToVector256(a3 + at);
-                c30 = Fma.MultiplyAdd(av, b0, c30);
-                c31 = Fma.MultiplyAdd(av, b1, c31);
-            }
-
-            if (TRows.Count > 4)
-            {
-                av = Avx.BroadcastScalarToVector256(a4 + at);
-                c40 = Fma.MultiplyAdd(av, b0, c40);
-                c41 = Fma.MultiplyAdd(av, b1, c41);
-            }
-
-            b += 64;
-        }
-
-        MicroKernel.Store16(c, c00, c01, accumulate);
-        MicroKernel.Store16(c + ldc, c10, c11, accumulate);
-        MicroKernel.Store16(c + (2 * ldc), c20, c21, accumulate);
-        if (TRows.Count > 3)
-        {
-            MicroKernel.Store16(c + (3 * ldc), c30, c31, accumulate);
-        }
-
-        if (TRows.Count > 4)
-        {
-            MicroKernel.Store16(c + (4 * ldc), c40, c41, accumulate);
-        }
-    }
-
-    private interface IRowCount
-    {
-        static abstract int Count { get; }
-    }
-
-    private readonly struct Two : IRowCount
-    {
-        public static int Count => 2;
-    }
-
-    private readonly struct Three : IRowCount
-    {
-        public static int Count => 3;
-    }
-
-    private readonly struct Four : IRowCount
-    {
-        public static int Count => 4;
-    }
-
-    private readonly struct Five : IRowCount
-    {
-        public static int Count => 5;
     }
 }
