@@ -5,8 +5,8 @@ using System.Text.Json;
 namespace GenPipe.Core.Pipelines;
 
 /// <summary>
-/// Where each value and property name of a (syntactically valid) JSON file starts, as a 1-based line and column, so
-/// diagnostics can point at the offending token.
+/// Where each value and property name of a JSON file starts, as a 1-based line and column, so diagnostics can point at
+/// the offending token. Built and read by one compile on one thread.
 /// </summary>
 /// <remarks>
 /// Built for files of tens of megabytes, most of it long arrays of numbers, where nearly every load needs no position
@@ -24,7 +24,6 @@ internal sealed class JsonSourceMap
 
     private readonly ReadOnlyMemory<byte> _utf8;
     private readonly List<(string Path, SourcePosition Position)> _duplicateKeys = [];
-    private readonly Lock _gate = new();
     private Container? _root;
     private int _rootOffset;
     private int[]? _lineStarts;
@@ -66,10 +65,7 @@ internal sealed class JsonSourceMap
             ListEveryArray(root);
         }
 
-        lock (_gate)
-        {
-            return [.. _duplicateKeys];
-        }
+        return _duplicateKeys;
     }
 
     /// <summary>The byte range of the object or array at <paramref name="path"/>, when there is one.</summary>
@@ -214,10 +210,7 @@ internal sealed class JsonSourceMap
 
             if (!members.TryAdd(key, new Member(keyOffset, valueOffset, child)))
             {
-                lock (_gate)
-                {
-                    _duplicateKeys.Add((JsonPathText.Property(container.PathText(), key), PositionOf(keyOffset)));
-                }
+                _duplicateKeys.Add((JsonPathText.Property(container.PathText(), key), PositionOf(keyOffset)));
             }
         }
 
@@ -252,36 +245,33 @@ internal sealed class JsonSourceMap
     // The items of an array, read from its bytes the first time a path goes into it.
     private List<Item> ItemsOf(Container array)
     {
-        lock (array)
+        if (array.Items is { } listed)
         {
-            if (array.Items is { } listed)
-            {
-                return listed;
-            }
-
-            var items = new List<Item>();
-            var reader = new Utf8JsonReader(_utf8.Span[array.Offset..], ReaderOptions);
-            var budget = new TokenBudget(CancellationToken.None);
-            reader.Read();
-            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-            {
-                int offset = array.Offset + (int)reader.TokenStartIndex;
-                Container? child = null;
-                if (reader.TokenType == JsonTokenType.StartObject)
-                {
-                    child = ReadObject(ref reader, array.Offset, array, null, items.Count, ref budget);
-                }
-                else if (reader.TokenType == JsonTokenType.StartArray)
-                {
-                    child = ReadArray(ref reader, array.Offset, array, null, items.Count, recordNumbers: false, ref budget);
-                }
-
-                items.Add(new Item(offset, child));
-            }
-
-            array.Items = items;
-            return items;
+            return listed;
         }
+
+        var items = new List<Item>();
+        var reader = new Utf8JsonReader(_utf8.Span[array.Offset..], ReaderOptions);
+        var budget = new TokenBudget(CancellationToken.None);
+        reader.Read();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            int offset = array.Offset + (int)reader.TokenStartIndex;
+            Container? child = null;
+            if (reader.TokenType == JsonTokenType.StartObject)
+            {
+                child = ReadObject(ref reader, array.Offset, array, null, items.Count, ref budget);
+            }
+            else if (reader.TokenType == JsonTokenType.StartArray)
+            {
+                child = ReadArray(ref reader, array.Offset, array, null, items.Count, recordNumbers: false, ref budget);
+            }
+
+            items.Add(new Item(offset, child));
+        }
+
+        array.Items = items;
+        return items;
     }
 
     private void ListEveryArray(Container container)
