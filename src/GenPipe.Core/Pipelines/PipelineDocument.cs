@@ -143,9 +143,7 @@ internal sealed class PipelineDocument
     {
         foreach (string text in overrides)
         {
-            int eq = text.IndexOf('=', StringComparison.Ordinal);
-            string[] segments = (eq < 0 ? text : text[..eq]).Trim().Split('.');
-            string path = segments.Aggregate(JsonPathText.Root, JsonPathText.Property);
+            string path = PipelineOverrides.PathSegments(text).Aggregate(JsonPathText.Root, JsonPathText.Property);
             foreach (var array in _deferred)
             {
                 if (path != array.Path && JsonPathText.IsWithin(path, array.Path))

@@ -27,7 +27,7 @@ internal static class PipelineOverrides
                 continue;
             }
 
-            string[] segments = text[..eq].Trim().Split('.');
+            string[] segments = PathSegments(text);
             string valueText = text[(eq + 1)..];
             if (segments.Any(s => s.Length == 0))
             {
@@ -45,6 +45,13 @@ internal static class PipelineOverrides
         }
 
         return applied;
+    }
+
+    /// <summary>The dotted path of an override (<c>components.scheduler.options.eta</c> of <c>...eta=0.5</c>), split.</summary>
+    internal static string[] PathSegments(string text)
+    {
+        int eq = text.IndexOf('=', StringComparison.Ordinal);
+        return (eq < 0 ? text : text[..eq]).Trim().Split('.');
     }
 
     /// <summary>An override's value: JSON when the text is JSON (numbers, true/false, null, arrays, objects, quoted strings), else the text as a string.</summary>
