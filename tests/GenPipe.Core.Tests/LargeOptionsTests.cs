@@ -91,6 +91,15 @@ public sealed class LargeOptionsTests : IAsyncLifetime
     }
 
     [Fact]
+    public void An_override_into_one_row_of_a_long_array_changes_only_that_row()
+    {
+        var options = Denoiser(_host.Load(Pipeline(MeansText()), "components.denoiser.options.means.3=[9,9]"));
+        var expected = ExpectedMeans();
+        expected[3] = [9.0, 9.0];
+        options.Means.ShouldBe(expected);
+    }
+
+    [Fact]
     public void A_config_file_merged_under_the_options_keeps_the_array()
     {
         File.WriteAllText(Path.Combine(_temp.Root, "denoiser_config.json"), """{ "scale": 7 }""");
