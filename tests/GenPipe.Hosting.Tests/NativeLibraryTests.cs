@@ -21,9 +21,8 @@ public sealed class NativeLibraryTests
 
         var plugin = PluginLoader.TryLoad(Path.Combine(folder, "NativePlugin.dll"), out var failure)!;
         failure.ShouldBeNull();
-        // Not in .deps.json, so the dependency resolver does not know it; the plugin folder probe finds it.
+        // Not in .deps.json, so the dependency resolver does not know it; the call below must find it in the folder.
         new System.Runtime.Loader.AssemblyDependencyResolver(plugin.AssemblyPath).ResolveUnmanagedDllToPath(LibraryName).ShouldBeNull();
-        plugin.Context.ResolveNativeLibrary(LibraryName).ShouldBe(library);
         var triplePlusOne = await Create(plugin);
 
         triplePlusOne(5).ShouldBe(16);
@@ -44,11 +43,30 @@ public sealed class NativeLibraryTests
         var plugin = PluginLoader.TryLoad(Path.Combine(folder, "NativePlugin.dll"), out var failure)!;
         failure.ShouldBeNull();
         new System.Runtime.Loader.AssemblyDependencyResolver(plugin.AssemblyPath).ResolveUnmanagedDllToPath(LibraryName).ShouldBe(library);
-        plugin.Context.ResolveNativeLibrary(LibraryName).ShouldBe(library);
         var triplePlusOne = await Create(plugin);
 
         triplePlusOne(0).ShouldBe(1);
         plugin.Unload();
+    }
+
+    [CCompilerFact]
+    public async Task Two_plugins_with_a_native_library_of_the_same_name_each_call_their_own()
+    {
+        // The runtime's own library search caches by name for the whole process; each plugin must still get the file
+        // in its own folder, whichever loads first.
+        string first = TestPlugins.CopyTo(TestPlugins.NewTempFolder(), "NativePlugin");
+        CCompilerFactAttribute.CompileSharedLibrary(Path.Combine(first, "genpipetestnative.c"), Path.Combine(first, NativeFileName()));
+        string second = TestPlugins.CopyTo(TestPlugins.NewTempFolder(), "NativePlugin");
+        string otherSource = Path.Combine(second, "other.c");
+        File.WriteAllText(otherSource, "int genpipe_test_triple_plus_one(int x) { return 1000 + x; }\n");
+        CCompilerFactAttribute.CompileSharedLibrary(otherSource, Path.Combine(second, NativeFileName()));
+
+        var a = PluginLoader.TryLoad(Path.Combine(first, "NativePlugin.dll"), out _)!;
+        var b = PluginLoader.TryLoad(Path.Combine(second, "NativePlugin.dll"), out _)!;
+        (await Create(a))(5).ShouldBe(16);
+        (await Create(b))(5).ShouldBe(1005);
+        a.Unload();
+        b.Unload();
     }
 
     [Fact]
@@ -56,7 +74,6 @@ public sealed class NativeLibraryTests
     {
         string folder = TestPlugins.CopyTo(TestPlugins.NewTempFolder(), "NativePlugin");
         var plugin = PluginLoader.TryLoad(Path.Combine(folder, "NativePlugin.dll"), out _)!;
-        plugin.Context.ResolveNativeLibrary(LibraryName).ShouldBeNull();
         var triplePlusOne = await Create(plugin);
 
         Should.Throw<DllNotFoundException>(() => triplePlusOne(5));

@@ -1,14 +1,18 @@
 using System.Reflection;
+using System.Runtime.Loader;
 using GenPipe.Core.Catalog;
 
 namespace GenPipe.Hosting.Plugins;
 
-/// <summary>A plugin loaded from disk into its own <see cref="PluginLoadContext"/>, with what it registered.</summary>
+/// <summary>A plugin loaded from disk into its own collectible load context, with what it registered.</summary>
 public sealed class LoadedPlugin
 {
-    internal LoadedPlugin(PluginLoadContext context, Assembly assembly, Version? contractVersion, PluginRegistrations registrations)
+    private readonly McMaster.NETCore.Plugins.PluginLoader _loader;
+
+    internal LoadedPlugin(McMaster.NETCore.Plugins.PluginLoader loader, string assemblyPath, Assembly assembly, Version? contractVersion, PluginRegistrations registrations)
     {
-        Context = context;
+        _loader = loader;
+        AssemblyPath = assemblyPath;
         Assembly = assembly;
         ContractVersion = contractVersion;
         Registrations = registrations;
@@ -18,7 +22,7 @@ public sealed class LoadedPlugin
     public string Name => Registrations.Source.Name;
 
     /// <summary>The plugin's assembly path.</summary>
-    public string AssemblyPath => Context.PluginAssemblyPath;
+    public string AssemblyPath { get; }
 
     /// <summary>The plugin's assembly version.</summary>
     public Version? Version => Assembly.GetName().Version;
@@ -30,7 +34,7 @@ public sealed class LoadedPlugin
     public Assembly Assembly { get; }
 
     /// <summary>The context the plugin lives in.</summary>
-    public PluginLoadContext Context { get; }
+    public AssemblyLoadContext Context => _loader.LoadContext;
 
     /// <summary>What the plugin's entry points registered, attributed to <see cref="CatalogSource"/>.</summary>
     public PluginRegistrations Registrations { get; }
@@ -39,5 +43,5 @@ public sealed class LoadedPlugin
     /// Starts unloading the plugin's context. It is collected once nothing refers to its types any more (catalog
     /// entries, created components, services), so drop those first.
     /// </summary>
-    public void Unload() => Context.Unload();
+    public void Unload() => _loader.Dispose();
 }

@@ -1,14 +1,18 @@
 using System.Reflection;
 using GenPipe.Abstractions.Plugins;
+using McMaster.NETCore.Plugins;
 using GenPipe.Core.Catalog;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace GenPipe.Hosting.Plugins;
 
 /// <summary>
-/// Loads one plugin assembly into its own collectible context and runs its entry points. Never throws for a bad
-/// plugin: every problem (corrupt file, newer contracts, no entry point, an entry point that throws) becomes a
-/// <see cref="PluginLoadFailure"/>, and the half-loaded context is unloaded.
+/// Loads one plugin assembly and runs its entry points. The load context is McMaster.NETCore.Plugins': collectible, one
+/// per plugin, the plugin's <c>.deps.json</c> deciding its private managed and native dependencies (so two plugins may
+/// use different versions of one library), the <see cref="SharedAssemblies"/> coming from the host so contract types
+/// unify. What this class adds is GenPipe's: the contract version is checked from metadata before any plugin code
+/// loads, and it never throws for a bad plugin: every problem (corrupt file, newer contracts, no entry point, an entry
+/// point that throws) becomes a <see cref="PluginLoadFailure"/>, and the half-loaded context is unloaded.
 /// </summary>
 public static class PluginLoader
 {
@@ -37,11 +41,12 @@ public static class PluginLoader
             return null;
         }
 
-        PluginLoadContext? context = null;
+        McMaster.NETCore.Plugins.PluginLoader? loader = null;
         try
         {
-            context = new PluginLoadContext(path);
-            Assembly assembly = context.LoadPluginAssembly();
+            loader = CreateLoader(path);
+            Assembly assembly = loader.LoadDefaultAssembly();
+            PluginFolderNativeLibraries.Register(assembly, Path.GetDirectoryName(path)!);
             string pluginName = assembly.GetName().Name ?? name;
             var registrations = new PluginRegistrations(new CatalogSource(pluginName, path), new ServiceCollection());
             var entryPoints = FindEntryPoints(assembly);
@@ -50,7 +55,7 @@ public static class PluginLoader
                 failure = new PluginLoadFailure(path,
                     $"Plugin '{pluginName}' has no entry point: add a public non-abstract class implementing " +
                     $"{typeof(IGenPipePlugin).FullName} with a public parameterless constructor.");
-                context.Unload();
+                loader.Dispose();
                 return null;
             }
 
@@ -60,15 +65,28 @@ public static class PluginLoader
                 plugin.Configure(registrations);
             }
 
-            return new LoadedPlugin(context, assembly, contractVersion, registrations);
+            return new LoadedPlugin(loader, path, assembly, contractVersion, registrations);
         }
         catch (Exception ex)
         {
             var cause = ex is TargetInvocationException { InnerException: { } inner } ? inner : ex;
             failure = new PluginLoadFailure(path, $"Plugin '{name}' failed to load: {cause.GetType().Name}: {cause.Message}");
-            context?.Unload();
+            loader?.Dispose();
             return null;
         }
+    }
+
+    private static McMaster.NETCore.Plugins.PluginLoader CreateLoader(string path)
+    {
+        // Private by default (PreferSharedTypes off): only the shared list unifies with the host, so a plugin's own
+        // TestLib 2.0 is not replaced by another copy the host happens to have.
+        var config = new PluginConfig(path) { IsUnloadable = true, PreferSharedTypes = false };
+        foreach (string name in SharedAssemblies.Names)
+        {
+            config.SharedAssemblies.Add(new AssemblyName(name));
+        }
+
+        return new McMaster.NETCore.Plugins.PluginLoader(config);
     }
 
     /// <summary>Public, non-abstract classes implementing <see cref="IGenPipePlugin"/> with a parameterless constructor, by name.</summary>
