@@ -16,7 +16,7 @@ public sealed class PluginHostTests
 
         report.Plugins.Select(p => p.Name).ShouldBe(["DuplicatePlugin", "EchoPlugin", "LibV1Plugin", "LibV2Plugin", "NativePlugin"]);
         report.Failures.Select(f => Path.GetFileNameWithoutExtension(f.Path)).ShouldBe(["FuturePlugin", "NoEntryPlugin", "ThrowingPlugin"]);
-        report.Failures[0].Reason.ShouldContain("was built against GenPipe contracts 2.0, but this host provides 1.1");
+        report.Failures[0].Reason.ShouldContain("was built against GenPipe contracts 2.0, but this host provides 1.2");
         host.Catalog.ComponentNames.ShouldNotContain("test/half-registered");
         host.Catalog.TryGetComponent("test/lib-v2", out var lib).ShouldBeTrue();
         lib.Source.ShouldBe(new CatalogSource("LibV2Plugin", TestPlugins.Dll("LibV2Plugin")));
@@ -45,7 +45,7 @@ public sealed class PluginHostTests
         info.OperatorNames.ShouldBe(["echo"]);
         info.Path.ShouldBe(TestPlugins.Dll("EchoPlugin"));
         info.Version.ShouldBe(new Version(0, 1, 0, 0));
-        info.ContractVersion.ShouldBe(new Version(1, 1, 0, 0));
+        info.ContractVersion.ShouldBe(new Version(1, 2, 0, 0));
     }
 
     [Fact]

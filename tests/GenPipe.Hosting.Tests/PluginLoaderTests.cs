@@ -22,7 +22,7 @@ public sealed class PluginLoaderTests
         plugin.Context.ShouldNotBeSameAs(AssemblyLoadContext.Default);
         plugin.Context.IsCollectible.ShouldBeTrue();
         AssemblyLoadContext.GetLoadContext(plugin.Assembly).ShouldBeSameAs(plugin.Context);
-        plugin.ContractVersion.ShouldBe(new Version(1, 1, 0, 0));
+        plugin.ContractVersion.ShouldBe(new Version(1, 2, 0, 0));
         plugin.Registrations.Source.Name.ShouldBe("EchoPlugin");
         plugin.Registrations.Source.Path.ShouldBe(TestPlugins.Dll("EchoPlugin"));
         plugin.Registrations.Components.Select(c => c.Id).ShouldBe(["test/echo", "test/ones"]);
@@ -115,7 +115,7 @@ public sealed class PluginLoaderTests
 
         plugin.ShouldBeNull();
         failure!.Reason.ShouldBe(
-            $"Plugin 'FuturePlugin' ({dll}) was built against GenPipe contracts 2.0, but this host provides 1.1. " +
+            $"Plugin 'FuturePlugin' ({dll}) was built against GenPipe contracts 2.0, but this host provides 1.2. " +
             "Update GenPipe, or use a build of the plugin for contracts 1.x.");
         AssemblyLoadContext.All.SelectMany(c => c.Assemblies).ShouldNotContain(a => a.GetName().Name == "FuturePlugin");
     }

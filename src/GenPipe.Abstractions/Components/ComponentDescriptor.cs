@@ -33,6 +33,21 @@ public sealed class ComponentDescriptor
     /// </summary>
     public bool IgnoresUnknownOptions { get; init; }
 
+    /// <summary>
+    /// True when one instance may serve several calls at once (its methods keep no per-call state in fields, as a
+    /// scheduler that returns per-run sessions). False (the default): the host's pool hands the instance to one step at
+    /// a time, so concurrent runs take turns on it.
+    /// </summary>
+    public bool ConcurrentUse { get; init; }
+
+    /// <summary>
+    /// What the component will hold once loaded, in bytes, known before loading it: the pool makes room for this much
+    /// before calling <see cref="Factory"/>. Null: the size of its <c>source</c> on disk (a file, or every file in a
+    /// folder), or 0 without a source. After loading, a component implementing <see cref="IMemoryFootprint"/> is counted
+    /// by what it reports instead.
+    /// </summary>
+    public Func<ComponentActivationContext, long>? EstimateBytes { get; init; }
+
     /// <summary>Creates the component. Called once per distinct (type, source, options); the result is shared.</summary>
     public required Func<ComponentActivationContext, CancellationToken, ValueTask<object>> Factory { get; init; }
 

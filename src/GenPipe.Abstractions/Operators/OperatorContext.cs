@@ -21,8 +21,22 @@ public abstract class OperatorContext
     /// <summary>True when the input was given or has a non-null default.</summary>
     public abstract bool HasInput(string name);
 
-    /// <summary>The component bound to slot <paramref name="slot"/>, loaded on first use.</summary>
+    /// <summary>
+    /// The component bound to slot <paramref name="slot"/>, leased for the rest of the step (see
+    /// <see cref="AcquireAsync{T}"/> to release it earlier).
+    /// </summary>
     public abstract ValueTask<T> GetComponentAsync<T>(string slot, CancellationToken cancellationToken) where T : class;
+
+    /// <summary>
+    /// A lease on the component bound to slot <paramref name="slot"/>. While it is open the component is not evicted
+    /// and, unless it declares <see cref="GenPipe.Abstractions.Components.ComponentDescriptor.ConcurrentUse"/>, no other
+    /// step uses it; dispose it as soon as the step no longer needs the component, so the memory budget can go to the
+    /// next one. The step's end releases leases still open. The default wraps <see cref="GetComponentAsync{T}"/> with
+    /// a lease that holds nothing, for contexts without a pool (tests).
+    /// </summary>
+    public virtual async ValueTask<GenPipe.Abstractions.Components.ComponentLease<T>> AcquireAsync<T>(string slot, CancellationToken cancellationToken)
+        where T : class =>
+        new(await GetComponentAsync<T>(slot, cancellationToken).ConfigureAwait(false), null);
 
     /// <summary>True when the step binds a component to <paramref name="slot"/>.</summary>
     public abstract bool HasComponent(string slot);

@@ -1,12 +1,10 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using GenPipe.Abstractions.Operators;
 using GenPipe.Core.Catalog;
 using GenPipe.Core.Execution;
+using GenPipe.Core.Memory;
 using GenPipe.Core.Pipelines;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -14,28 +12,43 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace GenPipe.Core;
 
 /// <summary>
-/// Loads pipelines (parse, apply <c>--set</c> overrides, compile) and runs them. The engine owns the components it
-/// loads (shared by every pipeline it runs, disposed with it) and the step outputs it keeps between runs.
+/// Loads pipelines (parse, apply <c>--set</c> overrides, compile: <see cref="PipelineLoader"/>) and runs them
+/// (<see cref="PipelineRunner"/>). Components and step outputs kept between runs live in an <see cref="IComponentPool"/>,
+/// shared by every pipeline the engine runs, concurrently or not.
 /// </summary>
 public sealed class PipelineEngine : IAsyncDisposable
 {
-    private readonly ComponentCatalog _catalog;
-    private readonly IServiceProvider _services;
     private readonly PipelineEngineOptions _options;
-    private readonly ILogger<PipelineEngine> _logger;
-    private readonly ComponentCache _components = new();
-    private readonly StepOutputCache _stepOutputs = new();
+    private readonly PipelineLoader _loader;
+    private readonly PipelineRunner _runner;
+    private readonly IComponentPool _pool;
+    private readonly bool _ownsPool;
 
-    /// <summary>Creates an engine over <paramref name="catalog"/>; <paramref name="services"/> reach components and operators.</summary>
-    public PipelineEngine(ComponentCatalog catalog, IServiceProvider services, PipelineEngineOptions? options = null, ILogger<PipelineEngine>? logger = null)
+    /// <summary>
+    /// Creates an engine over <paramref name="catalog"/>; <paramref name="services"/> reach components and operators.
+    /// Components and kept step outputs live in <paramref name="pool"/>, which several engines may share; without one
+    /// the engine makes a <see cref="ComponentPool"/> with <see cref="PipelineEngineOptions.MemoryBudgetBytes"/> and
+    /// disposes it with itself.
+    /// </summary>
+    public PipelineEngine(
+        ComponentCatalog catalog,
+        IServiceProvider services,
+        PipelineEngineOptions? options = null,
+        ILogger<PipelineEngine>? logger = null,
+        IComponentPool? pool = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(services);
-        _catalog = catalog;
-        _services = services;
         _options = options ?? new PipelineEngineOptions();
-        _logger = logger ?? NullLogger<PipelineEngine>.Instance;
+        ILogger log = logger ?? NullLogger<PipelineEngine>.Instance;
+        _ownsPool = pool is null;
+        _pool = pool ?? new ComponentPool(new ComponentPoolOptions { BudgetBytes = _options.MemoryBudgetBytes });
+        _loader = new PipelineLoader(catalog, _options, log);
+        _runner = new PipelineRunner(_pool, services, log);
     }
+
+    /// <summary>The pool holding this engine's components and kept step outputs.</summary>
+    public IComponentPool Pool => _pool;
 
     /// <summary>
     /// Plugins the host could not load, and why (empty when all loaded): an app learns here, not only from a later
@@ -64,7 +77,7 @@ public sealed class PipelineEngine : IAsyncDisposable
         }
 
         string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        return Compile(bytes, path, directory, overrides ?? [], cancellationToken);
+        return _loader.Compile(bytes, path, directory, overrides ?? [], cancellationToken);
     }
 
     /// <summary>
@@ -77,7 +90,7 @@ public sealed class PipelineEngine : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(json);
         ArgumentNullException.ThrowIfNull(sourceName);
-        return Compile(Encoding.UTF8.GetBytes(json), sourceName, baseDirectory is null ? null : Path.GetFullPath(baseDirectory), overrides ?? [], cancellationToken);
+        return _loader.Compile(Encoding.UTF8.GetBytes(json), sourceName, baseDirectory is null ? null : Path.GetFullPath(baseDirectory), overrides ?? [], cancellationToken);
     }
 
     /// <summary>
@@ -86,60 +99,14 @@ public sealed class PipelineEngine : IAsyncDisposable
     /// </summary>
     /// <exception cref="OperationCanceledException">The run was cancelled; no file was written.</exception>
     /// <exception cref="PipelineExecutionException">A step failed; no file was written.</exception>
-    public async Task<PipelineResult> RunAsync(
+    public Task<PipelineResult> RunAsync(
         CompiledPipeline pipeline,
         PipelineRunOptions? options = null,
         IProgress<PipelineProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
-        var runClock = Stopwatch.StartNew();
-        string outputDirectory = options?.OutputDirectory ?? Path.Combine(Directory.GetCurrentDirectory(), "out");
-        var sink = new StagingArtifactSink(outputDirectory);
-        var produced = new Dictionary<string, object>(StringComparer.Ordinal);
-        var keys = new Dictionary<string, string>(StringComparer.Ordinal);
-        int count = pipeline.Steps.Count;
-        try
-        {
-            for (int index = 0; index < count; index++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var step = pipeline.Steps[index];
-                bool cacheable = step.Operator.Signature.Cacheable;
-
-                // A step with side effects gets a fresh key each run, so everything downstream of it runs again too.
-                string key = StepOutputCache.KeyOf(step, keys) + (cacheable ? "" : ":" + Guid.NewGuid().ToString("N"));
-                keys[step.Id] = key;
-                if (cacheable && _stepOutputs.TryGet(pipeline.SourceFile, step.Id, key, out object cached))
-                {
-                    produced[step.Id] = cached;
-                    progress?.Report(new PipelineProgress(PipelineProgressKind.StepCached, step.Id, index, count, 0, 0, TimeSpan.Zero));
-                    continue;
-                }
-
-                object output = await RunStepAsync(step, index, count, produced, sink, progress, cancellationToken).ConfigureAwait(false);
-                produced[step.Id] = output;
-                if (cacheable)
-                {
-                    _stepOutputs.Set(pipeline.SourceFile, step.Id, key, output);
-                }
-            }
-
-            cancellationToken.ThrowIfCancellationRequested();
-            var files = sink.Commit();
-            var outputs = pipeline.Outputs.ToDictionary(o => o.Key, o => produced[o.Value], StringComparer.Ordinal);
-            if (_logger.IsEnabled(LogLevel.Information))
-            {
-                _logger.LogInformation("Pipeline {Name} finished in {Elapsed} ms with {FileCount} file(s)", pipeline.Name, runClock.ElapsedMilliseconds, files.Count);
-            }
-
-            return new PipelineResult(outputs, files, runClock.Elapsed);
-        }
-        catch
-        {
-            sink.Discard();
-            throw;
-        }
+        return _runner.RunAsync(pipeline, options, progress, cancellationToken);
     }
 
     /// <summary>
@@ -189,99 +156,13 @@ public sealed class PipelineEngine : IAsyncDisposable
         }
     }
 
-    /// <summary>Disposes the loaded components and forgets cached step outputs.</summary>
+    /// <summary>Disposes the pool (with its components and kept step outputs) when the engine made it.</summary>
     public async ValueTask DisposeAsync()
     {
-        _stepOutputs.Clear();
-        await _components.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private async Task<object> RunStepAsync(
-        PipelineStep step,
-        int index,
-        int count,
-        Dictionary<string, object> produced,
-        StagingArtifactSink sink,
-        IProgress<PipelineProgress>? progress,
-        CancellationToken cancellationToken)
-    {
-        var clock = Stopwatch.StartNew();
-        progress?.Report(new PipelineProgress(PipelineProgressKind.StepStarted, step.Id, index, count, 0, 0, TimeSpan.Zero));
-        var values = step.Inputs.Values.ToDictionary(
-            i => i.Name,
-            i => i.Kind == StepInputKind.StepOutput ? produced[i.Reference!] : i.Value,
-            StringComparer.Ordinal);
-        var context = new StepContext(
-            step,
-            values,
-            _components,
-            _services,
-            sink,
-            (current, total) => progress?.Report(new PipelineProgress(PipelineProgressKind.Iteration, step.Id, index, count, current, total, clock.Elapsed)),
-            chunk => progress?.Report(new PipelineProgress(PipelineProgressKind.Output, step.Id, index, count, 0, 0, clock.Elapsed) { Output = chunk }));
-        object? output;
-        try
+        if (_ownsPool)
         {
-            output = await step.Operator.ExecuteAsync(context, cancellationToken).ConfigureAwait(false);
+            await _pool.DisposeAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            throw new PipelineExecutionException(step.Id, $"Step '{step.Id}' ({step.OperatorName}) failed: {ex.Message}", ex);
-        }
-
-        if (output is null)
-        {
-            throw new PipelineExecutionException(step.Id, $"Step '{step.Id}' ({step.OperatorName}) returned no output.", new InvalidOperationException("null output"));
-        }
-
-        if (NonFiniteValues.Find(output) is { } problem)
-        {
-            throw new PipelineExecutionException(
-                step.Id,
-                $"Step '{step.Id}' ({step.OperatorName}) produced {problem}; the run stopped and wrote nothing. Check the options of the components it uses (e.g. a scheduler's eta, a guidance scale) and its inputs.",
-                new ArithmeticException(problem));
-        }
-
-        if (_logger.IsEnabled(LogLevel.Debug))
-        {
-            _logger.LogDebug("Step {StepId} ({Operator}) took {Elapsed} ms", step.Id, step.OperatorName, clock.ElapsedMilliseconds);
-        }
-
-        progress?.Report(new PipelineProgress(PipelineProgressKind.StepCompleted, step.Id, index, count, 0, 0, clock.Elapsed));
-        return output;
-    }
-
-    private CompiledPipeline Compile(byte[] bytes, string sourceName, string? baseDirectory, IReadOnlyList<string> overrides, CancellationToken cancellationToken)
-    {
-        ReadOnlySpan<byte> utf8 = bytes;
-        if (utf8.StartsWith("\uFEFF"u8))
-        {
-            utf8 = utf8[3..];
-        }
-
-        var document = PipelineDocument.Parse(bytes.AsMemory(bytes.Length - utf8.Length), sourceName, cancellationToken);
-        var root = document.Root;
-        document.RestoreArraysForOverrides(overrides);
-        var overrideErrors = new List<PipelineDiagnostic>();
-        var applied = root is JsonObject tree ? PipelineOverrides.Apply(tree, overrides, overrideErrors) : [];
-        var diagnostics = new DiagnosticBag(sourceName, document.Map, applied);
-        var compiled = new PipelineCompiler(_catalog, _options.ModelRoots, sourceName, baseDirectory, diagnostics, _options.MemoryBudgetBytes, _options.PluginProblems)
-        {
-            Document = document,
-        }.Compile(root);
-        cancellationToken.ThrowIfCancellationRequested();
-        var errors = overrideErrors.Concat(diagnostics.Errors).ToArray();
-        if (errors.Length > 0 || compiled is null)
-        {
-            throw new PipelineValidationException(errors, sourceName);
-        }
-
-        foreach (var warning in compiled.Warnings)
-        {
-            _logger.LogWarning("{Warning}", warning.ToString());
-        }
-
-        return compiled;
     }
 
     // Synchronous on purpose (not Progress<T>, which posts to a context): chunks keep their order and arrive at once.

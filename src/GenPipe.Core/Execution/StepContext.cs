@@ -1,5 +1,7 @@
 using System.Globalization;
+using GenPipe.Abstractions.Components;
 using GenPipe.Abstractions.Operators;
+using GenPipe.Core.Memory;
 
 namespace GenPipe.Core.Execution;
 
@@ -8,14 +10,17 @@ internal sealed class StepContext : OperatorContext
 {
     private readonly PipelineStep _step;
     private readonly IReadOnlyDictionary<string, object?> _values;
-    private readonly ComponentCache _components;
+    private readonly IComponentPool _pool;
+    private readonly IComponentLeases _leases;
+    private readonly List<IComponentLeases> _reacquired = [];
     private readonly Action<int, int> _reportIteration;
     private readonly Action<object> _reportOutput;
 
     public StepContext(
         PipelineStep step,
         IReadOnlyDictionary<string, object?> values,
-        ComponentCache components,
+        IComponentPool pool,
+        IComponentLeases leases,
         IServiceProvider services,
         IArtifactSink artifacts,
         Action<int, int> reportIteration,
@@ -23,7 +28,8 @@ internal sealed class StepContext : OperatorContext
     {
         _step = step;
         _values = values;
-        _components = components;
+        _pool = pool;
+        _leases = leases;
         _reportIteration = reportIteration;
         _reportOutput = reportOutput;
         Services = services;
@@ -68,18 +74,78 @@ internal sealed class StepContext : OperatorContext
 
     public override async ValueTask<T> GetComponentAsync<T>(string slot, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(slot);
-        if (!_step.Components.TryGetValue(slot, out var component))
-        {
-            throw new InvalidOperationException($"Step '{StepId}' binds no component to slot '{slot}'; check HasComponent first for optional slots.");
-        }
+        var component = Slot(slot);
+        return Cast<T>(component, await InstanceAsync(component, cancellationToken).ConfigureAwait(false));
+    }
 
-        object instance = await _components.GetAsync(component, Services, cancellationToken).ConfigureAwait(false);
-        return instance as T ?? throw new InvalidCastException(
-            $"Component '{component.Name}' ({component.TypeId}) is a {instance.GetType().Name}, not a {typeof(T).Name}.");
+    public override async ValueTask<ComponentLease<T>> AcquireAsync<T>(string slot, CancellationToken cancellationToken)
+    {
+        var component = Slot(slot);
+        var instance = Cast<T>(component, await InstanceAsync(component, cancellationToken).ConfigureAwait(false));
+        return new ComponentLease<T>(instance, () => Release(component));
+    }
+
+    /// <summary>Releases every lease the step still holds: the executor calls it when the step ends, however it ends.</summary>
+    public async ValueTask ReleaseAllAsync()
+    {
+        await _leases.DisposeAsync().ConfigureAwait(false);
+        foreach (var leases in _reacquired)
+        {
+            await leases.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     public override bool HasComponent(string slot) => _step.Components.ContainsKey(slot);
+
+    private PipelineComponent Slot(string slot)
+    {
+        ArgumentNullException.ThrowIfNull(slot);
+        return _step.Components.TryGetValue(slot, out var component)
+            ? component
+            : throw new InvalidOperationException($"Step '{StepId}' binds no component to slot '{slot}'; check HasComponent first for optional slots.");
+    }
+
+    // The executor leased the step's components before the operator started; a component released early and asked for
+    // again is leased anew (all of the step's other leases are still held then, so this one waits alone).
+    private async ValueTask<object> InstanceAsync(PipelineComponent component, CancellationToken cancellationToken)
+    {
+        if (_leases.Holds(component))
+        {
+            return _leases.Get(component);
+        }
+
+        lock (_reacquired)
+        {
+            if (_reacquired.FirstOrDefault(l => l.Holds(component)) is { } held)
+            {
+                return held.Get(component);
+            }
+        }
+
+        var leases = await _pool.AcquireAsync([component], Services, cancellationToken).ConfigureAwait(false);
+        lock (_reacquired)
+        {
+            _reacquired.Add(leases);
+        }
+
+        return leases.Get(component);
+    }
+
+    private void Release(PipelineComponent component)
+    {
+        _leases.Release(component);
+        lock (_reacquired)
+        {
+            foreach (var leases in _reacquired)
+            {
+                leases.Release(component);
+            }
+        }
+    }
+
+    private T Cast<T>(PipelineComponent component, object instance) where T : class =>
+        instance as T ?? throw new InvalidCastException(
+            $"Component '{component.Name}' ({component.TypeId}) is a {instance.GetType().Name}, not a {typeof(T).Name}.");
 
     public override void ReportIteration(int current, int total) => _reportIteration(current, total);
 

@@ -1,16 +1,16 @@
 using System.Security.Cryptography;
 using System.Text;
+using GenPipe.Core.Memory;
 
 namespace GenPipe.Core.Execution;
 
 /// <summary>
 /// The last output of each step, kept between runs with the key of the inputs that produced it. A step whose key is
-/// unchanged is not recomputed. One entry per (pipeline, step), so memory stays bounded by the pipelines run.
+/// unchanged is not recomputed. One entry per (pipeline, step), held in the component pool: it counts against the same
+/// memory budget and is evicted like an unleased component, least recently used first.
 /// </summary>
-internal sealed class StepOutputCache
+internal sealed class StepOutputCache(IComponentPool pool)
 {
-    private readonly Dictionary<(string Pipeline, string Step), (string Key, object Output)> _entries = [];
-    private readonly Lock _lock = new();
 
     /// <summary>
     /// The cache key of a step: its operator, its inputs (parameter values and literals canonically; step outputs by
@@ -37,32 +37,20 @@ internal sealed class StepOutputCache
 
     public bool TryGet(string pipeline, string step, string key, out object output)
     {
-        lock (_lock)
+        if (pool.TryGetKept(EntryKey(pipeline, step), out object kept) && kept is Entry entry && entry.Key == key)
         {
-            if (_entries.TryGetValue((pipeline, step), out var entry) && entry.Key == key)
-            {
-                output = entry.Output;
-                return true;
-            }
+            output = entry.Output;
+            return true;
         }
 
         output = null!;
         return false;
     }
 
-    public void Set(string pipeline, string step, string key, object output)
-    {
-        lock (_lock)
-        {
-            _entries[(pipeline, step)] = (key, output);
-        }
-    }
+    public void Set(string pipeline, string step, string key, object output) =>
+        pool.Keep(EntryKey(pipeline, step), new Entry(key, output), ValueBytes.Of(output));
 
-    public void Clear()
-    {
-        lock (_lock)
-        {
-            _entries.Clear();
-        }
-    }
+    private static string EntryKey(string pipeline, string step) => "step-output\n" + pipeline + "\n" + step;
+
+    private sealed record Entry(string Key, object Output);
 }

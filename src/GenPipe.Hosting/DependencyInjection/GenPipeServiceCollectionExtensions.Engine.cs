@@ -1,6 +1,7 @@
 using GenPipe.Abstractions.Operators;
 using GenPipe.Core;
 using GenPipe.Core.Catalog;
+using GenPipe.Core.Memory;
 using GenPipe.Core.Operators;
 using GenPipe.Hosting;
 using GenPipe.Hosting.Plugins;
@@ -22,11 +23,16 @@ public static partial class GenPipeServiceCollectionExtensions
             services.AddSingleton<IPipelineOperator>(op);
         }
 
+        // The pool is a service of its own, so an app can register another IComponentPool before AddGenPipe.
+        services.TryAddSingleton<IComponentPool>(sp => new ComponentPool(
+            new ComponentPoolOptions { BudgetBytes = sp.GetRequiredService<IOptions<GenPipeHostOptions>>().Value.MemoryBudgetBytes },
+            sp.GetService<ILogger<ComponentPool>>()));
         services.TryAddSingleton(sp => new PipelineEngine(
             sp.GetRequiredService<ComponentCatalog>(),
             sp.GetRequiredService<PluginHost>().Services,
             EngineOptions(sp.GetRequiredService<IOptions<GenPipeHostOptions>>().Value, sp.GetRequiredService<PluginHost>().Report.ProblemMessages),
-            sp.GetService<ILogger<PipelineEngine>>()));
+            sp.GetService<ILogger<PipelineEngine>>(),
+            sp.GetRequiredService<IComponentPool>()));
     }
 
     private static PipelineEngineOptions EngineOptions(GenPipeHostOptions host, IEnumerable<string> pluginProblems) =>

@@ -1,0 +1,485 @@
+using GenPipe.Abstractions.Components;
+using GenPipe.Core.Execution;
+using GenPipe.Core.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GenPipe.Core.Memory;
+
+/// <summary>
+/// The default <see cref="IComponentPool"/>. One short lock guards the bookkeeping; loading runs outside it, one task
+/// per component identity, so a slow load never holds up another component's load or a lease on a loaded one.
+/// </summary>
+/// <remarks>
+/// Eviction order: values kept between runs and components nobody leases, least recently used first (leased or
+/// released, whichever was last). Only what the new components need is evicted, and nothing is evicted when even
+/// evicting everything unleased would not make room: the step waits for leases to end instead. Every instance is
+/// disposed on eviction, which is what returns its memory (memory-mapped weights unmapped, pooled buffers given back).
+/// </remarks>
+public sealed partial class ComponentPool : IComponentPool, IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _estimates = new(StringComparer.Ordinal);
+    private readonly ILogger _logger;
+    private TaskCompletionSource _changed = NewSignal();
+    private long _used;
+    private long _peak;
+    private long _clock;
+    private long _loads;
+    private long _evictions;
+    private bool _disposed;
+
+    /// <summary>Creates a pool; without a budget it takes the memory available to the process.</summary>
+    public ComponentPool(ComponentPoolOptions? options = null, ILogger<ComponentPool>? logger = null)
+    {
+        BudgetBytes = options?.BudgetBytes ?? MachineMemory.AvailableBytes;
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(BudgetBytes);
+        _logger = logger ?? NullLogger<ComponentPool>.Instance;
+    }
+
+    /// <inheritdoc />
+    public long BudgetBytes { get; }
+
+    /// <inheritdoc />
+    public ComponentPoolUsage Usage
+    {
+        get
+        {
+            lock (_lock)
+            {
+                long leased = _entries.Values.Where(e => e.Leases > 0).Sum(e => e.Bytes);
+                int components = _entries.Values.Count(e => e.IsComponent);
+                return new ComponentPoolUsage(BudgetBytes, _used, leased, _peak, components, _entries.Count - components, _loads, _evictions);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IComponentLeases> AcquireAsync(IReadOnlyCollection<PipelineComponent> components, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(components);
+        ArgumentNullException.ThrowIfNull(services);
+        var wanted = components.DistinctBy(c => c.Identity).ToArray();
+        if (wanted.Length == 0)
+        {
+            return new Leases(this, []);
+        }
+
+        var estimates = wanted.Select(c => EstimateOf(c, services)).ToArray();
+        while (true)
+        {
+            var leases = await ReserveAsync(wanted, estimates, services, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                foreach (var entry in leases.Entries)
+                {
+                    await entry.Ready.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                return leases;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Another step's load of a shared component was cancelled with that step: try again, loading it here.
+                await leases.DisposeAsync().ConfigureAwait(false);
+            }
+            catch
+            {
+                await leases.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Keep(string key, object value, long bytes)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(value);
+        List<Entry> evicted;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_entries.Remove(key, out var old))
+            {
+                _used -= old.Bytes;
+            }
+
+            bytes = Math.Max(0, bytes);
+            evicted = MakeRoom(bytes, exclude: null) ?? [];
+            if (_used + bytes <= BudgetBytes)
+            {
+                _entries[key] = Entry.Kept(key, value, bytes, ++_clock);
+                Count(bytes);
+            }
+        }
+
+        // Keep is synchronous (it is called between steps); evicting a component here disposes it on this thread.
+        DisposeEvictedAsync(evicted).AsTask().GetAwaiter().GetResult();
+    }
+
+    /// <inheritdoc />
+    public bool TryGetKept(string key, out object value)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        lock (_lock)
+        {
+            if (_entries.TryGetValue(key, out var entry) && !entry.IsComponent)
+            {
+                entry.LastUse = ++_clock;
+                value = entry.Value!;
+                return true;
+            }
+        }
+
+        value = null!;
+        return false;
+    }
+
+    /// <summary>Disposes every loaded component, newest first, and forgets kept values.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        Entry[] loaded;
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            loaded = [.. _entries.Values.Where(e => e.IsComponent).OrderByDescending(e => e.Created)];
+            _entries.Clear();
+            _used = 0;
+            Signal();
+        }
+
+        foreach (var entry in loaded)
+        {
+            await DisposeInstanceAsync(entry).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Disposes every loaded component, newest first, and forgets kept values.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    // Leases every wanted component or none; waits (holding nothing) while that is not possible yet.
+    private async Task<Leases> ReserveAsync(PipelineComponent[] wanted, long[] estimates, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task changed;
+            List<Entry>? evicted = null;
+            Leases? reserved = null;
+            List<Entry> toLoad = [];
+            lock (_lock)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                if (TryReserve(wanted, estimates, toLoad, out evicted) is { } entries)
+                {
+                    reserved = new Leases(this, entries);
+                }
+
+                changed = _changed.Task;
+            }
+
+            await DisposeEvictedAsync(evicted).ConfigureAwait(false);
+            if (reserved is not null)
+            {
+                foreach (var entry in toLoad)
+                {
+                    _ = LoadAsync(entry, services, cancellationToken);
+                }
+
+                return reserved;
+            }
+
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // Under the lock: the entries (now leased) when all wanted components can be leased now, else null.
+    private Entry[]? TryReserve(PipelineComponent[] wanted, long[] estimates, List<Entry> toLoad, out List<Entry>? evicted)
+    {
+        evicted = null;
+        long need = 0;
+        long total = 0;
+        var wantedKeys = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < wanted.Length; i++)
+        {
+            wantedKeys.Add(wanted[i].Identity);
+            if (_entries.TryGetValue(wanted[i].Identity, out var entry) && entry.IsComponent)
+            {
+                total += entry.Bytes;
+                if (entry.Leases > 0 && !entry.Concurrent)
+                {
+                    return null; // Another step is using it and it serves one at a time.
+                }
+            }
+            else
+            {
+                need += estimates[i];
+                total += estimates[i];
+            }
+        }
+
+        if (total > BudgetBytes)
+        {
+            throw new ComponentBudgetException(TooLargeMessage(wanted, estimates, total));
+        }
+
+        if (_used + need > BudgetBytes)
+        {
+            evicted = MakeRoom(need, wantedKeys);
+            if (evicted is null)
+            {
+                return null; // Other steps lease the memory; their release wakes this one.
+            }
+        }
+
+        var entries = new Entry[wanted.Length];
+        for (int i = 0; i < wanted.Length; i++)
+        {
+            string key = wanted[i].Identity;
+            if (!_entries.TryGetValue(key, out var entry) || !entry.IsComponent)
+            {
+                entry = Entry.Loading(wanted[i], estimates[i], ++_clock);
+                _entries[key] = entry;
+                Count(entry.Bytes);
+                toLoad.Add(entry);
+            }
+
+            entry.Leases++;
+            entry.LastUse = ++_clock;
+            entries[i] = entry;
+        }
+
+        return entries;
+    }
+
+    // Under the lock: evicts unleased entries, least recently used first, until `bytes` more fit; null (evicting
+    // nothing) when they would not fit even with every unleased entry gone.
+    private List<Entry>? MakeRoom(long bytes, HashSet<string>? exclude)
+    {
+        if (_used + bytes <= BudgetBytes)
+        {
+            return [];
+        }
+
+        var candidates = _entries.Values
+            .Where(e => e.Leases == 0 && e.IsLoaded && (exclude is null || !exclude.Contains(e.Key)))
+            .OrderBy(e => e.LastUse)
+            .ToList();
+        if (_used - candidates.Sum(e => e.Bytes) + bytes > BudgetBytes)
+        {
+            return null;
+        }
+
+        var evicted = new List<Entry>();
+        foreach (var entry in candidates)
+        {
+            if (_used + bytes <= BudgetBytes)
+            {
+                break;
+            }
+
+            _entries.Remove(entry.Key);
+            _used -= entry.Bytes;
+            if (entry.IsComponent)
+            {
+                _evictions++;
+                evicted.Add(entry);
+            }
+        }
+
+        return evicted;
+    }
+
+    private async Task LoadAsync(Entry entry, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var component = entry.Component!;
+        object? instance = null;
+        try
+        {
+            instance = await component.Descriptor.Factory(ActivationContext(component, services), cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"The factory of component type '{component.TypeId}' returned null.");
+            if (!component.Descriptor.ContractType.IsInstanceOfType(instance))
+            {
+                throw new InvalidOperationException(
+                    $"Component type '{component.TypeId}' created a {instance.GetType().Name}, which does not implement its contract {component.Descriptor.ContractType.Name}.");
+            }
+
+            long actual = instance is IMemoryFootprint footprint ? footprint.MemoryFootprint.Sum(d => d.TotalBytes) : entry.Bytes;
+            if (actual > BudgetBytes)
+            {
+                throw new ComponentBudgetException(
+                    $"Component '{component.Name}' ({component.TypeId}) holds {ByteSize.Format(actual)} once loaded, more than the memory " +
+                    $"budget of {ByteSize.Format(BudgetBytes)}. Raise the budget (--memory-budget, or MemoryBudget in genpipe.json).");
+            }
+
+            List<Entry>? evicted;
+            lock (_lock)
+            {
+                _used += actual - entry.Bytes;
+                entry.Bytes = actual;
+                entry.Value = instance;
+                _loads++;
+                _peak = Math.Max(_peak, _used);
+                // The estimate may have been low: make up the difference from unleased entries where possible.
+                evicted = MakeRoom(0, null);
+            }
+
+            await DisposeEvictedAsync(evicted).ConfigureAwait(false);
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                _logger.LogDebug("Loaded component {Name} ({Type}): {Bytes}", component.Name, component.TypeId, ByteSize.Format(actual));
+            }
+
+            entry.Ready.TrySetResult();
+        }
+        catch (Exception ex)
+        {
+            // A failed or cancelled load keeps nothing, so a later step tries again.
+            lock (_lock)
+            {
+                if (_entries.TryGetValue(entry.Key, out var current) && current == entry)
+                {
+                    _entries.Remove(entry.Key);
+                    _used -= entry.Bytes;
+                }
+
+                Signal();
+            }
+
+            if (instance is not null)
+            {
+                entry.Value = instance;
+                await DisposeInstanceAsync(entry).ConfigureAwait(false);
+            }
+
+            if (ex is OperationCanceledException oce)
+            {
+                entry.Ready.TrySetCanceled(oce.CancellationToken);
+            }
+            else
+            {
+                entry.Ready.TrySetException(ex);
+            }
+        }
+    }
+
+    private void Release(Entry entry)
+    {
+        lock (_lock)
+        {
+            if (entry.Leases > 0)
+            {
+                entry.Leases--;
+                entry.LastUse = ++_clock;
+            }
+
+            Signal();
+        }
+    }
+
+    private long EstimateOf(PipelineComponent component, IServiceProvider services)
+    {
+        lock (_lock)
+        {
+            if (_estimates.TryGetValue(component.Identity, out long known))
+            {
+                return known;
+            }
+        }
+
+        long estimate = component.Descriptor.EstimateBytes is { } estimateBytes
+            ? estimateBytes(ActivationContext(component, services))
+            : SourceBytes(component.SourcePath);
+        lock (_lock)
+        {
+            _estimates[component.Identity] = Math.Max(0, estimate);
+        }
+
+        return Math.Max(0, estimate);
+    }
+
+    private string TooLargeMessage(PipelineComponent[] wanted, long[] estimates, long total)
+    {
+        string parts = string.Join(", ", wanted.Select((c, i) =>
+            $"'{c.Name}' ({c.TypeId}) {ByteSize.Format(_entries.TryGetValue(c.Identity, out var e) ? e.Bytes : estimates[i])}"));
+        string leased = string.Join(", ", _entries.Values.Where(e => e.Leases > 0).Select(e => $"'{e.Component!.Name}' {ByteSize.Format(e.Bytes)}"));
+        return $"The memory budget of {ByteSize.Format(BudgetBytes)} is too small for this step: it needs {ByteSize.Format(total)} " +
+            $"at once ({parts}); leased now: {(leased.Length == 0 ? "nothing" : leased)}. Raise the budget (--memory-budget, " +
+            "or MemoryBudget in genpipe.json) or use smaller models.";
+    }
+
+    private void Count(long bytes)
+    {
+        _used += bytes;
+        _peak = Math.Max(_peak, _used);
+    }
+
+    // Under the lock: wakes every waiting step to try again.
+    private void Signal()
+    {
+        var changed = _changed;
+        _changed = NewSignal();
+        changed.TrySetResult();
+    }
+
+    private async ValueTask DisposeEvictedAsync(List<Entry>? evicted)
+    {
+        foreach (var entry in evicted ?? [])
+        {
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                _logger.LogDebug("Evicted component {Name} ({Bytes})", entry.Component!.Name, ByteSize.Format(entry.Bytes));
+            }
+
+            await DisposeInstanceAsync(entry).ConfigureAwait(false);
+        }
+    }
+
+    private static async ValueTask DisposeInstanceAsync(Entry entry)
+    {
+        switch (entry.Value)
+        {
+            case IAsyncDisposable asyncDisposable:
+                await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                break;
+            case IDisposable disposable:
+                disposable.Dispose();
+                break;
+        }
+
+        entry.Value = null;
+    }
+
+    private static ComponentActivationContext ActivationContext(PipelineComponent component, IServiceProvider services) => new()
+    {
+        Name = component.Name,
+        Options = component.Options,
+        SourcePath = component.SourcePath,
+        Services = services,
+    };
+
+    private static long SourceBytes(string? path)
+    {
+        if (path is null)
+        {
+            return 0;
+        }
+
+        if (File.Exists(path))
+        {
+            return new FileInfo(path).Length;
+        }
+
+        return Directory.Exists(path)
+            ? new DirectoryInfo(path).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length)
+            : 0;
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

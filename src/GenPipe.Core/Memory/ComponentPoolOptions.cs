@@ -1,0 +1,8 @@
+namespace GenPipe.Core.Memory;
+
+/// <summary>Settings of a <see cref="ComponentPool"/>.</summary>
+public sealed class ComponentPoolOptions
+{
+    /// <summary>The budget in bytes (<c>--memory-budget</c>); null: the memory available to the process.</summary>
+    public long? BudgetBytes { get; init; }
+}
