@@ -11,13 +11,23 @@ public sealed class DiffusionPlugin : IGenPipePlugin
     public void Configure(IGenPipePluginBuilder plugin)
     {
         ArgumentNullException.ThrowIfNull(plugin);
-        plugin.AddComponent(ComponentDescriptor.Create<IDenoiser, GaussianMixtureOptions>(
-            GaussianMixtureDenoiser.ComponentId,
-            "Exact epsilon-prediction denoiser of a Gaussian mixture (closed form, no weights).",
-            options => new GaussianMixtureDenoiser(options)));
-        plugin.AddComponent(ComponentDescriptor.Create<IDecoder, NoOptions>(
-            IdentityDecoder.ComponentId,
-            "Returns its input unchanged: the decoder of models that work in data space.",
-            _ => new IdentityDecoder()));
+        // Both only read what they were built with, so one instance serves concurrent runs.
+        plugin.AddComponent(new ComponentDescriptor
+        {
+            Id = GaussianMixtureDenoiser.ComponentId,
+            ContractType = typeof(IDenoiser),
+            OptionsType = typeof(GaussianMixtureOptions),
+            Description = "Exact epsilon-prediction denoiser of a Gaussian mixture (closed form, no weights).",
+            Factory = (context, _) => ValueTask.FromResult<object>(new GaussianMixtureDenoiser((GaussianMixtureOptions)context.Options)),
+            ConcurrentUse = true,
+        });
+        plugin.AddComponent(new ComponentDescriptor
+        {
+            Id = IdentityDecoder.ComponentId,
+            ContractType = typeof(IDecoder),
+            Description = "Returns its input unchanged: the decoder of models that work in data space.",
+            Factory = (_, _) => ValueTask.FromResult<object>(new IdentityDecoder()),
+            ConcurrentUse = true,
+        });
     }
 }

@@ -78,6 +78,8 @@ public sealed class SchedulersPlugin : IGenPipePlugin
         // The diffusers class name is an alias too, so a scheduler_config.json's _class_name resolves to this id.
         Aliases = DiffusersSchedulerNames.ToClassName(id) is { } className ? [.. aliases, className] : aliases,
         IgnoresUnknownOptions = true,
+        // A scheduler keeps no per-run state (SetTimesteps returns a session), so concurrent runs share one.
+        ConcurrentUse = true,
         Factory = (context, _) => ValueTask.FromResult<object>(create((TOptions)context.Options)),
     };
 }

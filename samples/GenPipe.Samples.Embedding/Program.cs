@@ -2,6 +2,7 @@ using GenPipe.Core;
 using GenPipe.Samples.Embedding;
 
 // dotnet run --project samples/GenPipe.Samples.Embedding -c Release -- fortune "A penny saved"
+// dotnet run --project samples/GenPipe.Samples.Embedding -c Release -- concurrent [budget] [rounds]
 // dotnet run --project samples/GenPipe.Samples.Embedding -c Release -- [pipeline.json] [output folder]
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -18,6 +19,13 @@ try
             Path.Combine(AppContext.BaseDirectory, "pipelines", "fortune.json"), Path.Combine("out", "embedding-fortune"), args.Length > 1 ? args[1] : "", Console.Out, stop.Token);
         Console.WriteLine($"{streamed.Tokens} tokens streamed; the second run stopped after {streamed.StoppedAfter}; it wrote files: {streamed.StoppedRunWroteFiles}");
         return 0;
+    }
+
+    if (args.Length > 0 && args[0] == "concurrent")
+    {
+        var concurrent = await ConcurrentDemo.RunAsync(
+            Path.Combine(AppContext.BaseDirectory, "pipelines"), args.Length > 1 ? args[1] : "24MB", args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3, Console.Out, stop.Token);
+        return concurrent.Mismatches == 0 ? 0 : 1;
     }
 
     string pipeline = args.Length > 0 ? args[0] : Path.Combine(AppContext.BaseDirectory, "gaussian-mixture.json");

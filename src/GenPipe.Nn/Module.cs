@@ -55,6 +55,30 @@ public abstract class Module
     public long ParameterCount() => NamedParameters().Sum(p => p.Value.Shape.Product);
 
     /// <summary>
+    /// The bytes the loaded tree holds for its weights: each parameter's storage once (a tied weight is shared), plus
+    /// what layers prepared from them for the backend (<see cref="PreparedBytes"/>). For memory accounting.
+    /// </summary>
+    public long WeightBytes()
+    {
+        var storages = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        long bytes = 0;
+        foreach (var (_, parameter) in NamedParameters())
+        {
+            if (parameter.IsBound && storages.Add(parameter.Value.Storage))
+            {
+                bytes += (long)parameter.Value.Storage.Length * sizeof(float);
+            }
+        }
+
+        return bytes + Subtree().Sum(m => m.PreparedBytes);
+    }
+
+    /// <summary>Bytes this module (not its children) keeps besides its parameters, such as packed weight matrices.</summary>
+    protected virtual long PreparedBytes => 0;
+
+    private IEnumerable<Module> Subtree() => _children.SelectMany(c => c.Value.Subtree()).Prepend(this);
+
+    /// <summary>
     /// Binds every parameter from <paramref name="source"/> (names prefixed with <paramref name="prefix"/>) and prepares
     /// the weights for <paramref name="backend"/>.
     /// </summary>

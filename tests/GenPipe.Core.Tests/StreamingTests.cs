@@ -48,6 +48,42 @@ public sealed class StreamingTests : IDisposable
     }
 
     [Fact]
+    public async Task A_streaming_step_taken_from_the_cache_streams_what_it_streamed_when_it_ran()
+    {
+        int ran = 0;
+        var cacheable = new FakeOperator(
+            new OperatorSignature("count", "streams words", [], [new InputPort("upto", typeof(int))], typeof(int), Cacheable: true, StreamsOutput: true),
+            (ctx, _) =>
+            {
+                ran++;
+                for (int i = 1; i <= ctx.GetInput<int>("upto"); i++)
+                {
+                    ctx.ReportOutput($"w{i}");
+                }
+
+                return ValueTask.FromResult<object>(ctx.GetInput<int>("upto"));
+            });
+        await using var host = new TestHost(extraOperators: [cacheable, ExecutorTests.NoteOperator()]);
+        var pipeline = host.Load(Pipeline);
+
+        var first = new List<string>();
+        await foreach (string word in host.Engine.StreamAsync<string>(pipeline, Out()))
+        {
+            first.Add(word);
+        }
+
+        var second = new List<string>();
+        await foreach (string word in host.Engine.StreamAsync<string>(pipeline, Out()))
+        {
+            second.Add(word);
+        }
+
+        ran.ShouldBe(1, "the second run takes the step from the cache");
+        first.ShouldBe(["w1", "w2", "w3", "w4", "w5"]);
+        second.ShouldBe(first);
+    }
+
+    [Fact]
     public async Task StreamAsync_yields_the_pieces_of_the_requested_type_and_the_run_completes()
     {
         await using var host = new TestHost(extraOperators: [Counting(), ExecutorTests.NoteOperator()]);

@@ -14,6 +14,9 @@ public sealed class Gpt2Conv1D : Module
     private readonly ActivationBuffer _output = new();
     private PackedMatrix? _packed;
 
+    /// <inheritdoc />
+    protected override long PreparedBytes => _packed?.ByteCount ?? 0;
+
     /// <summary>Creates a projection of <paramref name="inFeatures"/> to <paramref name="outFeatures"/>.</summary>
     public Gpt2Conv1D(int inFeatures, int outFeatures)
     {

@@ -1,3 +1,4 @@
+using GenPipe.Abstractions.Components;
 using GenPipe.Abstractions.Models;
 using GenPipe.Tensors;
 using GenPipe.Tensors.Backends;
@@ -17,10 +18,13 @@ namespace GenPipe.Autoregressive.Gpt2;
 /// over memory the model owns, valid until its next forward; forwards after a warm-up with the same shapes allocate
 /// nothing. Not safe to run from two threads at once.
 /// </remarks>
-public sealed class Gpt2Model : Module, ISequenceModel
+public sealed class Gpt2Model : Module, ISequenceModel, IMemoryFootprint
 {
     private readonly ActivationBuffer _logits = new();
     private PackedMatrix? _head;
+
+    /// <inheritdoc />
+    protected override long PreparedBytes => _head?.ByteCount ?? 0;
 
     /// <summary>Builds the tree for <paramref name="config"/> (weights come from <see cref="Module.LoadWeights"/>).</summary>
     public Gpt2Model(Gpt2Config config)
@@ -49,6 +53,12 @@ public sealed class Gpt2Model : Module, ISequenceModel
 
     /// <summary>The configuration.</summary>
     public Gpt2Config Config { get; }
+
+    /// <summary>
+    /// Its weights as loaded and packed, on the CPU. Per-call buffers (the logits, key/value caches) belong to the
+    /// calls and are not counted.
+    /// </summary>
+    public IReadOnlyList<DeviceMemory> MemoryFootprint => [new(CpuDevice.Name, WeightBytes(), 0)];
 
     /// <summary>The body (<c>transformer</c>).</summary>
     public Gpt2Transformer Transformer { get; }

@@ -45,18 +45,26 @@ internal sealed class PipelineRunner(IComponentPool pool, IServiceProvider servi
                 // A step with side effects gets a fresh key each run, so everything downstream of it runs again too.
                 string key = StepOutputCache.KeyOf(step, keys) + (cacheable ? "" : ":" + Guid.NewGuid().ToString("N"));
                 keys[step.Id] = key;
-                if (cacheable && _stepOutputs.TryGet(pipeline.SourceFile, step.Id, key, out object cached))
+                if (cacheable && _stepOutputs.TryGet(pipeline.SourceFile, step.Id, key, out var cached))
                 {
-                    produced[step.Id] = cached;
+                    produced[step.Id] = cached.Output;
                     progress?.Report(new PipelineProgress(PipelineProgressKind.StepCached, step.Id, index, count, 0, 0, TimeSpan.Zero));
-                    continue;
+                    // A streaming step taken from the cache streams again what it streamed when it ran, so a reader
+                    // of StreamAsync sees the same pieces whether the step ran or not.
+                    foreach (var chunk in cached.Chunks)
+                    {
+                        progress?.Report(new PipelineProgress(PipelineProgressKind.Output, step.Id, index, count, 0, 0, TimeSpan.Zero) { Output = chunk });
+                    }
                 }
-
-                object output = await RunStepAsync(step, index, count, produced, sink, progress, cancellationToken).ConfigureAwait(false);
-                produced[step.Id] = output;
-                if (cacheable)
+                else
                 {
-                    _stepOutputs.Set(pipeline.SourceFile, step.Id, key, output);
+                    var chunks = step.Operator.Signature.StreamsOutput && cacheable ? new List<object>() : null;
+                    object output = await RunStepAsync(step, index, count, produced, sink, progress, chunks, cancellationToken).ConfigureAwait(false);
+                    produced[step.Id] = output;
+                    if (cacheable)
+                    {
+                        _stepOutputs.Set(pipeline.SourceFile, step.Id, key, new StepOutputCache.Step(output, chunks ?? []));
+                    }
                 }
 
                 // Outputs no later step reads and the pipeline does not return are dropped now, not at the run's end.
@@ -113,6 +121,7 @@ internal sealed class PipelineRunner(IComponentPool pool, IServiceProvider servi
         Dictionary<string, object> produced,
         StagingArtifactSink sink,
         IProgress<PipelineProgress>? progress,
+        List<object>? chunks,
         CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
@@ -135,7 +144,11 @@ internal sealed class PipelineRunner(IComponentPool pool, IServiceProvider servi
                 services,
                 sink,
                 (current, total) => progress?.Report(new PipelineProgress(PipelineProgressKind.Iteration, step.Id, index, count, current, total, clock.Elapsed)),
-                chunk => progress?.Report(new PipelineProgress(PipelineProgressKind.Output, step.Id, index, count, 0, 0, clock.Elapsed) { Output = chunk }));
+                chunk =>
+                {
+                    chunks?.Add(chunk);
+                    progress?.Report(new PipelineProgress(PipelineProgressKind.Output, step.Id, index, count, 0, 0, clock.Elapsed) { Output = chunk });
+                });
             output = await step.Operator.ExecuteAsync(context, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

@@ -35,7 +35,7 @@ internal sealed class StepOutputCache(IComponentPool pool)
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
 
-    public bool TryGet(string pipeline, string step, string key, out object output)
+    public bool TryGet(string pipeline, string step, string key, out Step output)
     {
         if (pool.TryGetKept(EntryKey(pipeline, step), out object kept) && kept is Entry entry && entry.Key == key)
         {
@@ -47,10 +47,13 @@ internal sealed class StepOutputCache(IComponentPool pool)
         return false;
     }
 
-    public void Set(string pipeline, string step, string key, object output) =>
-        pool.Keep(EntryKey(pipeline, step), new Entry(key, output), ValueBytes.Of(output));
+    public void Set(string pipeline, string step, string key, Step output) =>
+        pool.Keep(EntryKey(pipeline, step), new Entry(key, output), ValueBytes.Of(output.Output) + ValueBytes.Of(output.Chunks));
 
     private static string EntryKey(string pipeline, string step) => "step-output\n" + pipeline + "\n" + step;
 
-    private sealed record Entry(string Key, object Output);
+    /// <summary>A step's output and, for a step that streams, the pieces it streamed, in order.</summary>
+    public sealed record Step(object Output, IReadOnlyList<object> Chunks);
+
+    private sealed record Entry(string Key, Step Output);
 }

@@ -18,6 +18,10 @@ namespace GenPipe.Core.Memory;
 /// </remarks>
 public sealed partial class ComponentPool : IComponentPool, IDisposable
 {
+    // Evicting at least this much triggers a full collection (see DisposeEvictedAsync): below it the cost of a
+    // collection outweighs the memory.
+    private const long CollectAfterEvictingBytes = 32L << 20;
+
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _estimates = new(StringComparer.Ordinal);
@@ -406,8 +410,10 @@ public sealed partial class ComponentPool : IComponentPool, IDisposable
 
     private string TooLargeMessage(PipelineComponent[] wanted, long[] estimates, long total)
     {
-        string parts = string.Join(", ", wanted.Select((c, i) =>
-            $"'{c.Name}' ({c.TypeId}) {ByteSize.Format(_entries.TryGetValue(c.Identity, out var e) ? e.Bytes : estimates[i])}"));
+        string parts = string.Join(", ", wanted
+            .Select((c, i) => (Component: c, Bytes: _entries.TryGetValue(c.Identity, out var e) ? e.Bytes : estimates[i]))
+            .Where(p => p.Bytes > 0)
+            .Select(p => $"'{p.Component.Name}' ({p.Component.TypeId}) {ByteSize.Format(p.Bytes)}"));
         string leased = string.Join(", ", _entries.Values.Where(e => e.Leases > 0).Select(e => $"'{e.Component!.Name}' {ByteSize.Format(e.Bytes)}"));
         return $"The memory budget of {ByteSize.Format(BudgetBytes)} is too small for this step: it needs {ByteSize.Format(total)} " +
             $"at once ({parts}); leased now: {(leased.Length == 0 ? "nothing" : leased)}. Raise the budget (--memory-budget, " +
@@ -430,6 +436,7 @@ public sealed partial class ComponentPool : IComponentPool, IDisposable
 
     private async ValueTask DisposeEvictedAsync(List<Entry>? evicted)
     {
+        long freed = 0;
         foreach (var entry in evicted ?? [])
         {
             if (_logger.IsEnabled(LogLevel.Debug))
@@ -437,7 +444,17 @@ public sealed partial class ComponentPool : IComponentPool, IDisposable
                 _logger.LogDebug("Evicted component {Name} ({Bytes})", entry.Component!.Name, ByteSize.Format(entry.Bytes));
             }
 
+            freed += entry.Bytes;
             await DisposeInstanceAsync(entry).ConfigureAwait(false);
+        }
+
+        if (freed >= CollectAfterEvictingBytes)
+        {
+            // Weights held in managed arrays go back to the system only after a collection, and memory-mapped ones are
+            // unmapped by finalizers; without this the process would hold the evicted model and the next one together.
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            GC.WaitForPendingFinalizers();
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         }
     }
 

@@ -12,6 +12,9 @@ public sealed class Conv2d : Module
     private readonly ActivationBuffer _output = new();
     private PackedConv2d? _packed;
 
+    /// <inheritdoc />
+    protected override long PreparedBytes => _packed?.ByteCount ?? 0;
+
     /// <summary>Creates a convolution.</summary>
     public Conv2d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, bool bias = true, int groups = 1)
     {

@@ -12,6 +12,9 @@ public sealed class Linear : Module
     private readonly ActivationBuffer _output = new();
     private PackedMatrix? _packed;
 
+    /// <inheritdoc />
+    protected override long PreparedBytes => _packed?.ByteCount ?? 0;
+
     /// <summary>Creates a layer of <paramref name="inFeatures"/> to <paramref name="outFeatures"/>.</summary>
     public Linear(int inFeatures, int outFeatures, bool bias = true)
     {

@@ -23,4 +23,7 @@ public abstract class PackedConv2d
 
     /// <summary>The device of the backend that packed them.</summary>
     public abstract string Device { get; }
+
+    /// <summary>The bytes it holds (padding included), for memory accounting.</summary>
+    public virtual long ByteCount => (long)OutChannels * InChannels * KernelH * KernelW * sizeof(float);
 }

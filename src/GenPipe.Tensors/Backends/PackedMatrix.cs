@@ -14,4 +14,7 @@ public abstract class PackedMatrix
 
     /// <summary>The device of the backend that packed it.</summary>
     public abstract string Device { get; }
+
+    /// <summary>The bytes it holds (padding included), for memory accounting.</summary>
+    public virtual long ByteCount => (long)K * N * sizeof(float);
 }

@@ -59,6 +59,8 @@ internal sealed unsafe class CpuPackedConv2d : PackedConv2d
 
     public override string Device => CpuDevice.Name;
 
+    public override long ByteCount => _storage.LongLength * sizeof(float);
+
     /// Output channels per group (rows of each group's A).
     public int GroupRows { get; }
 

@@ -26,6 +26,8 @@ internal sealed unsafe class CpuPackedMatrix : PackedMatrix
 
     public override string Device => CpuDevice.Name;
 
+    public override long ByteCount => _storage.LongLength * sizeof(float);
+
     public int PaddedN { get; }
 
     /// The packed floats (64-byte aligned; the array is on the pinned heap and never moves).
