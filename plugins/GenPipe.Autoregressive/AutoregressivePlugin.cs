@@ -36,7 +36,7 @@ public sealed class AutoregressivePlugin : IGenPipePlugin
                         $"Component '{context.Name}' ({Gpt2Id}): \"source\" must be a model folder (config.json, model.safetensors, vocab.json); {directory} is not a folder.");
                 }
 
-                return ValueTask.FromResult<object>(Gpt2LanguageModel.Load(directory, TensorBackends.Cpu));
+                return ValueTask.FromResult<object>(Gpt2LanguageModel.Load(directory, context.Backend));
             },
         },
     ];

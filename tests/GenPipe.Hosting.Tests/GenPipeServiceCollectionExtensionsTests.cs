@@ -34,6 +34,30 @@ public sealed class GenPipeServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public void A_device_no_backend_serves_is_refused_when_the_engine_is_first_resolved()
+    {
+        var services = new ServiceCollection();
+        services.AddGenPipe(o => { o.UseDefaultPluginFolder = false; o.DefaultDevice = "cuda:7"; });
+        using var provider = services.BuildServiceProvider();
+
+        var refusal = Should.Throw<GenPipeConfigurationException>(() => provider.GetRequiredService<GenPipe.Core.PipelineEngine>());
+
+        refusal.Message.ShouldStartWith("Device 'cuda:7' (--device or the DefaultDevice setting) does not exist here; the devices are: cpu.");
+    }
+
+    [Fact]
+    public void An_app_can_put_its_own_component_pool_in_place_and_the_engine_uses_it()
+    {
+        var pool = NSubstitute.Substitute.For<GenPipe.Core.Memory.IComponentPool>();
+        var services = new ServiceCollection();
+        services.AddSingleton(pool);
+        services.AddGenPipe(o => o.UseDefaultPluginFolder = false);
+        using var provider = services.BuildServiceProvider();
+
+        provider.GetRequiredService<GenPipe.Core.PipelineEngine>().Pool.ShouldBeSameAs(pool);
+    }
+
+    [Fact]
     public void AddGenPipe_is_idempotent_and_its_singletons_are_built_once()
     {
         var services = new ServiceCollection();

@@ -14,4 +14,13 @@ public sealed class ComponentActivationContext
 
     /// <summary>The host's services.</summary>
     public required IServiceProvider Services { get; init; }
+
+    /// <summary>
+    /// The device the component should put its weights on and run on (<c>--device</c>, the <c>DefaultDevice</c>
+    /// setting), checked at start to have a backend.
+    /// </summary>
+    public string Device { get; init; } = GenPipe.Tensors.CpuDevice.Name;
+
+    /// <summary>The tensor backend of <see cref="Device"/>: allocate and compute through it, not a backend of your choosing.</summary>
+    public GenPipe.Tensors.Backends.ITensorBackend Backend => GenPipe.Tensors.Backends.TensorBackends.Get(Device);
 }

@@ -16,7 +16,7 @@ namespace GenPipe.Core;
 /// (<see cref="PipelineRunner"/>). Components and step outputs kept between runs live in an <see cref="IComponentPool"/>,
 /// shared by every pipeline the engine runs, concurrently or not.
 /// </summary>
-public sealed class PipelineEngine : IAsyncDisposable
+public sealed class PipelineEngine : IAsyncDisposable, IDisposable
 {
     private readonly PipelineEngineOptions _options;
     private readonly PipelineLoader _loader;
@@ -162,6 +162,18 @@ public sealed class PipelineEngine : IAsyncDisposable
         if (_ownsPool)
         {
             await _pool.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Disposes the pool when the engine made it, waiting for components that dispose asynchronously: so that a DI
+    /// container disposed with <c>using</c> (not <c>await using</c>) can dispose the engine too.
+    /// </summary>
+    public void Dispose()
+    {
+        if (_ownsPool)
+        {
+            _pool.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
     }
 

@@ -38,12 +38,16 @@ public sealed partial class ComponentPool : IComponentPool, IDisposable
     public ComponentPool(ComponentPoolOptions? options = null, ILogger<ComponentPool>? logger = null)
     {
         BudgetBytes = options?.BudgetBytes ?? MachineMemory.AvailableBytes;
+        Device = options?.Device ?? GenPipe.Tensors.CpuDevice.Name;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(BudgetBytes);
         _logger = logger ?? NullLogger<ComponentPool>.Instance;
     }
 
     /// <inheritdoc />
     public long BudgetBytes { get; }
+
+    /// <summary>The device components are created for.</summary>
+    public string Device { get; }
 
     /// <inheritdoc />
     public ComponentPoolUsage Usage
@@ -473,12 +477,13 @@ public sealed partial class ComponentPool : IComponentPool, IDisposable
         entry.Value = null;
     }
 
-    private static ComponentActivationContext ActivationContext(PipelineComponent component, IServiceProvider services) => new()
+    private ComponentActivationContext ActivationContext(PipelineComponent component, IServiceProvider services) => new()
     {
         Name = component.Name,
         Options = component.Options,
         SourcePath = component.SourcePath,
         Services = services,
+        Device = Device,
     };
 
     private static long SourceBytes(string? path)

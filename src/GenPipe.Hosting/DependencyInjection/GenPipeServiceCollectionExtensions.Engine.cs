@@ -24,9 +24,16 @@ public static partial class GenPipeServiceCollectionExtensions
         }
 
         // The pool is a service of its own, so an app can register another IComponentPool before AddGenPipe.
-        services.TryAddSingleton<IComponentPool>(sp => new ComponentPool(
-            new ComponentPoolOptions { BudgetBytes = sp.GetRequiredService<IOptions<GenPipeHostOptions>>().Value.MemoryBudgetBytes },
-            sp.GetService<ILogger<ComponentPool>>()));
+        services.TryAddSingleton<IComponentPool>(sp =>
+        {
+            var host = sp.GetRequiredService<IOptions<GenPipeHostOptions>>().Value;
+            // After the plugins load (an accelerator plugin registers its device), and before any component does.
+            _ = sp.GetRequiredService<PluginHost>();
+            GenPipeConfiguration.CheckDevice(host.DefaultDevice);
+            return new ComponentPool(
+                new ComponentPoolOptions { BudgetBytes = host.MemoryBudgetBytes, Device = host.DefaultDevice },
+                sp.GetService<ILogger<ComponentPool>>());
+        });
         services.TryAddSingleton(sp => new PipelineEngine(
             sp.GetRequiredService<ComponentCatalog>(),
             sp.GetRequiredService<PluginHost>().Services,
