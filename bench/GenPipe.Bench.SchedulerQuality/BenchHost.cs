@@ -6,6 +6,7 @@ using GenPipe.Core;
 using GenPipe.Core.Catalog;
 using GenPipe.Core.Operators;
 using GenPipe.Diffusion;
+using GenPipe.Diffusion.Diffuse;
 using GenPipe.Schedulers;
 using GenPipe.Tensors;
 using Microsoft.Extensions.DependencyInjection;

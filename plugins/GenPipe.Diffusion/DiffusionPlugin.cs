@@ -1,16 +1,21 @@
 using GenPipe.Abstractions.Components;
 using GenPipe.Abstractions.Models;
 using GenPipe.Abstractions.Plugins;
+using GenPipe.Diffusion.Diffuse;
 
 namespace GenPipe.Diffusion;
 
-/// <summary>Registers the closed-form diffusion models: <c>denoiser/gaussian-mixture</c> and <c>decoder/identity</c>.</summary>
+/// <summary>
+/// The diffusion family: the <c>diffuse</c> operator (the denoising loop, guidance, image-to-image and inpainting) and
+/// the closed-form models <c>denoiser/gaussian-mixture</c> and <c>decoder/identity</c>.
+/// </summary>
 public sealed class DiffusionPlugin : IGenPipePlugin
 {
     /// <inheritdoc />
     public void Configure(IGenPipePluginBuilder plugin)
     {
         ArgumentNullException.ThrowIfNull(plugin);
+        plugin.AddOperator(new DiffuseOperator());
         // Both only read what they were built with, so one instance serves concurrent runs.
         plugin.AddComponent(new ComponentDescriptor
         {

@@ -1,5 +1,6 @@
 using GenPipe.Abstractions.Models;
 using GenPipe.Core.Operators;
+using GenPipe.Diffusion.Diffuse;
 using GenPipe.Diffusion.Tests.Fakes;
 using GenPipe.Tensors;
 using Shouldly;
@@ -209,8 +210,14 @@ public sealed class DiffuseOperatorTests
             ("seed", typeof(int), false, 0),
             ("count", typeof(int), false, 1),
             ("guidance", typeof(double), false, 1.0),
+            ("guidance_rescale", typeof(double), false, 0.0),
             ("conditioning", typeof(Conditioning), false, null),
             ("negative", typeof(Conditioning), false, null),
+            ("latents", typeof(Tensor), false, null),
+            ("strength", typeof(double), false, 1.0),
+            ("mask", typeof(Tensor), false, null),
+            ("height", typeof(int), false, null),
+            ("width", typeof(int), false, null),
         ]);
     }
 

@@ -4,8 +4,9 @@ using GenPipe.Tensors;
 namespace GenPipe.Diffusion.Tests.Fakes;
 
 /// <summary>
-/// A denoiser that records its calls. By default it predicts a constant per conditioning: 0 without one, else the
-/// first value of the conditioning's embeddings, so guidance arithmetic can be checked exactly.
+/// A denoiser that records its calls. It predicts a constant per sample row: 0 without conditioning, else the first
+/// value of that row's embeddings (of the only row when there is one), so guidance arithmetic can be checked exactly,
+/// batched or not.
 /// </summary>
 public sealed class RecordingDenoiser(IReadOnlyList<int> sampleShape, PredictionType predictionType = PredictionType.Epsilon) : IDenoiser
 {
@@ -18,7 +19,19 @@ public sealed class RecordingDenoiser(IReadOnlyList<int> sampleShape, Prediction
     public ValueTask<Tensor> PredictAsync(DenoiserInput input, CancellationToken cancellationToken)
     {
         Calls.Add(input);
-        float value = input.Conditioning is null ? 0f : input.Conditioning.Embeddings.Span[0];
-        return ValueTask.FromResult(Tensor.Full(value, input.Sample.GetShape()));
+        var prediction = Tensor.Zeros(input.Sample.GetShape());
+        if (input.Conditioning is { Embeddings: var embeddings })
+        {
+            int rows = prediction.Dim(0);
+            int size = prediction.Length / rows;
+            int embeddingSize = embeddings.Length / embeddings.Dim(0);
+            for (int r = 0; r < rows; r++)
+            {
+                float value = embeddings.Span[(embeddings.Dim(0) == 1 ? 0 : r) * embeddingSize];
+                prediction.Span.Slice(r * size, size).Fill(value);
+            }
+        }
+
+        return ValueTask.FromResult(prediction);
     }
 }

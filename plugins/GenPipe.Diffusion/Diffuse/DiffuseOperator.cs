@@ -3,17 +3,18 @@ using GenPipe.Abstractions.Models;
 using GenPipe.Abstractions.Operators;
 using GenPipe.Tensors;
 
-namespace GenPipe.Core.Operators;
+namespace GenPipe.Diffusion.Diffuse;
 
 /// <summary>
-/// <c>diffuse</c>: runs a denoiser under a scheduler from pure noise, as diffusers' pipelines do:
+/// <c>diffuse</c>: runs a denoiser under a scheduler, as diffusers' pipelines do:
 /// <code>
 /// g = TorchGenerator(seed); x = g.randn([count, ..sample_shape]) * init_noise_sigma
 /// for t in timesteps: x = step(denoiser(scale_model_input(x, t), t, cond), t, x, g).prev_sample
 /// </code>
-/// With a <c>conditioning</c> and <c>guidance</c> != 1 it applies classifier-free guidance,
-/// <c>pred = pred_uncond + guidance * (pred_cond - pred_uncond)</c>, where the unconditional prediction uses the
-/// <c>negative</c> conditioning when one is given and no conditioning (null) otherwise.
+/// With <c>latents</c> it starts from them instead (image-to-image, <c>strength</c>; inpainting with a <c>mask</c>:
+/// <see cref="StartingPoint"/>). With a <c>conditioning</c> and <c>guidance</c> != 1 it applies classifier-free
+/// guidance in one batched call over [negative; positive] (<see cref="ClassifierFreeGuidance"/>). After every step it
+/// calls the <see cref="IDiffusionStepHook"/>s registered as services.
 /// </summary>
 public sealed class DiffuseOperator : IPipelineOperator, IStepPreflight
 {
@@ -23,7 +24,7 @@ public sealed class DiffuseOperator : IPipelineOperator, IStepPreflight
     /// <inheritdoc />
     public OperatorSignature Signature { get; } = new(
         OperatorName,
-        "Samples from a diffusion model: noise, then the scheduler's denoising loop.",
+        "Samples from a diffusion model: noise (or noised latents), then the scheduler's denoising loop.",
         [
             new ComponentSlot("denoiser", typeof(IDenoiser), Description: "The model that predicts noise (or v, x0, velocity) from a noisy sample."),
             new ComponentSlot("scheduler", typeof(IScheduler), Description: "Chooses the timesteps and advances the sample."),
@@ -33,8 +34,14 @@ public sealed class DiffuseOperator : IPipelineOperator, IStepPreflight
             new InputPort("seed", typeof(int), Required: false, Default: 0, Description: "Seed of the torch-compatible noise generator."),
             new InputPort("count", typeof(int), Required: false, Default: 1, Description: "How many samples to draw (the batch size); they must fit in memory.") { Minimum = 1 },
             new InputPort("guidance", typeof(double), Required: false, Default: 1.0, Description: "Classifier-free guidance scale; 1 means no guidance."),
+            new InputPort("guidance_rescale", typeof(double), Required: false, Default: 0.0, Description: "Rescales the guided prediction towards the conditional one's standard deviation (0: off, 0.7 as in the paper).") { Minimum = 0, Maximum = 1 },
             new InputPort("conditioning", typeof(Conditioning), Required: false, Description: "What to condition on; none for an unconditional model."),
             new InputPort("negative", typeof(Conditioning), Required: false, Description: "The conditioning guidance steers away from; none means unconditional."),
+            new InputPort("latents", typeof(Tensor), Required: false, Description: "Latents to start from (image-to-image, inpainting), [1 or count, ..sample shape]."),
+            new InputPort("strength", typeof(double), Required: false, Default: 1.0, Description: "With latents: how much of the schedule runs; only the last floor(steps x strength) timesteps do.") { Minimum = 0, Maximum = 1 },
+            new InputPort("mask", typeof(Tensor), Required: false, Description: "With latents: 1 where to repaint, 0 where to keep the latents; [1 or count, 1 or channels, ..spatial].") ,
+            new InputPort("height", typeof(int), Required: false, Description: "Latent height, instead of the denoiser's sample shape.") { Minimum = 1 },
+            new InputPort("width", typeof(int), Required: false, Description: "Latent width, instead of the denoiser's sample shape.") { Minimum = 1 },
         ],
         typeof(Tensor));
 
@@ -42,9 +49,11 @@ public sealed class DiffuseOperator : IPipelineOperator, IStepPreflight
     public async ValueTask<object> ExecuteAsync(OperatorContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var settings = ReadSettings(context);
-        var denoiser = await context.GetComponentAsync<IDenoiser>("denoiser", cancellationToken).ConfigureAwait(false);
-        var scheduler = await context.GetComponentAsync<IScheduler>("scheduler", cancellationToken).ConfigureAwait(false);
+        var settings = DiffuseSettings.Read(context);
+        await using var denoiserLease = await context.AcquireAsync<IDenoiser>("denoiser", cancellationToken).ConfigureAwait(false);
+        await using var schedulerLease = await context.AcquireAsync<IScheduler>("scheduler", cancellationToken).ConfigureAwait(false);
+        var denoiser = denoiserLease.Value;
+        var scheduler = schedulerLease.Value;
         if (denoiser.PredictionType != scheduler.PredictionType)
         {
             throw new InvalidOperationException(
@@ -52,18 +61,29 @@ public sealed class DiffuseOperator : IPipelineOperator, IStepPreflight
                 $"{scheduler.PredictionType}. Set the scheduler's \"prediction_type\" option to \"{DiffusersName(denoiser.PredictionType)}\".");
         }
 
+        var hooks = Hooks(context);
         var session = scheduler.SetTimesteps(settings.Steps);
         var generator = new TorchGenerator(settings.Seed);
-        var x = generator.Randn([settings.Count, .. denoiser.SampleShape]).Multiply(session.InitNoiseSigma);
-        var timesteps = session.Timesteps;
+        var start = StartingPoint.Create(context.StepId, scheduler, session, settings, settings.SampleShape(context.StepId, denoiser.SampleShape), generator);
+        var x = start.Latents;
+        var timesteps = start.Timesteps;
+        double guidance = settings.Guidance;
         for (int i = 0; i < timesteps.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             float t = timesteps[i];
             var modelInput = session.ScaleModelInput(x, t);
-            var prediction = await PredictAsync(denoiser, modelInput, t, settings, cancellationToken).ConfigureAwait(false);
-            x = session.Step(prediction, t, x, generator).PrevSample;
+            var prediction = await ClassifierFreeGuidance.PredictAsync(
+                denoiser, modelInput, t, settings.Conditioning, settings.Negative, guidance, settings.GuidanceRescale, cancellationToken).ConfigureAwait(false);
+            var output = session.Step(prediction, t, x, generator);
+            x = start.Blend(scheduler, output.PrevSample, i);
             context.ReportIteration(i + 1, timesteps.Count);
+            foreach (var hook in hooks)
+            {
+                var step = new DiffusionStep { StepId = context.StepId, Index = i, Count = timesteps.Count, Timestep = t, Latents = x, PredictedOriginal = output.PredOriginalSample, Guidance = guidance };
+                await hook.OnStepAsync(step, cancellationToken).ConfigureAwait(false);
+                guidance = step.Guidance;
+            }
         }
 
         return x;
@@ -129,59 +149,8 @@ public sealed class DiffuseOperator : IPipelineOperator, IStepPreflight
         return product;
     }
 
-    private static async ValueTask<Tensor> PredictAsync(
-        IDenoiser denoiser, Tensor modelInput, float t, DiffuseSettings settings, CancellationToken cancellationToken)
-    {
-        var conditional = await denoiser.PredictAsync(new DenoiserInput(modelInput, t, settings.Conditioning), cancellationToken).ConfigureAwait(false);
-        if (!settings.UsesGuidance)
-        {
-            return conditional;
-        }
-
-        var unconditional = await denoiser.PredictAsync(new DenoiserInput(modelInput, t, settings.Negative), cancellationToken).ConfigureAwait(false);
-        if (!conditional.SameShape(unconditional))
-        {
-            throw new InvalidOperationException(
-                $"The conditional prediction has shape {Tensor.FormatShape(conditional.Shape)} but the unconditional one " +
-                $"{Tensor.FormatShape(unconditional.Shape)}.");
-        }
-
-        var guided = unconditional.Clone();
-        var g = guided.Span;
-        var c = conditional.Span;
-        float scale = (float)settings.Guidance;
-        for (int i = 0; i < g.Length; i++)
-        {
-            g[i] += scale * (c[i] - g[i]);
-        }
-
-        return guided;
-    }
-
-    private static DiffuseSettings ReadSettings(OperatorContext context)
-    {
-        int steps = context.GetInput<int>("steps");
-        int count = context.GetInput<int>("count");
-        double guidance = context.GetInput<double>("guidance");
-        if (steps < 1)
-        {
-            throw new ArgumentException($"Step '{context.StepId}': input 'steps' is {steps}; it must be at least 1.");
-        }
-
-        if (count < 1)
-        {
-            throw new ArgumentException($"Step '{context.StepId}': input 'count' is {count}; it must be at least 1.");
-        }
-
-        if (!double.IsFinite(guidance))
-        {
-            throw new ArgumentException($"Step '{context.StepId}': input 'guidance' is {guidance}; it must be a finite number.");
-        }
-
-        var conditioning = context.HasInput("conditioning") ? context.GetInput<Conditioning>("conditioning") : null;
-        var negative = context.HasInput("negative") ? context.GetInput<Conditioning>("negative") : null;
-        return new DiffuseSettings(steps, context.GetInput<int>("seed"), count, guidance, conditioning, negative);
-    }
+    private static IDiffusionStepHook[] Hooks(OperatorContext context) =>
+        context.Services.GetService(typeof(IEnumerable<IDiffusionStepHook>)) is IEnumerable<IDiffusionStepHook> hooks ? [.. hooks] : [];
 
     private static string DiffusersName(PredictionType type) => type switch
     {
@@ -192,9 +161,4 @@ public sealed class DiffuseOperator : IPipelineOperator, IStepPreflight
         _ => type.ToString(),
     };
 
-    private sealed record DiffuseSettings(int Steps, int Seed, int Count, double Guidance, Conditioning? Conditioning, Conditioning? Negative)
-    {
-        // Guidance needs something to guide towards; without a conditioning both predictions would be the same.
-        public bool UsesGuidance => Conditioning is not null && Guidance != 1.0;
-    }
 }

@@ -1,0 +1,100 @@
+using System.Globalization;
+using GenPipe.Abstractions.Models;
+using GenPipe.Abstractions.Operators;
+using GenPipe.Tensors;
+
+namespace GenPipe.Diffusion.Diffuse;
+
+/// <summary>A <c>diffuse</c> step's inputs, read and checked together before any work.</summary>
+internal sealed record DiffuseSettings(
+    int Steps,
+    int Seed,
+    int Count,
+    double Guidance,
+    double GuidanceRescale,
+    Conditioning? Conditioning,
+    Conditioning? Negative,
+    Tensor? Latents,
+    double Strength,
+    Tensor? Mask,
+    int? Height,
+    int? Width)
+{
+    public static DiffuseSettings Read(OperatorContext context)
+    {
+        string step = context.StepId;
+        int steps = context.GetInput<int>("steps");
+        int count = context.GetInput<int>("count");
+        double guidance = context.GetInput<double>("guidance");
+        double rescale = context.GetInput<double>("guidance_rescale");
+        double strength = context.GetInput<double>("strength");
+        Require(steps >= 1, step, "steps", steps, "it must be at least 1");
+        Require(count >= 1, step, "count", count, "it must be at least 1");
+        Require(double.IsFinite(guidance), step, "guidance", guidance, "it must be a finite number");
+        Require(rescale is >= 0 and <= 1, step, "guidance_rescale", rescale, "it must be from 0 to 1");
+        Require(strength is > 0 and <= 1, step, "strength", strength, "it must be above 0 and at most 1");
+        var latents = Optional<Tensor>(context, "latents");
+        var mask = Optional<Tensor>(context, "mask");
+        if (strength < 1 && latents is null)
+        {
+            throw new ArgumentException($"Step '{step}': 'strength' {Text(strength)} changes how far the step noises its starting latents, but it has no 'latents' input; give one (img2img), or leave strength at 1.");
+        }
+
+        if (mask is not null && latents is null)
+        {
+            throw new ArgumentException($"Step '{step}': a 'mask' says which part of the 'latents' to keep, but the step has no 'latents' input; give the latents of the image to inpaint.");
+        }
+
+        int? height = context.HasInput("height") ? context.GetInput<int>("height") : null;
+        int? width = context.HasInput("width") ? context.GetInput<int>("width") : null;
+        Require(height is null or >= 1, step, "height", height ?? 0, "it must be at least 1");
+        Require(width is null or >= 1, step, "width", width ?? 0, "it must be at least 1");
+        return new DiffuseSettings(
+            steps, context.GetInput<int>("seed"), count, guidance, rescale,
+            Optional<Conditioning>(context, "conditioning"), Optional<Conditioning>(context, "negative"), latents, strength, mask, height, width);
+    }
+
+    /// <summary>Guidance needs something to guide towards; without a conditioning both predictions would be the same.</summary>
+    public bool UsesGuidance => Conditioning is not null && Guidance != 1.0;
+
+    /// <summary>
+    /// The shape of the samples: [count, ..latent shape]. The latents' shape when they are given, else the denoiser's
+    /// sample shape with its last two dimensions replaced by <see cref="Height"/> and <see cref="Width"/> when given.
+    /// </summary>
+    public int[] SampleShape(string stepId, IReadOnlyList<int> denoiserShape)
+    {
+        int[] shape = Latents is null ? [.. denoiserShape] : Latents.GetShape()[1..];
+        if (Height is not null || Width is not null)
+        {
+            if (shape.Length < 2)
+            {
+                throw new ArgumentException($"Step '{stepId}': 'height' and 'width' set the size of image latents, but this denoiser's samples have shape {Tensor.FormatShape(shape)}; leave them out.");
+            }
+
+            int h = Height ?? shape[^2];
+            int w = Width ?? shape[^1];
+            if (Latents is not null && (h != shape[^2] || w != shape[^1]))
+            {
+                throw new ArgumentException($"Step '{stepId}': 'height' {h} and 'width' {w} differ from the latents' {shape[^2]}x{shape[^1]}; leave them out, the latents decide the size.");
+            }
+
+            shape[^2] = h;
+            shape[^1] = w;
+        }
+
+        return [Count, .. shape];
+    }
+
+    private static T? Optional<T>(OperatorContext context, string name) where T : class =>
+        context.HasInput(name) ? context.GetInput<T>(name) : null;
+
+    private static void Require(bool ok, string step, string input, double value, string rule)
+    {
+        if (!ok)
+        {
+            throw new ArgumentException($"Step '{step}': input '{input}' is {Text(value)}; {rule}.");
+        }
+    }
+
+    private static string Text(double value) => value.ToString(CultureInfo.InvariantCulture);
+}
