@@ -1,6 +1,7 @@
 using GenPipe.Abstractions.Components;
 using GenPipe.Abstractions.Models;
 using GenPipe.Abstractions.Plugins;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GenPipe.Schedulers;
 
@@ -65,6 +66,9 @@ public sealed class SchedulersPlugin : IGenPipePlugin
         {
             plugin.AddComponent(descriptor);
         }
+
+        // What `genpipe inspect <scheduler>` shows.
+        plugin.Services.AddSingleton<IComponentInspector, SchedulerInspector>();
     }
 
     private static ComponentDescriptor Describe<TOptions>(

@@ -16,8 +16,14 @@ namespace GenPipe.Abstractions.Models;
 /// On a sequence's first token (<paramref name="Index"/> 0), the prompt text the sequence continues, so a reader can
 /// show the whole text; null on the others.
 /// </param>
-public sealed record GeneratedToken(int Sequence, int Index, int TokenId, string Text, bool IsLast, string? Prompt = null)
+public sealed record GeneratedToken(int Sequence, int Index, int TokenId, string Text, bool IsLast, string? Prompt = null) : Operators.IStreamedText
 {
+    /// <inheritdoc />
+    bool Operators.IStreamedText.IsFirst => Index == 0;
+
+    /// <inheritdoc />
+    string? Operators.IStreamedText.Prefix => Prompt;
+
     /// <summary>A token without its prompt (the constructor of contracts 1.0, kept so plugins built against it run).</summary>
     public GeneratedToken(int sequence, int index, int tokenId, string text, bool isLast)
         : this(sequence, index, tokenId, text, isLast, null)

@@ -20,6 +20,9 @@ internal sealed class CliHost : IAsyncDisposable
 
     public PipelineEngine Engine => _services.GetRequiredService<PipelineEngine>();
 
+    /// <summary>The services components see: the host's and those plugins registered (inspectors, ...).</summary>
+    public IServiceProvider Services => _services.GetRequiredService<PluginHost>().Services;
+
     /// <summary>Builds the host; settings errors surface as <see cref="GenPipeConfigurationException"/>.</summary>
     public static CliHost Create(HostArguments arguments, TextWriter error)
     {

@@ -1,14 +1,23 @@
 using System.CommandLine;
+using GenPipe.Core.Catalog;
 using Spectre.Console;
 
 namespace GenPipe.Cli.Commands;
 
-/// <summary><c>genpipe list</c>: plugins, component types and operators, with where each comes from.</summary>
+/// <summary>
+/// <c>genpipe list</c>: plugins, component types and operators, with where each comes from; <c>--contract</c> lists the
+/// component types of one contract only (<c>--contract scheduler</c>), whatever family provides them.
+/// </summary>
 internal static class ListCommand
 {
     public static Command Create(GlobalOptions globals, TextWriter output, TextWriter error)
     {
+        var contract = new Option<string?>("--contract")
+        {
+            Description = "Only the component types of this contract, e.g. scheduler, denoiser, decoder (the interface name, with or without its I).",
+        };
         var command = new Command("list", "List loaded plugins, component types and operators, with their sources.");
+        command.Options.Add(contract);
         command.SetAction(async (parsed, cancellationToken) =>
         {
             var host = globals.Read(parsed);
@@ -16,6 +25,10 @@ internal static class ListCommand
             {
                 await using var cli = CliHost.Create(host, error);
                 var console = Terminal.For(output);
+                if (parsed.GetValue(contract) is { } wanted)
+                {
+                    return await ListContractAsync(cli, wanted, console, error).ConfigureAwait(false);
+                }
 
                 var plugins = Terminal.NewTable("plugin", "version", "contracts");
                 foreach (var plugin in cli.Plugins.Plugins)
@@ -42,13 +55,7 @@ internal static class ListCommand
                 // Components and operators as entries, not table rows: an id and its description are read whole,
                 // and a narrow terminal would squeeze a five-column table into broken words.
                 console.Write(new Rule("Components").LeftJustified());
-                foreach (var component in cli.Catalog.Components.OrderBy(c => c.Descriptor.Id, StringComparer.Ordinal))
-                {
-                    var d = component.Descriptor;
-                    string aliases = d.Aliases.Count > 0 ? $"; aliases {string.Join(", ", d.Aliases)}" : "";
-                    console.MarkupLine($"  [bold]{Terminal.Escape(d.Id)}[/]  {Terminal.Escape($"({d.ContractType.Name}, {component.Source.Name}{aliases})")}");
-                    Terminal.WriteIndented(console, d.Description);
-                }
+                WriteComponents(console, cli.Catalog.Components);
 
                 console.WriteLine();
                 console.Write(new Rule("Operators").LeftJustified());
@@ -76,5 +83,32 @@ internal static class ListCommand
             }
         });
         return command;
+    }
+
+    private static async Task<int> ListContractAsync(CliHost cli, string wanted, IAnsiConsole console, TextWriter error)
+    {
+        var contracts = cli.Catalog.Components.Select(c => c.Descriptor.ContractType).Distinct().ToArray();
+        var match = contracts.FirstOrDefault(t =>
+            string.Equals(t.Name, wanted, StringComparison.OrdinalIgnoreCase) || string.Equals(t.Name, "I" + wanted, StringComparison.OrdinalIgnoreCase));
+        if (match is null)
+        {
+            string names = string.Join(", ", contracts.Select(t => t.Name.StartsWith('I') ? t.Name[1..].ToLowerInvariant() : t.Name).Order(StringComparer.Ordinal));
+            await error.WriteLineAsync($"error: no component type implements a contract named '{wanted}'; the contracts are: {names}.").ConfigureAwait(false);
+            return ExitCodes.InvalidInput;
+        }
+
+        WriteComponents(console, cli.Catalog.Components.Where(c => c.Descriptor.ContractType == match));
+        return ExitCodes.Success;
+    }
+
+    private static void WriteComponents(IAnsiConsole console, IEnumerable<RegisteredComponent> components)
+    {
+        foreach (var component in components.OrderBy(c => c.Descriptor.Id, StringComparer.Ordinal))
+        {
+            var d = component.Descriptor;
+            string aliases = d.Aliases.Count > 0 ? $"; aliases {string.Join(", ", d.Aliases)}" : "";
+            console.MarkupLine($"  [bold]{Terminal.Escape(d.Id)}[/]  {Terminal.Escape($"({d.ContractType.Name}, {component.Source.Name}{aliases})")}");
+            Terminal.WriteIndented(console, d.Description);
+        }
     }
 }

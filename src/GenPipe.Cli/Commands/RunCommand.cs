@@ -1,5 +1,4 @@
 using System.CommandLine;
-using GenPipe.Abstractions.Models;
 using GenPipe.Abstractions.Operators;
 using GenPipe.Core;
 using GenPipe.Tensors;
@@ -47,7 +46,7 @@ internal static class RunCommand
 
                 // Streamed output (generated text) is the result itself, printed even when quiet; live bars would cut into it.
                 bool streams = compiled.Steps.Any(s => s.Operator.Signature.StreamsOutput);
-                var result = streams ? await Run(new TokenStreamWriter(output, quietRun ? null : new ConsoleProgress(error))).ConfigureAwait(false)
+                var result = streams ? await Run(new TextStreamWriter(output, quietRun ? null : new ConsoleProgress(error))).ConfigureAwait(false)
                     : quietRun ? await Run(null).ConfigureAwait(false)
                     : SpectreProgress.IsAvailable(error) ? await SpectreProgress.RunAsync(Run).ConfigureAwait(false)
                     : await Run(new ConsoleProgress(error)).ConfigureAwait(false);
@@ -102,7 +101,7 @@ internal static class RunCommand
     private static string Describe(object value) => value switch
     {
         Tensor t => $"tensor {Tensor.FormatShape(t.Shape)}",
-        GeneratedText text => $"{text.Continuations.Count} sequence(s), {text.Continuations.Sum(c => c.Length)} characters",
+        IOutputSummary summary => summary.Summary,
         string[] files => $"{files.Length} file(s)",
         _ => value.ToString() ?? "",
     };

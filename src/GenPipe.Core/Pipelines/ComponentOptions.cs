@@ -21,8 +21,8 @@ public sealed record OptionInfo(string Key, Type Type, string DefaultJson, strin
 }
 
 /// <summary>
-/// A component's options outside a pipeline (for tools such as <c>genpipe describe</c> and <c>genpipe schedulers
-/// show</c>), with the same keys, rules and messages as the pipeline compiler.
+/// A component's options outside a pipeline (for tools such as <c>genpipe describe</c> and <c>genpipe inspect</c>), with
+/// the same keys, rules and messages as the pipeline compiler.
 /// </summary>
 public static class ComponentOptions
 {

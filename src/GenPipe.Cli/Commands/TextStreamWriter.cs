@@ -1,16 +1,15 @@
 using System.Text;
-using GenPipe.Abstractions.Models;
 using GenPipe.Abstractions.Operators;
 
 namespace GenPipe.Cli.Commands;
 
 /// <summary>
-/// Prints generated tokens as they arrive, each sequence after the prompt it continues. Sequences of a batch advance together, so their tokens interleave: the
-/// lowest unfinished sequence prints live and the others are held until it ends, then printed in order, a blank line
-/// between sequences. Other progress goes to <paramref name="inner"/>, except iteration counts, which would cut into
+/// Prints streamed text (<see cref="IStreamedText"/>, such as generated tokens) as it arrives, each sequence after its
+/// prefix. Sequences of a batch advance together, so their pieces interleave: the lowest unfinished sequence prints live
+/// and the others are held until it ends, then printed in order, a blank line between sequences. Other progress goes to <paramref name="inner"/>, except iteration counts, which would cut into
 /// the text on a terminal.
 /// </summary>
-internal sealed class TokenStreamWriter(TextWriter output, IProgress<PipelineProgress>? inner) : IProgress<PipelineProgress>
+internal sealed class TextStreamWriter(TextWriter output, IProgress<PipelineProgress>? inner) : IProgress<PipelineProgress>
 {
     private readonly SortedDictionary<int, (StringBuilder Text, bool Done)> _held = [];
     private int _live;
@@ -20,9 +19,9 @@ internal sealed class TokenStreamWriter(TextWriter output, IProgress<PipelinePro
     {
         lock (_held)
         {
-            if (value is { Kind: PipelineProgressKind.Output, Output: GeneratedToken token })
+            if (value is { Kind: PipelineProgressKind.Output, Output: IStreamedText piece })
             {
-                Print(token);
+                Print(piece);
                 output.Flush();
                 return;
             }
@@ -49,18 +48,18 @@ internal sealed class TokenStreamWriter(TextWriter output, IProgress<PipelinePro
         }
     }
 
-    private void Print(GeneratedToken token)
+    private void Print(IStreamedText piece)
     {
-        if (token.Sequence != _live)
+        if (piece.Sequence != _live)
         {
-            var held = _held.TryGetValue(token.Sequence, out var entry) ? entry : (Text: new StringBuilder(), Done: false);
-            held.Text.Append(token.Prompt).Append(token.Text);
-            _held[token.Sequence] = (held.Text, token.IsLast);
+            var held = _held.TryGetValue(piece.Sequence, out var entry) ? entry : (Text: new StringBuilder(), Done: false);
+            held.Text.Append(piece.Prefix).Append(piece.Text);
+            _held[piece.Sequence] = (held.Text, piece.IsLast);
             return;
         }
 
-        Write(token.Prompt + token.Text, token.Index == 0 && token.Sequence > 0);
-        if (!token.IsLast)
+        Write(piece.Prefix + piece.Text, piece.IsFirst && piece.Sequence > 0);
+        if (!piece.IsLast)
         {
             return;
         }
