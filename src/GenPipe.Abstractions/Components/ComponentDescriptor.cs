@@ -13,6 +13,23 @@ public sealed class ComponentDescriptor
     public required Type ContractType { get; init; }
 
     /// <summary>
+    /// Further contracts the same instance serves: an autoencoder is an <c>IEncoder</c> and an <c>IDecoder</c>, a flow an
+    /// encoder, a decoder and a likelihood. Registered once, loaded once, it fits any slot that needs one of them, and
+    /// every step that names it, in whatever role, shares the one instance.
+    /// </summary>
+    public IReadOnlyList<Type> AdditionalContracts { get; init; } = [];
+
+    /// <summary><see cref="ContractType"/> and then <see cref="AdditionalContracts"/>.</summary>
+    public IReadOnlyList<Type> Contracts => [ContractType, .. AdditionalContracts];
+
+    /// <summary>True when the component fits a slot that needs <paramref name="contract"/>.</summary>
+    public bool Serves(Type contract)
+    {
+        ArgumentNullException.ThrowIfNull(contract);
+        return contract.IsAssignableFrom(ContractType) || AdditionalContracts.Any(contract.IsAssignableFrom);
+    }
+
+    /// <summary>
     /// The options type, bound from the component's <c>options</c> JSON object with snake_case keys. It must have a
     /// public parameterless constructor; its property initialisers are the defaults.
     /// </summary>

@@ -53,7 +53,7 @@ internal static class DescribeCommand
     {
         var d = component.Descriptor;
         console.WriteLine($"{d.Id}: {d.Description}");
-        console.WriteLine($"  contract: {d.ContractType.Name}");
+        console.WriteLine($"  contract: {string.Join(" + ", d.Contracts.Select(c => c.Name))}");
         console.WriteLine($"  source:   {component.Source}");
         if (d.Aliases.Count > 0)
         {

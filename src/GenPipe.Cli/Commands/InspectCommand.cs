@@ -49,7 +49,7 @@ internal static class InspectCommand
                     return ExitCodes.InvalidInput;
                 }
 
-                var inspector = inspectors.FirstOrDefault(i => i.ContractType.IsAssignableFrom(registered.Descriptor.ContractType));
+                var inspector = inspectors.FirstOrDefault(i => registered.Descriptor.Serves(i.ContractType));
                 if (inspector is null)
                 {
                     await error.WriteLineAsync(
@@ -119,7 +119,7 @@ internal static class InspectCommand
         : string.Join(", ", inspector.Arguments.Select(a => $"{a.Name}=<value> ({a.Description} Default {a.Default}.)"));
 
     private static IEnumerable<string> Inspectable(ComponentCatalog catalog, IComponentInspector[] inspectors) => catalog.Components
-        .Where(c => inspectors.Any(i => i.ContractType.IsAssignableFrom(c.Descriptor.ContractType)))
+        .Where(c => inspectors.Any(i => c.Descriptor.Serves(i.ContractType)))
         .SelectMany(c => c.Descriptor.Aliases.Prepend(c.Descriptor.Id));
 
     /// <summary>The component with the <c>--set</c> options bound as a pipeline binds them (bad settings throw).</summary>

@@ -87,7 +87,7 @@ internal static class ListCommand
 
     private static async Task<int> ListContractAsync(CliHost cli, string wanted, IAnsiConsole console, TextWriter error)
     {
-        var contracts = cli.Catalog.Components.Select(c => c.Descriptor.ContractType).Distinct().ToArray();
+        var contracts = cli.Catalog.Components.SelectMany(c => c.Descriptor.Contracts).Distinct().ToArray();
         var match = contracts.FirstOrDefault(t =>
             string.Equals(t.Name, wanted, StringComparison.OrdinalIgnoreCase) || string.Equals(t.Name, "I" + wanted, StringComparison.OrdinalIgnoreCase));
         if (match is null)
@@ -97,7 +97,7 @@ internal static class ListCommand
             return ExitCodes.InvalidInput;
         }
 
-        WriteComponents(console, cli.Catalog.Components.Where(c => c.Descriptor.ContractType == match));
+        WriteComponents(console, cli.Catalog.Components.Where(c => c.Descriptor.Contracts.Contains(match)));
         return ExitCodes.Success;
     }
 
@@ -107,7 +107,7 @@ internal static class ListCommand
         {
             var d = component.Descriptor;
             string aliases = d.Aliases.Count > 0 ? $"; aliases {string.Join(", ", d.Aliases)}" : "";
-            console.MarkupLine($"  [bold]{Terminal.Escape(d.Id)}[/]  {Terminal.Escape($"({d.ContractType.Name}, {component.Source.Name}{aliases})")}");
+            console.MarkupLine($"  [bold]{Terminal.Escape(d.Id)}[/]  {Terminal.Escape($"({string.Join(" + ", d.Contracts.Select(c => c.Name))}, {component.Source.Name}{aliases})")}");
             Terminal.WriteIndented(console, d.Description);
         }
     }

@@ -312,10 +312,10 @@ public sealed partial class ComponentPool : IComponentPool, IDisposable
         {
             instance = await component.Descriptor.Factory(ActivationContext(component, services), cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"The factory of component type '{component.TypeId}' returned null.");
-            if (!component.Descriptor.ContractType.IsInstanceOfType(instance))
+            if (component.Descriptor.Contracts.FirstOrDefault(c => !c.IsInstanceOfType(instance)) is { } missing)
             {
                 throw new InvalidOperationException(
-                    $"Component type '{component.TypeId}' created a {instance.GetType().Name}, which does not implement its contract {component.Descriptor.ContractType.Name}.");
+                    $"Component type '{component.TypeId}' created a {instance.GetType().Name}, which does not implement its contract {missing.Name}.");
             }
 
             long actual = instance is IMemoryFootprint footprint ? footprint.MemoryFootprint.Sum(d => d.TotalBytes) : entry.Bytes;

@@ -130,13 +130,13 @@ internal sealed partial class PipelineCompiler
                 continue;
             }
 
-            if (!slot.ContractType.IsAssignableFrom(component.Descriptor.ContractType))
+            if (!component.Descriptor.Serves(slot.ContractType))
             {
-                var fitting = _components.Values.Where(c => slot.ContractType.IsAssignableFrom(c.Descriptor.ContractType)).Select(c => c.Name).ToArray();
+                var fitting = _components.Values.Where(c => c.Descriptor.Serves(slot.ContractType)).Select(c => c.Name).ToArray();
                 string hint = fitting.Length == 0 ? $"declare a component that implements {slot.ContractType.Name}" : $"components that fit: {string.Join(", ", fitting)}";
                 _diagnostics.Error(
                     slotPath,
-                    $"component '{component.Name}' ({component.TypeId}) is an {component.Descriptor.ContractType.Name}, but slot '{slotName}' of operator '{signature.Name}' needs an {slot.ContractType.Name}; {hint}",
+                    $"component '{component.Name}' ({component.TypeId}) is an {string.Join(" and an ", component.Descriptor.Contracts.Select(c => c.Name))}, but slot '{slotName}' of operator '{signature.Name}' needs an {slot.ContractType.Name}; {hint}",
                     fitting.Length == 1 ? fitting[0] : null);
                 ok = false;
                 continue;
