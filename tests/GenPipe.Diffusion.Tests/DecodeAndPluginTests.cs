@@ -1,11 +1,10 @@
 using GenPipe.Abstractions.Components;
 using GenPipe.Abstractions.Models;
 using GenPipe.Abstractions.Operators;
-using GenPipe.Abstractions.Plugins;
 using GenPipe.Core.Operators;
 using GenPipe.Diffusion.Tests.Fakes;
 using GenPipe.Tensors;
-using Microsoft.Extensions.DependencyInjection;
+using GenPipe.Testing;
 using Shouldly;
 using Xunit;
 
@@ -46,10 +45,9 @@ public sealed class DecodeAndPluginTests
     [Fact]
     public async Task ThePluginRegistersTheDenoiserAndTheDecoder()
     {
-        var builder = new RecordingPluginBuilder();
+        var builder = RecordingPluginBuilder.Configure(new DiffusionPlugin());
 
-        new DiffusionPlugin().Configure(builder);
-
+        builder.Operators.ShouldBeEmpty();
         builder.Components.Select(c => (c.Id, c.ContractType, c.OptionsType)).ShouldBe(
         [
             ("denoiser/gaussian-mixture", typeof(IDenoiser), typeof(GaussianMixtureOptions)),
@@ -68,20 +66,5 @@ public sealed class DecodeAndPluginTests
     private sealed class NoServices : IServiceProvider
     {
         public object? GetService(Type serviceType) => null;
-    }
-
-    private sealed class RecordingPluginBuilder : IGenPipePluginBuilder
-    {
-        public IServiceCollection Services { get; } = new ServiceCollection();
-
-        public List<ComponentDescriptor> Components { get; } = [];
-
-        public IGenPipePluginBuilder AddComponent(ComponentDescriptor descriptor)
-        {
-            Components.Add(descriptor);
-            return this;
-        }
-
-        public IGenPipePluginBuilder AddOperator(IPipelineOperator pipelineOperator) => throw new InvalidOperationException("No operators expected.");
     }
 }

@@ -2,6 +2,7 @@ using GenPipe.Abstractions.Models;
 using GenPipe.Core.Operators;
 using GenPipe.Diffusion.Tests.Fakes;
 using GenPipe.Tensors;
+using GenPipe.Testing;
 using Shouldly;
 using Xunit;
 
