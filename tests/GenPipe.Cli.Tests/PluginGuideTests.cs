@@ -36,7 +36,9 @@ public sealed class PluginGuideTests(PluginGuideTests.Guide guide, ITestOutputHe
         var test = guide.Single(c => c.Text.StartsWith("dotnet test", StringComparison.Ordinal));
         test.Cwd.ShouldBe("AffineDecoder.Tests");
         test.ExitCode.ShouldBe(0, test.ToString());
-        test.Output.ShouldMatch(@"Failed:\s+0, Passed:\s+[1-9]", test.ToString());
+        // The guide's three facts and the six that DecoderConformance gives AffineDecoderConformance: the inherited
+        // facts of GenPipe.Testing are found and run in a plugin's own test project.
+        test.Output.ShouldMatch(@"Failed:\s+0, Passed:\s+9,", test.ToString());
     }
 
     [Fact]

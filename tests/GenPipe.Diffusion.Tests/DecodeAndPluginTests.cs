@@ -1,11 +1,10 @@
 using GenPipe.Abstractions.Components;
 using GenPipe.Abstractions.Models;
 using GenPipe.Abstractions.Operators;
-using GenPipe.Abstractions.Plugins;
 using GenPipe.Core.Operators;
 using GenPipe.Diffusion.Tests.Fakes;
 using GenPipe.Tensors;
-using Microsoft.Extensions.DependencyInjection;
+using GenPipe.Testing;
 using Shouldly;
 using Xunit;
 
@@ -46,9 +45,7 @@ public sealed class DecodeAndPluginTests
     [Fact]
     public async Task ThePluginRegistersTheDenoiserAndTheDecoder()
     {
-        var builder = new RecordingPluginBuilder();
-
-        new DiffusionPlugin().Configure(builder);
+        var builder = RecordingPluginBuilder.Configure(new DiffusionPlugin());
 
         builder.Components.Select(c => (c.Id, c.ContractType, c.OptionsType)).ShouldBe(
         [
@@ -69,26 +66,5 @@ public sealed class DecodeAndPluginTests
     private sealed class NoServices : IServiceProvider
     {
         public object? GetService(Type serviceType) => null;
-    }
-
-    private sealed class RecordingPluginBuilder : IGenPipePluginBuilder
-    {
-        public IServiceCollection Services { get; } = new ServiceCollection();
-
-        public List<ComponentDescriptor> Components { get; } = [];
-
-        public IGenPipePluginBuilder AddComponent(ComponentDescriptor descriptor)
-        {
-            Components.Add(descriptor);
-            return this;
-        }
-
-        public List<IPipelineOperator> Operators { get; } = [];
-
-        public IGenPipePluginBuilder AddOperator(IPipelineOperator pipelineOperator)
-        {
-            Operators.Add(pipelineOperator);
-            return this;
-        }
     }
 }

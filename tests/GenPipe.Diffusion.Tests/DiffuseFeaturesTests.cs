@@ -1,6 +1,7 @@
 using GenPipe.Abstractions.Models;
 using GenPipe.Diffusion.Diffuse;
 using GenPipe.Diffusion.Tests.Fakes;
+using GenPipe.Testing;
 using GenPipe.Tensors;
 using NSubstitute;
 using Shouldly;
@@ -87,8 +88,8 @@ public sealed class DiffuseFeaturesTests
         var noLatents = await Should.ThrowAsync<ArgumentException>(new DiffuseOperator().ExecuteAsync(
             Context(denoiser, new DdimTestScheduler(AlphasCumprod)).WithInput("strength", 0.5), CancellationToken.None).AsTask());
 
-        tooWeak.Message.ShouldBe("Step 'test-step': 'strength' 0.2 of 3 steps leaves no step to run (floor(steps x strength) = 0); raise 'strength' or 'steps'.");
-        noLatents.Message.ShouldStartWith("Step 'test-step': 'strength' 0.5 changes how far the step noises its starting latents, but it has no 'latents' input");
+        tooWeak.Message.ShouldBe("Step 'test': 'strength' 0.2 of 3 steps leaves no step to run (floor(steps x strength) = 0); raise 'strength' or 'steps'.");
+        noLatents.Message.ShouldStartWith("Step 'test': 'strength' 0.5 changes how far the step noises its starting latents, but it has no 'latents' input");
         Predictions(denoiser).ShouldBeEmpty();
     }
 
@@ -130,7 +131,7 @@ public sealed class DiffuseFeaturesTests
             Context(points, new DdimTestScheduler(AlphasCumprod)).WithInput("height", 3), CancellationToken.None).AsTask());
 
         result.GetShape().ShouldBe([2, 4, 3, 5]);
-        refusal.Message.ShouldBe("Step 'test-step': 'height' and 'width' set the size of image latents, but this denoiser's samples have shape [2]; leave them out.");
+        refusal.Message.ShouldBe("Step 'test': 'height' and 'width' set the size of image latents, but this denoiser's samples have shape [2]; leave them out.");
     }
 
     // A substitute denoiser whose prediction for element i of row `row` (of `rows`) is value(row, rows, conditioning, i).

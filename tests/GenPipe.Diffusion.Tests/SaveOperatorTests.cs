@@ -1,6 +1,7 @@
 using GenPipe.Core.Operators;
 using GenPipe.Diffusion.Tests.Fakes;
 using GenPipe.Tensors;
+using GenPipe.Testing;
 using Shouldly;
 using Xunit;
 

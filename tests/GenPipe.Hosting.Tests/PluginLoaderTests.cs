@@ -3,6 +3,7 @@ using GenPipe.Abstractions.Components;
 using GenPipe.Abstractions.Plugins;
 using GenPipe.Hosting.Plugins;
 using GenPipe.Tensors;
+using GenPipe.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Shouldly;
 using Xunit;
@@ -38,7 +39,7 @@ public sealed class PluginLoaderTests
         tensor.Span.ToArray().Sum().ShouldBe(6f);
 
         var output = await plugin.Registrations.Operators[0].ExecuteAsync(
-            new FakeOperatorContext(new() { ["text"] = "hello" }), CancellationToken.None);
+            new FakeOperatorContext().WithInput("text", "hello"), CancellationToken.None);
         output.ShouldBe("HELLO");
         plugin.Context.Assemblies.Select(a => a.GetName().Name).ShouldBe(["EchoPlugin"]);
         plugin.Unload();

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using GenPipe.Hosting.Plugins;
+using GenPipe.Testing;
 using Shouldly;
 using Xunit;
 
@@ -28,7 +29,7 @@ public sealed class UnloadTests
     {
         var plugin = PluginLoader.TryLoad(dll, out _)!;
         object output = await plugin.Registrations.Operators[0].ExecuteAsync(
-            new FakeOperatorContext(new() { ["text"] = "unload me" }), CancellationToken.None);
+            new FakeOperatorContext().WithInput("text", "unload me"), CancellationToken.None);
         var weak = new WeakReference(plugin.Context);
         plugin.Unload();
         return (weak, (string)output);
