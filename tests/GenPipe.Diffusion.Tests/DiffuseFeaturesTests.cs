@@ -3,6 +3,7 @@ using GenPipe.Diffusion.Diffuse;
 using GenPipe.Diffusion.Tests.Fakes;
 using GenPipe.Testing;
 using GenPipe.Tensors;
+using Microsoft.Extensions.DependencyInjection;
 using NSubstitute;
 using Shouldly;
 using Xunit;
@@ -132,6 +133,39 @@ public sealed class DiffuseFeaturesTests
 
         result.GetShape().ShouldBe([2, 4, 3, 5]);
         refusal.Message.ShouldBe("Step 'test': 'height' and 'width' set the size of image latents, but this denoiser's samples have shape [2]; leave them out.");
+    }
+
+    [Fact]
+    public async Task A_step_hook_sees_every_step_and_can_cut_guidance_off_for_the_rest()
+    {
+        var denoiser = RowDenoiser([2], (row, rows, conditioning, i) => conditioning is null ? 0f : conditioning.Embeddings.Span[row]);
+        var hook = Substitute.For<IDiffusionStepHook>();
+        var seen = new List<(int Index, int Count, float Timestep)>();
+#pragma warning disable CA2012 // NSubstitute's Returns configures the call; the ValueTask is never awaited here.
+        hook.OnStepAsync(Arg.Any<DiffusionStep>(), Arg.Any<CancellationToken>()).Returns(call =>
+        {
+            var step = call.Arg<DiffusionStep>();
+            seen.Add((step.Index, step.Count, step.Timestep));
+            if (step.Index == 1)
+            {
+                step.Guidance = 1; // a CFG cut-off: the remaining steps run unguided
+            }
+
+            return ValueTask.CompletedTask;
+        });
+#pragma warning restore CA2012
+        var scheduler = new DdimTestScheduler(AlphasCumprod);
+
+        await new DiffuseOperator().ExecuteAsync(
+            Context(denoiser, scheduler).WithServices(new ServiceCollection().AddSingleton(hook).BuildServiceProvider()).WithInput("steps", 4).WithInput("guidance", 3.0)
+                .WithInput("conditioning", new Conditioning(Tensor.Full(2f, 1, 1))).WithInput("negative", new Conditioning(Tensor.Full(-1f, 1, 1))),
+            CancellationToken.None);
+
+        seen.Select(s => s.Index).ShouldBe([0, 1, 2, 3]);
+        seen.ShouldAllBe(s => s.Count == 4);
+        seen.Select(s => s.Timestep).ShouldBe(scheduler.SetTimesteps(4).Timesteps);
+        Predictions(denoiser).Select(c => c.Sample.Dim(0)).ShouldBe([2, 2, 1, 1], "guided steps batch [negative; positive], the rest do not");
+        scheduler.ModelOutputs.Select(o => o.Span[0]).ShouldBe([8f, 8f, 2f, 2f]);
     }
 
     // A substitute denoiser whose prediction for element i of row `row` (of `rows`) is value(row, rows, conditioning, i).
