@@ -51,7 +51,7 @@ public static class SampleRenderer
             RequirePoints(markers, nameof(markers));
         }
 
-        var view = range ?? PlotRange.Around(markers is null ? samples : Concat(samples, markers));
+        var view = range ?? ViewOf(samples, markers);
         if (!(view.XMax > view.XMin) || !(view.YMax > view.YMin))
         {
             throw new ArgumentException($"The plot range {view} is empty: each maximum must exceed its minimum.", nameof(range));
@@ -273,11 +273,18 @@ public static class SampleRenderer
         }
     }
 
-    private static Tensor Concat(Tensor a, Tensor b)
+    // The range around the samples and the markers together.
+    private static PlotRange ViewOf(Tensor samples, Tensor? markers)
     {
-        var data = new float[a.Length + b.Length];
-        a.Span.CopyTo(data);
-        b.Span.CopyTo(data.AsSpan(a.Length));
-        return new Tensor(data, a.Dim(0) + b.Dim(0), 2);
+        if (markers is null)
+        {
+            return PlotRange.Around(samples);
+        }
+
+        var data = new float[samples.Length + markers.Length];
+        samples.Span.CopyTo(data);
+        markers.Span.CopyTo(data.AsSpan(samples.Length));
+        using var both = new Tensor(data, samples.Dim(0) + markers.Dim(0), 2);
+        return PlotRange.Around(both);
     }
 }

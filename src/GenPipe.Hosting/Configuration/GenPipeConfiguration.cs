@@ -58,7 +58,8 @@ public static class GenPipeConfiguration
         if (file is not null)
         {
             ValidateJson(file, warnings);
-            builder.AddJsonFile(new PhysicalFileProvider(Path.GetDirectoryName(file)!), Path.GetFileName(file), optional: false, reloadOnChange: false);
+            // A rooted path: the source makes (and owns) the file provider for its folder.
+            builder.AddJsonFile(file, optional: false, reloadOnChange: false);
         }
 
         builder.AddEnvironmentVariables(EnvironmentPrefix);
