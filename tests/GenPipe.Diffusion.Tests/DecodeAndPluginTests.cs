@@ -37,9 +37,9 @@ public sealed class DecodeAndPluginTests
     }
 
     [Fact]
-    public void BuiltInOperatorsAreDecodeSaveAndSaveText()
+    public void BuiltInOperatorsAreEncodeDecodeSaveAndSaveText()
     {
-        BuiltInOperators.All.Select(o => o.Signature.Name).ShouldBe(["decode", "save", "save_text"]);
+        BuiltInOperators.All.Select(o => o.Signature.Name).ShouldBe(["encode", "decode", "save", "save_text"]);
     }
 
     [Fact]

@@ -2,7 +2,12 @@ using GenPipe.Tensors;
 
 namespace GenPipe.Abstractions.Models;
 
-/// <summary>Maps data to a latent representation (a VAE or VQ encoder, a flow's forward pass, a tokenizer).</summary>
+/// <summary>
+/// Maps data to a latent representation (a VAE or VQ encoder, a flow's forward pass, a tokenizer). Latents are in the
+/// space the models that consume them work in: an autoencoder whose latents a denoiser sees scaled (Stable Diffusion's
+/// <c>scaling_factor</c>, 0.18215) applies its scaling itself, from its own config, and its <see cref="IDecoder"/> side
+/// undoes it; pipeline authors never see the factor.
+/// </summary>
 public interface IEncoder
 {
     /// <summary>Encodes a batch.</summary>
