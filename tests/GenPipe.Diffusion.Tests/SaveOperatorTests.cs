@@ -1,7 +1,11 @@
+using GenPipe.Abstractions.Operators;
+using GenPipe.Core.Imaging;
 using GenPipe.Core.Operators;
 using GenPipe.Diffusion.Tests.Fakes;
 using GenPipe.Tensors;
 using GenPipe.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using NSubstitute;
 using Shouldly;
 using Xunit;
 
@@ -12,6 +16,25 @@ public sealed class SaveOperatorTests
     // Format magics, true of any writer of these formats (not tied to one implementation's output).
     private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
     private static readonly byte[] NpyMagic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
+
+    [Fact]
+    public async Task A_renderer_a_plugin_registered_draws_a_shape_the_host_has_no_picture_for()
+    {
+        var renderer = Substitute.For<ISampleRenderer>();
+        renderer.CanRender(Arg.Is<Tensor>(t => t.Rank == 2 && t.Dim(1) == 3)).Returns(true);
+        renderer.Render(Arg.Any<Tensor>()).Returns(new RenderedImage(2, 1, [255, 0, 0, 0, 0, 255]));
+        var samples = Tensor.Zeros(5, 3);
+        var context = SaveContext(samples).WithServices(new ServiceCollection()
+            .AddSingleton(renderer).BuildServiceProvider());
+
+        await new SaveOperator().ExecuteAsync(context, CancellationToken.None);
+
+        renderer.Received(1).Render(samples);
+        context.Sink.Files.Select(f => f.FileName).ShouldBe(["samples.npy", "samples.png"]);
+        var png = PngReader.Read(new MemoryStream(context.Sink.Files[1].Content));
+        (png.Width, png.Height).ShouldBe((2, 1));
+        png.Pixels.ShouldBe([255, 0, 0, 0, 0, 255]);
+    }
 
     [Fact]
     public async Task PointsBecomeNpyAndAScatterPlotPng()

@@ -9,7 +9,8 @@ namespace GenPipe.Core.Operators;
 /// <summary>
 /// <c>save</c>: writes samples to the run's output folder as <c>&lt;name&gt;.npy</c> (raw float32, numpy format) and
 /// <c>&lt;name&gt;.png</c>. The picture depends on the shape: [N, 2] becomes a scatter plot, [N, C, H, W] with C = 1 or
-/// 3 an image grid. Other shapes have no picture: with <c>format</c> <c>png+npy</c> only the npy file is written and a
+/// 3 an image grid, unless a plugin registered an <see cref="ISampleRenderer"/> that draws the shape, which goes first.
+/// Other shapes have no picture: with <c>format</c> <c>png+npy</c> only the npy file is written and a
 /// warning says why; with <c>format</c> <c>png</c> alone the step fails before writing anything. (Projecting [N, D]
 /// onto its first two dimensions was rejected: a plot that silently drops dimensions misleads more than it shows.)
 /// </summary>
@@ -40,7 +41,8 @@ public sealed class SaveOperator : IPipelineOperator
         string format = context.GetInput<string>("format");
         CheckName(context.StepId, name);
         var (png, npy) = ParseFormat(context.StepId, format);
-        string? pictureProblem = PictureProblem(samples);
+        var renderer = Renderers(context).FirstOrDefault(r => r.CanRender(samples));
+        string? pictureProblem = renderer is null ? PictureProblem(samples) : null;
         if (png && pictureProblem is not null && !npy)
         {
             throw new InvalidOperationException($"Step '{context.StepId}': cannot save {name}.png: {pictureProblem} Use \"format\": \"npy\".");
@@ -65,7 +67,7 @@ public sealed class SaveOperator : IPipelineOperator
                 name + ".png",
                 (stream, _) =>
                 {
-                    PngWriter.Write(stream, Render(samples));
+                    PngWriter.Write(stream, renderer is null ? Render(samples) : FromRenderer(renderer, samples));
                     return ValueTask.CompletedTask;
                 },
                 cancellationToken).ConfigureAwait(false));
@@ -93,6 +95,21 @@ public sealed class SaveOperator : IPipelineOperator
         }
 
         return $"a picture needs [N, 2] points or [N, C, H, W] images with C = 1 or 3, and the samples have shape {Tensor.FormatShape(samples.Shape)}.";
+    }
+
+    private static ISampleRenderer[] Renderers(OperatorContext context) =>
+        context.Services.GetService(typeof(IEnumerable<ISampleRenderer>)) is IEnumerable<ISampleRenderer> renderers ? [.. renderers] : [];
+
+    private static RgbImage FromRenderer(ISampleRenderer renderer, Tensor samples)
+    {
+        var picture = renderer.Render(samples);
+        if (picture.Width < 1 || picture.Height < 1 || picture.Rgb.Length != (long)picture.Width * picture.Height * 3)
+        {
+            throw new InvalidOperationException(
+                $"Renderer {renderer.GetType().Name} returned a {picture.Width}x{picture.Height} picture with {picture.Rgb.Length} bytes; it needs width x height x 3.");
+        }
+
+        return new RgbImage(picture.Width, picture.Height, picture.Rgb);
     }
 
     private static RgbImage Render(Tensor samples) =>
