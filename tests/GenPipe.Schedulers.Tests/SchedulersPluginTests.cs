@@ -3,6 +3,7 @@ using GenPipe.Abstractions.Models;
 using GenPipe.Abstractions.Operators;
 using GenPipe.Abstractions.Plugins;
 using Microsoft.Extensions.DependencyInjection;
+using GenPipe.Testing;
 using Shouldly;
 using Xunit;
 
@@ -36,11 +37,13 @@ public sealed class SchedulersPluginTests
     [InlineData("scheduler/tcd", typeof(TcdSchedulerOptions), "tcd,TCDScheduler")]
     public void Registers_each_scheduler_with_its_options_aliases_and_tolerance_of_foreign_keys(string id, Type optionsType, string aliases)
     {
-        var builder = new RecordingBuilder();
-        new SchedulersPlugin().Configure(builder);
+        var builder = RecordingPluginBuilder.Configure(new SchedulersPlugin());
 
         var component = builder.Components.Single(c => c.Id == id);
+        builder.Operators.ShouldBeEmpty();
+        builder.Services.ShouldHaveSingleItem().ImplementationType.ShouldBe(typeof(SchedulerInspector), "what genpipe inspect shows");
         component.ContractType.ShouldBe(typeof(IScheduler));
+        component.ConcurrentUse.ShouldBeTrue("a scheduler keeps per-run state in its session");
         component.IgnoresUnknownOptions.ShouldBeTrue();
         component.RequiresSource.ShouldBeFalse();
         component.OptionsType.ShouldBe(optionsType);
@@ -104,22 +107,6 @@ public sealed class SchedulersPluginTests
         {
             Directory.Delete(dir, recursive: true);
         }
-    }
-
-    private sealed class RecordingBuilder : IGenPipePluginBuilder
-    {
-        public List<ComponentDescriptor> Components { get; } = [];
-
-        public IServiceCollection Services => throw new NotSupportedException("The schedulers register no services.");
-
-        public IGenPipePluginBuilder AddComponent(ComponentDescriptor descriptor)
-        {
-            Components.Add(descriptor);
-            return this;
-        }
-
-        public IGenPipePluginBuilder AddOperator(IPipelineOperator pipelineOperator) =>
-            throw new NotSupportedException("The schedulers register no operators.");
     }
 
     private sealed class EmptyServices : IServiceProvider
