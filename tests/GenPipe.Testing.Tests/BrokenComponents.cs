@@ -83,20 +83,7 @@ internal sealed class BatchCenteringDecoder : IDecoder
     public ValueTask<Tensor> DecodeAsync(Tensor latent, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var result = latent.Clone();
-        var span = result.Span;
-        float mean = 0;
-        foreach (float v in span)
-        {
-            mean += v / span.Length;
-        }
-
-        for (int i = 0; i < span.Length; i++)
-        {
-            span[i] -= mean;
-        }
-
-        return ValueTask.FromResult(result);
+        return ValueTask.FromResult(FaultyConditioner.Centred(latent));
     }
 }
 
@@ -170,7 +157,8 @@ internal sealed class FaultyConditioner(ConditionerFault fault) : IConditioner
             : conditioning;
     }
 
-    private static Tensor Centred(Tensor pooled)
+    /// <summary>The tensor minus the mean of all its elements (over the whole batch).</summary>
+    internal static Tensor Centred(Tensor pooled)
     {
         var result = pooled.Clone();
         var span = result.Span;
