@@ -34,8 +34,11 @@ internal sealed record BenchOptions
     /// <summary>The pool's budget while the three pipelines run: less than their models together (7.55 MiB).</summary>
     public string Budget { get; init; } = "7.5MB";
 
-    /// <summary>The budget of the load/evict/reload measurement: one copy of models/fortune fits, two do not.</summary>
-    public string SwapBudget { get; init; } = "10MB";
+    /// <summary>
+    /// The budget of the load/evict/reload measurement, which must hold one copy of models/fortune and not two; null:
+    /// 1.5 times what the pool counts for the loaded model, measured first.
+    /// </summary>
+    public string? SwapBudget { get; init; }
 
     public static BenchOptions QuickDefaults { get; } = new()
     {

@@ -55,7 +55,9 @@ internal sealed class ModelSwapBench(BenchOptions options, TextWriter log)
             var other = engine.LoadFile(BenchHost.FortunePipeline, [$"components.model.source={copy}"], cancellationToken).Components.Single(c => c.Name == "model");
             var a = new TimedComponent(original);
             var b = new TimedComponent(other);
-            long budget = MemorySize.Parse(options.SwapBudget, "--swap-budget");
+            long budget = options.SwapBudget is { } given
+                ? MemorySize.Parse(given, "--swap-budget")
+                : await CountedBytesAsync(a, services, cancellationToken).ConfigureAwait(false) * 3 / 2;
 
             var cold = new List<double>();
             var coldFactory = new List<double>();
@@ -118,6 +120,14 @@ internal sealed class ModelSwapBench(BenchOptions options, TextWriter log)
                 Directory.Delete(Path.GetDirectoryName(copy)!, recursive: true);
             }
         }
+    }
+
+    // What the pool counts for the component once loaded (its footprint if it reports one, else its estimate).
+    private static async Task<long> CountedBytesAsync(TimedComponent component, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        await using var pool = new ComponentPool(new ComponentPoolOptions { BudgetBytes = long.MaxValue });
+        await (await pool.AcquireAsync([component.Component], services, cancellationToken).ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
+        return pool.Usage.UsedBytes;
     }
 
     // Milliseconds of one acquire (whatever it loads or evicts); the lease is released after the clock stops.

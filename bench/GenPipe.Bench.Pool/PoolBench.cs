@@ -29,7 +29,7 @@ internal static class PoolBench
         var overhead = await new OverheadBench(options, log).RunAsync(cancellationToken).ConfigureAwait(false);
         log.WriteLine($"2. leases: {options.LeaseCalls} acquire+release calls per batch");
         var leases = await new LeaseBench(options).RunAsync(cancellationToken).ConfigureAwait(false);
-        log.WriteLine($"3. models/fortune: load, evict, reload under {options.SwapBudget}, {options.ModelReps} repetitions");
+        log.WriteLine($"3. models/fortune: load, evict, reload under {options.SwapBudget ?? "1.5 times its counted bytes"}, {options.ModelReps} repetitions");
         var swap = await new ModelSwapBench(options, log).RunAsync(cancellationToken).ConfigureAwait(false);
         return new PoolBenchReport(machine, DateTime.UtcNow, options, memory, overhead, leases, swap, clock.Elapsed);
     }
