@@ -28,8 +28,10 @@ internal sealed class OverheadBench(BenchOptions options, TextWriter log)
     public async Task<OverheadResult> RunAsync(CancellationToken cancellationToken)
     {
         await using var services = BenchHost.Services(budget: null);
+        // Output in a folder of its own: each run looks for stale staging folders beside the output folder, and the
+        // cost of that scan grows with what the parent holds (the temp folder's thousand entries here), not with the engine.
         string scratch = Path.Combine(Path.GetTempPath(), "genpipe-pool-bench-" + Guid.NewGuid().ToString("N"));
-        var sides = new Sides(BenchHost.Engine(services), services, await File.ReadAllTextAsync(BenchHost.MixturePipeline, cancellationToken).ConfigureAwait(false), new PipelineRunOptions { OutputDirectory = scratch });
+        var sides = new Sides(BenchHost.Engine(services), services, await File.ReadAllTextAsync(BenchHost.MixturePipeline, cancellationToken).ConfigureAwait(false), new PipelineRunOptions { OutputDirectory = Path.Combine(scratch, "out") });
         try
         {
             var full = await PairsAsync(sides, options.Count, options.Steps, options.Pairs, whole: true, cancellationToken).ConfigureAwait(false);

@@ -3,8 +3,11 @@ using System.Globalization;
 
 namespace GenPipe.Bench.Pool;
 
-/// <summary>The process's resident memory, split as Linux reports it (anonymous: heaps and stacks; file: mapped files).</summary>
-internal readonly record struct Resident(long Bytes, long AnonymousBytes, long FileBytes);
+/// <summary>
+/// The process's resident memory, split as Linux reports it: anonymous (heaps, stacks), file-backed (mapped files) and
+/// shared memory (.NET maps the code it compiles twice, writable and executable, through shared memory).
+/// </summary>
+internal readonly record struct Resident(long Bytes, long AnonymousBytes, long FileBytes, long SharedBytes);
 
 /// <summary>
 /// The process's resident set from /proc/self (Linux); elsewhere <see cref="Process.WorkingSet64"/>, without the split.
@@ -31,8 +34,8 @@ internal static class ProcMemory
     {
         var status = Status();
         return status.TryGetValue("VmRSS", out long rss)
-            ? new Resident(rss, status.GetValueOrDefault("RssAnon"), status.GetValueOrDefault("RssFile"))
-            : new Resident(ResidentBytes(), 0, 0);
+            ? new Resident(rss, status.GetValueOrDefault("RssAnon"), status.GetValueOrDefault("RssFile"), status.GetValueOrDefault("RssShmem"))
+            : new Resident(ResidentBytes(), 0, 0, 0);
     }
 
     /// <summary>The kernel's peak resident bytes since the process started or <see cref="TryResetPeak"/>; null off Linux.</summary>

@@ -34,7 +34,7 @@ internal static class ReportMarkdown
         Line($"| **overhead: that cost over the full-size hand loop** | **{o.FixedCostShare:0.000%}** |");
         Line($"| whole pipeline (decode copies the samples, save writes .npy and .png), for scale | {o.WholePipelineMs:0.0} |");
         Line($"");
-        Line($"The engine's side runs the pipeline without its decode and save steps because the hand loop does what the diffuse operator does and nothing else; decode (a copy) and save (two files, disk time) would be the same work with or without the engine, and the disk's noise would swamp the difference. At full size the difference is within this VM's noise (the quartiles), so the engine's own cost is also measured where nothing drowns it, at one sample and one step: it does not grow with the steps (they loop inside the operator, as in the hand loop), and what grows with the samples is one pass over the output (the check for NaN, the size for the pool) against fifty passes of the model.");
+        Line($"The engine's side runs the pipeline without its decode and save steps because the hand loop does what the diffuse operator does and nothing else; decode (a copy) and save (two files, disk time) would be the same work with or without the engine, and the disk's noise would swamp the difference. At full size the difference is within this VM's noise (the quartiles), so the engine's own cost is also measured where nothing drowns it, at one sample and one step: it does not grow with the steps (they loop inside the operator, as in the hand loop), and what grows with the samples is one pass over the output (the check for NaN, the size for the pool) against fifty passes of the model. Part of the engine's cost per run is a look for stale staging folders beside the output folder, which grows with what that folder's parent holds: the runs write into an empty folder of their own.");
         Line($"");
         Line($"**2. Lease cost.** `ComponentPool.AcquireAsync` + `DisposeAsync` of components already loaded, one caller, median of 9 batches of {report.Options.LeaseCalls} calls.");
         Line($"");
@@ -70,7 +70,7 @@ internal static class ReportMarkdown
         Line($"| peak − baseline | {MiB(m.PeakBytes - m.Baseline.Bytes)} |");
         Line($"| **fixed overhead: peak − baseline − budget** | **{MiB(m.OverheadBytes)}** |");
         Line($"");
-        Line($"Resident at the sampled peak: {MiB(m.PeakSampled.AnonymousBytes)} MiB anonymous (heaps, stacks), {MiB(m.PeakSampled.FileBytes)} MiB file-backed (mapped assemblies and files); at the baseline {MiB(m.Baseline.AnonymousBytes)} and {MiB(m.Baseline.FileBytes)}. The GC had {MiB(m.BaselineCommittedBytes)} MiB committed at the baseline and {MiB(m.CommittedBytes)} MiB at the end.");
+        Line($"Resident at the sampled peak: {MiB(m.PeakSampled.AnonymousBytes)} MiB anonymous (heaps, stacks), {MiB(m.PeakSampled.FileBytes)} MiB file-backed (mapped assemblies and files), {MiB(m.PeakSampled.SharedBytes)} MiB shared memory (compiled code, which .NET maps twice); at the baseline {MiB(m.Baseline.AnonymousBytes)}, {MiB(m.Baseline.FileBytes)} and {MiB(m.Baseline.SharedBytes)}. The GC had {MiB(m.BaselineCommittedBytes)} MiB committed at the baseline and {MiB(m.CommittedBytes)} MiB at the end.");
         Line($"");
         Line($"{WhyAboveBudget(report)}");
         Line($"{EndMarker}");
@@ -86,7 +86,7 @@ internal static class ReportMarkdown
             ? $"The pool counts what components declare, not what the process holds: the GPT-2 of fortune.json is counted at {MiB(s.CountedBytes)} MiB, its folder on disk, because its factory returns a `Gpt2LanguageModel`, which reports no footprint (its `Gpt2Model` does, unseen), so the estimate stands; loaded, its network holds {MiB(s.WeightBytes)} MiB, the float32 weights mapped from the file (file-backed) and the matrices packed for the GEMM (anonymous). "
             : $"The GPT-2 of fortune.json is counted at {MiB(s.CountedBytes)} MiB, its reported footprint ({MiB(s.WeightBytes)} MiB of weights and packed matrices). ";
         return "**Why the peak is above baseline + budget.** " + model +
-            $"The rest belongs to no component: the runs' temporaries (activations, key/value caches, sample tensors, step outputs in flight) on the managed heap, which the GC keeps committed between collections ({MiB(m.CommittedBytes - m.BaselineCommittedBytes)} MiB more at the end than at the baseline); code compiled on first use; the pool threads' stacks; and the pages of the runtime's assemblies that the runs touch first.";
+            $"The rest belongs to no component: the runs' temporaries (activations, key/value caches, sample tensors, step outputs in flight) on the managed heap, which the GC keeps committed between collections ({MiB(m.CommittedBytes - m.BaselineCommittedBytes)} MiB more at the end than at the baseline); code compiled on first use (shared memory, {MiB(m.PeakSampled.SharedBytes - m.Baseline.SharedBytes)} MiB more at the peak than at the baseline); the pool threads' stacks; and the pages of the runtime's assemblies that the runs touch first.";
     }
 
     private static string MiB(long bytes) => (bytes / 1048576.0).ToString("0.00", CultureInfo.InvariantCulture);
