@@ -17,6 +17,7 @@ namespace GenPipe.Bench.Pool;
 /// <param name="LoadedAcquireUs">Acquire + release of the model while it is loaded, in microseconds.</param>
 /// <param name="CountedBytes">What the pool counts for the loaded model.</param>
 /// <param name="WeightBytes">What the loaded network holds for its weights (Module.WeightBytes: parameters and packed matrices).</param>
+/// <param name="Loads">Every recorded load's factory time split by its page faults; null when they were all alike.</param>
 internal sealed record ModelSwapResult(
     int Reps,
     long BudgetBytes,
@@ -28,7 +29,8 @@ internal sealed record ModelSwapResult(
     double ReloadFactoryMs,
     double LoadedAcquireUs,
     long CountedBytes,
-    long WeightBytes);
+    long WeightBytes,
+    LoadSplit? Loads);
 
 /// <summary>
 /// Measurement 3: the shipped GPT-2 (models/fortune, the component of fortune.json) loaded, evicted and loaded again
@@ -66,6 +68,7 @@ internal sealed class ModelSwapBench(BenchOptions options, TextWriter log)
             var reload = new List<double>();
             var reloadFactory = new List<double>();
             var loadedAcquire = new List<double>();
+            var loads = new List<(double Ms, long Faults)>();
             long counted = 0;
             long weights = 0;
             // One unrecorded repetition first: the first load in a process also compiles the loading code.
@@ -75,6 +78,7 @@ internal sealed class ModelSwapBench(BenchOptions options, TextWriter log)
 
                 double coldMs = await AcquireAsync(pool, a, services, cancellationToken).ConfigureAwait(false);
                 double coldFactoryMs = a.LastFactoryMs;
+                long coldFaults = a.LastFactoryFaults;
                 counted = pool.Usage.UsedBytes;
                 await using (var lease = await pool.AcquireAsync([a.Component], services, cancellationToken).ConfigureAwait(false))
                 {
@@ -84,12 +88,17 @@ internal sealed class ModelSwapBench(BenchOptions options, TextWriter log)
                 double loadedUs = await LoadedAcquireUsAsync(pool, a, services, cancellationToken).ConfigureAwait(false);
                 double swapMs = await AcquireAsync(pool, b, services, cancellationToken).ConfigureAwait(false);
                 double swapFactoryMs = b.LastFactoryMs;
+                long swapFaults = b.LastFactoryFaults;
                 RequireEvictions(pool, 1);
                 double reloadMs = await AcquireAsync(pool, a, services, cancellationToken).ConfigureAwait(false);
                 RequireEvictions(pool, 2);
                 if (rep >= 0)
                 {
-                    log.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"  rep {rep + 1}/{options.ModelReps}: cold {coldMs:0.00} ms (factory {coldFactoryMs:0.00}), evict + load {swapMs:0.00} ms (factory {swapFactoryMs:0.00}), reload {reloadMs:0.00} ms (factory {a.LastFactoryMs:0.00})"));
+                    log.WriteLine(string.Create(
+                        System.Globalization.CultureInfo.InvariantCulture,
+                        $"  rep {rep + 1}/{options.ModelReps}: cold {coldMs:0.00} ms (factory {coldFactoryMs:0.00}, {coldFaults} faults), " +
+                        $"evict + load {swapMs:0.00} ms (factory {swapFactoryMs:0.00}, {swapFaults} faults), " +
+                        $"reload {reloadMs:0.00} ms (factory {a.LastFactoryMs:0.00}, {a.LastFactoryFaults} faults)"));
                     cold.Add(coldMs);
                     coldFactory.Add(coldFactoryMs);
                     evictAndLoad.Add(swapMs);
@@ -97,6 +106,7 @@ internal sealed class ModelSwapBench(BenchOptions options, TextWriter log)
                     reload.Add(reloadMs);
                     reloadFactory.Add(a.LastFactoryMs);
                     loadedAcquire.Add(loadedUs);
+                    loads.AddRange([(coldFactoryMs, coldFaults), (swapFactoryMs, swapFaults), (a.LastFactoryMs, a.LastFactoryFaults)]);
                 }
             }
 
@@ -111,7 +121,8 @@ internal sealed class ModelSwapBench(BenchOptions options, TextWriter log)
                 Stats.Median(reloadFactory),
                 Stats.Median(loadedAcquire),
                 counted,
-                weights);
+                weights,
+                LoadSplit.Of(loads));
         }
         finally
         {

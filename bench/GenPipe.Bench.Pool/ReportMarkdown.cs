@@ -55,8 +55,13 @@ internal static class ReportMarkdown
         Line($"| of which the eviction and the pool's bookkeeping (acquire − factory) | {s.EvictionMs:0.000} ms |");
         Line($"| reload after eviction (evicting the copy) | {s.ReloadMs:0.00} ms (factory {s.ReloadFactoryMs:0.00} ms) |");
         Line($"| acquire + release while loaded | {s.LoadedAcquireUs:0.00} µs |");
+        if (s.Loads is { } split)
+        {
+            Line($"| loads given fresh pages by the system ({split.FreshLoads} of {split.FreshLoads + split.ReusedLoads}, {split.FreshFaults:0} minor page faults each) | factory {split.FreshMs:0.00} ms |");
+            Line($"| loads reusing memory the GC kept ({split.ReusedLoads} of {split.FreshLoads + split.ReusedLoads}, {split.ReusedFaults:0} faults each) | factory {split.ReusedMs:0.00} ms |");
+        }
         Line($"");
-        Line($"The pool counts {MiB(s.CountedBytes)} MiB for the loaded model; its network holds {MiB(s.WeightBytes)} MiB (`Module.WeightBytes`: parameters and packed matrices).");
+        Line($"The pool counts {MiB(s.CountedBytes)} MiB for the loaded model; its network holds {MiB(s.WeightBytes)} MiB (`Module.WeightBytes`: parameters and packed matrices). The load is the factory: the pool's own share of an acquire that evicts and loads is the line \"of which\". The factory's time depends on where the memory for the packed matrices comes from: memory the GC kept from an instance it has already collected, or fresh pages from the system, each 4 KiB page a minor fault (the weights themselves are mapped from the file, 64 KiB per fault). An evicted model is collected only at a later collection (the pool forces one after evicting 32 MiB or more; this model is 7 MiB), so the load that follows its eviction, in the same acquire, cannot reuse its memory.");
         Line($"");
         Line($"**4. Memory of three concurrent pipelines** under a budget of {MiB(m.Pool.BudgetBytes)} MiB (their models' folders together: {MiB(m.ModelSourceBytes)} MiB): {string.Join(", ", m.Runs.Select(r => $"{r.Job} ×{r.Runs} (median {r.MedianMs:0} ms a run)"))}, looping for {m.Seconds:0.0} s; the pool loaded {m.Pool.Loads} times and evicted {m.Pool.Evictions}.");
         Line($"");

@@ -27,9 +27,11 @@ internal sealed class TimedComponent
                 EstimateBytes = inner.EstimateBytes,
                 Factory = async (context, cancellationToken) =>
                 {
+                    long faults = ProcMemory.MinorFaults();
                     long start = Stopwatch.GetTimestamp();
                     object instance = await inner.Factory(context, cancellationToken).ConfigureAwait(false);
                     LastFactoryMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                    LastFactoryFaults = ProcMemory.MinorFaults() - faults;
                     return instance;
                 },
             },
@@ -40,4 +42,7 @@ internal sealed class TimedComponent
 
     /// <summary>How long the last load took inside the factory.</summary>
     public double LastFactoryMs { get; private set; }
+
+    /// <summary>Minor page faults of the process during the last load: pages mapped in or committed for the first time.</summary>
+    public long LastFactoryFaults { get; private set; }
 }
