@@ -37,9 +37,9 @@ public sealed class DecodeAndPluginTests
     }
 
     [Fact]
-    public void BuiltInOperatorsAreEncodeDecodeSaveAndSaveText()
+    public void BuiltInOperatorsAreConditionEncodeDecodeSaveAndSaveText()
     {
-        BuiltInOperators.All.Select(o => o.Signature.Name).ShouldBe(["encode", "decode", "save", "save_text"]);
+        BuiltInOperators.All.Select(o => o.Signature.Name).ShouldBe(["condition", "encode", "decode", "save", "save_text"]);
     }
 
     [Fact]

@@ -6,8 +6,9 @@ namespace GenPipe.Core.Operators;
 public static class BuiltInOperators
 {
     /// <summary>
-    /// <c>encode</c>, <c>decode</c>, <c>save</c> and <c>save_text</c>: operators that know contracts and formats, no
-    /// model family (family loops such as <c>diffuse</c> come with their plugins).
+    /// <c>condition</c>, <c>encode</c>, <c>decode</c>, <c>save</c> and <c>save_text</c>: operators that know contracts and
+    /// formats, no model family (family loops such as <c>diffuse</c> come with their plugins).
     /// </summary>
-    public static IReadOnlyList<IPipelineOperator> All { get; } = [new EncodeOperator(), new DecodeOperator(), new SaveOperator(), new SaveTextOperator()];
+    public static IReadOnlyList<IPipelineOperator> All { get; } =
+        [new ConditionOperator(), new EncodeOperator(), new DecodeOperator(), new SaveOperator(), new SaveTextOperator()];
 }
