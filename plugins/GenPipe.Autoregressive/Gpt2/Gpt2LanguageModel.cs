@@ -1,3 +1,4 @@
+using GenPipe.Abstractions.Components;
 using GenPipe.Abstractions.Models;
 using GenPipe.Autoregressive.Text;
 using GenPipe.Tensors;
@@ -9,7 +10,7 @@ namespace GenPipe.Autoregressive.Gpt2;
 /// A GPT-2 model folder as one component (<c>model/gpt2</c>): the network (<c>config.json</c>,
 /// <c>model.safetensors</c>), its tokenizer (<see cref="TokenizerFiles"/>) and the config's bos/eos ids.
 /// </summary>
-public sealed class Gpt2LanguageModel : ILanguageModel
+public sealed class Gpt2LanguageModel : ILanguageModel, IMemoryFootprint
 {
     /// <summary>Wraps a loaded model and its tokenizer.</summary>
     public Gpt2LanguageModel(Gpt2Model model, ITokenizer tokenizer)
@@ -49,6 +50,9 @@ public sealed class Gpt2LanguageModel : ILanguageModel
 
     /// <summary>The network.</summary>
     public Gpt2Model Model { get; }
+
+    /// <summary>The network's weights as loaded and packed (the tokenizer's tables are small beside them).</summary>
+    public IReadOnlyList<DeviceMemory> MemoryFootprint => Model.MemoryFootprint;
 
     /// <inheritdoc />
     public ITokenizer Tokenizer { get; }
