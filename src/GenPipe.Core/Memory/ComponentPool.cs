@@ -74,9 +74,10 @@ public sealed partial class ComponentPool : IComponentPool, IDisposable
             return new Leases(this, []);
         }
 
-        var estimates = wanted.Select(c => EstimateOf(c, services)).ToArray();
         while (true)
         {
+            // Inside the loop: a retry after a load turned out larger than estimated reserves its real size.
+            var estimates = wanted.Select(c => EstimateOf(c, services)).ToArray();
             var leases = await ReserveAsync(wanted, estimates, services, cancellationToken).ConfigureAwait(false);
             try
             {
@@ -90,6 +91,11 @@ public sealed partial class ComponentPool : IComponentPool, IDisposable
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 // Another step's load of a shared component was cancelled with that step: try again, loading it here.
+                await leases.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (EstimateTooLowException)
+            {
+                // A component turned out larger than estimated and did not fit: reserve again with its real size.
                 await leases.DisposeAsync().ConfigureAwait(false);
             }
             catch
@@ -329,13 +335,22 @@ public sealed partial class ComponentPool : IComponentPool, IDisposable
             List<Entry>? evicted;
             lock (_lock)
             {
-                _used += actual - entry.Bytes;
+                // Later loads of this identity reserve what it really holds.
+                _estimates[entry.Key] = actual;
+                long more = actual - entry.Bytes;
+                evicted = MakeRoom(more, new HashSet<string>(StringComparer.Ordinal) { entry.Key });
+                if (evicted is null)
+                {
+                    // The estimate was low and the difference does not fit beside what is leased: rather than go over
+                    // the budget, give this instance up; the steps waiting for it reserve again with the real size.
+                    throw new EstimateTooLowException();
+                }
+
+                _used += more;
                 entry.Bytes = actual;
                 entry.Value = instance;
                 _loads++;
                 _peak = Math.Max(_peak, _used);
-                // The estimate may have been low: make up the difference from unleased entries where possible.
-                evicted = MakeRoom(0, null);
             }
 
             await DisposeEvictedAsync(evicted).ConfigureAwait(false);
@@ -504,4 +519,13 @@ public sealed partial class ComponentPool : IComponentPool, IDisposable
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // A loaded component held more than its estimate and the rest did not fit beside the leased ones.
+    private sealed class EstimateTooLowException : Exception
+    {
+        public EstimateTooLowException()
+            : base("The component holds more than its estimate; reserving again with its real size.")
+        {
+        }
+    }
 }

@@ -180,6 +180,30 @@ public sealed class ComponentPoolTests
     }
 
     [Fact]
+    public async Task A_component_larger_than_its_estimate_never_takes_the_pool_over_budget()
+    {
+        int loads = 0;
+        var weights = Substitute.For<IMemoryFootprint>();
+        weights.MemoryFootprint.Returns([new DeviceMemory("cpu", 60 * MB, 0)]);
+        var underestimated = Component("model", 10 * MB, () => { loads++; return Task.FromResult<object>(weights); });
+        var other = Component("other", 50 * MB, () => Task.FromResult(new object()));
+        await using var pool = new ComponentPool(new ComponentPoolOptions { BudgetBytes = 100 * MB });
+        var held = await pool.AcquireAsync([other], Services, CancellationToken.None);
+
+        // 50 + 10 (the estimate) fits, 50 + 60 (what it holds) does not: the first instance is given up and the step
+        // waits, with the real size, for the other lease to end.
+        var waiting = pool.AcquireAsync([underestimated], Services, CancellationToken.None).AsTask();
+        await Task.Delay(100);
+        waiting.IsCompleted.ShouldBeFalse();
+        await held.DisposeAsync();
+        await using var lease = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+
+        loads.ShouldBe(2);
+        pool.Usage.UsedBytes.ShouldBe(60 * MB);
+        pool.Usage.PeakBytes.ShouldBeLessThanOrEqualTo(100 * MB);
+    }
+
+    [Fact]
     public async Task Kept_values_count_against_the_budget_and_make_way_for_components()
     {
         var component = Component("model", 70 * MB, () => Task.FromResult(new object()));
