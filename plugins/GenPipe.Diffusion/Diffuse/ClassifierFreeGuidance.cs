@@ -8,13 +8,15 @@ namespace GenPipe.Diffusion.Diffuse;
 /// <c>pred = uncond + g * (cond - uncond)</c>, then, with <c>guidance_rescale</c> φ &gt; 0, the rescale of "Common
 /// Diffusion Noise Schedules and Sample Steps are Flawed" (Lin et al., 2023, section 3.4):
 /// <c>pred = φ * pred * std(cond) / std(pred) + (1 - φ) * pred</c>, standard deviations per sample over all its
-/// elements, unbiased as torch.std computes them.
+/// elements, unbiased as torch.std computes them. One instance serves one run: the batched [negative; positive]
+/// conditioning is stacked once, not at every step.
 /// </summary>
-internal static class ClassifierFreeGuidance
+internal sealed class ClassifierFreeGuidance(Conditioning? conditioning, Conditioning? negative, int rows, double rescale)
 {
-    /// <summary>The guided prediction for the samples in <paramref name="modelInput"/>.</summary>
-    public static async ValueTask<Tensor> PredictAsync(
-        IDenoiser denoiser, Tensor modelInput, float t, Conditioning? conditioning, Conditioning? negative, double guidance, double rescale, CancellationToken cancellationToken)
+    private readonly Conditioning? _stacked = conditioning is not null && negative is not null ? Batches.Stack(negative, conditioning, rows) : null;
+
+    /// <summary>The prediction for the samples in <paramref name="modelInput"/>, guided with <paramref name="guidance"/>.</summary>
+    public async ValueTask<Tensor> PredictAsync(IDenoiser denoiser, Tensor modelInput, float t, double guidance, CancellationToken cancellationToken)
     {
         if (conditioning is null || guidance == 1.0)
         {
@@ -22,13 +24,12 @@ internal static class ClassifierFreeGuidance
             return await denoiser.PredictAsync(new DenoiserInput(modelInput, t, conditioning), cancellationToken).ConfigureAwait(false);
         }
 
-        int rows = modelInput.Dim(0);
         Tensor unconditional;
         Tensor conditional;
-        if (negative is not null)
+        if (_stacked is not null)
         {
             var both = await denoiser.PredictAsync(
-                new DenoiserInput(Batches.Concat(modelInput, modelInput), t, Batches.Stack(negative, conditioning, rows)), cancellationToken).ConfigureAwait(false);
+                new DenoiserInput(Batches.Concat(modelInput, modelInput), t, _stacked), cancellationToken).ConfigureAwait(false);
             if (both.Dim(0) != 2 * rows)
             {
                 throw new InvalidOperationException($"The denoiser returned {both.Dim(0)} rows for a batch of {2 * rows} (negative and positive).");

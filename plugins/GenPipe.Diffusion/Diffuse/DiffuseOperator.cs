@@ -66,6 +66,7 @@ public sealed class DiffuseOperator : IPipelineOperator, IStepPreflight
         var generator = new TorchGenerator(settings.Seed);
         var start = StartingPoint.Create(context.StepId, scheduler, session, settings, settings.SampleShape(context.StepId, denoiser.SampleShape), generator);
         var x = start.Latents;
+        var guide = new ClassifierFreeGuidance(settings.Conditioning, settings.Negative, x.Dim(0), settings.GuidanceRescale);
         var timesteps = start.Timesteps;
         double guidance = settings.Guidance;
         for (int i = 0; i < timesteps.Count; i++)
@@ -73,8 +74,7 @@ public sealed class DiffuseOperator : IPipelineOperator, IStepPreflight
             cancellationToken.ThrowIfCancellationRequested();
             float t = timesteps[i];
             var modelInput = session.ScaleModelInput(x, t);
-            var prediction = await ClassifierFreeGuidance.PredictAsync(
-                denoiser, modelInput, t, settings.Conditioning, settings.Negative, guidance, settings.GuidanceRescale, cancellationToken).ConfigureAwait(false);
+            var prediction = await guide.PredictAsync(denoiser, modelInput, t, guidance, cancellationToken).ConfigureAwait(false);
             var output = session.Step(prediction, t, x, generator);
             x = start.Blend(scheduler, output.PrevSample, i);
             context.ReportIteration(i + 1, timesteps.Count);

@@ -54,9 +54,6 @@ internal sealed record DiffuseSettings(
             Optional<Conditioning>(context, "conditioning"), Optional<Conditioning>(context, "negative"), latents, strength, mask, height, width);
     }
 
-    /// <summary>Guidance needs something to guide towards; without a conditioning both predictions would be the same.</summary>
-    public bool UsesGuidance => Conditioning is not null && Guidance != 1.0;
-
     /// <summary>
     /// The shape of the samples: [count, ..latent shape]. The latents' shape when they are given, else the denoiser's
     /// sample shape with its last two dimensions replaced by <see cref="Height"/> and <see cref="Width"/> when given.
