@@ -10,7 +10,7 @@ if (options is null)
     return 2;
 }
 
-string root = RepositoryRoot();
+string root = GenPipe.Bench.BenchRepository.Root();
 string outputFile = Path.GetFullPath(options.OutputFile
     ?? (options.Quick ? Path.Combine(root, "out", "pool-bench", "performance.md") : Path.Combine(root, "docs", "performance.md")));
 PoolBenchReport report;
@@ -35,20 +35,3 @@ if (options.WriteDocs)
 }
 
 return 0;
-
-// The folder holding GenPipe.sln, found upwards from the current folder, then from the executable.
-static string RepositoryRoot()
-{
-    foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-    {
-        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "GenPipe.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-    }
-
-    return Directory.GetCurrentDirectory();
-}

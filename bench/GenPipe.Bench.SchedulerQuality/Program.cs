@@ -12,7 +12,7 @@ if (options is null)
     return 2;
 }
 
-string root = RepositoryRoot();
+string root = GenPipe.Bench.BenchRepository.Root();
 string pipelinePath = Path.GetFullPath(options.PipelinePath ?? Path.Combine(root, "pipelines", "gaussian-mixture.json"));
 JsonObject mixtureOptions;
 try
@@ -33,23 +33,6 @@ var report = await new QualityBench(host, options, Console.Out).RunAsync(Path.Ge
 var written = DocsWriter.Write(report, outputDirectory);
 Console.WriteLine($"Wrote {string.Join(", ", written)} in {report.Elapsed.TotalSeconds:0.0} s.");
 return 0;
-
-// The folder holding GenPipe.sln, found upwards from the current folder, then from the executable.
-static string RepositoryRoot()
-{
-    foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-    {
-        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "GenPipe.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-    }
-
-    return Directory.GetCurrentDirectory();
-}
 
 // The options of the pipeline's Gaussian-mixture denoiser: the mixture and its training schedule.
 static JsonObject MixtureOptions(string pipelinePath)
