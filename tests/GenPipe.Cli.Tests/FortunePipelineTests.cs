@@ -56,6 +56,7 @@ public sealed class FortunePipelineTests
         result.ExitCode.ShouldBe(1, result.ToString());
         result.Error.ShouldContain("context of 256 positions");
         result.Error.ShouldContain("Lower max_new_tokens to 255");
+        result.Error.ShouldNotContain("(Parameter", Case.Sensitive, "no .NET parameter name in what the user reads");
         Directory.Exists(temp.Combine("out")).ShouldBeFalse();
     }
 }

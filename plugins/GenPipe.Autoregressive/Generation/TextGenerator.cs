@@ -123,8 +123,7 @@ public sealed class TextGenerator
             if (ids.Count + request.MaxNewTokens > limit)
             {
                 throw new ArgumentException(
-                    $"Prompt {i} has {ids.Count} tokens; with max_new_tokens {request.MaxNewTokens} that exceeds the model's context of {limit} positions. Lower max_new_tokens to {Math.Max(0, limit - ids.Count)} or shorten the prompt.",
-                    nameof(request));
+                    $"Prompt {i} has {ids.Count} tokens; with max_new_tokens {request.MaxNewTokens} that exceeds the model's context of {limit} positions. Lower max_new_tokens to {Math.Max(0, limit - ids.Count)} or shorten the prompt.");
             }
 
             prompts[i] = [.. ids];
