@@ -12,11 +12,14 @@ namespace GenPipe.Nn;
 /// from an <see cref="IWeightSource"/> and lets each module prepare its weights for the backend (packing). Forward
 /// methods return views over memory the module owns: a returned view stays valid until that module's next forward, and
 /// forwards after the first with the same shapes allocate nothing. A module is not safe to run from two threads at once.
+/// <see cref="Dispose"/> frees what the tree took from its backend (activation buffers, adopted weight copies), which is
+/// what gives device memory back; on the CPU the garbage collector would reclaim it anyway.
 /// </remarks>
-public abstract class Module
+public abstract class Module : IDisposable
 {
     private readonly List<KeyValuePair<string, Module>> _children = [];
     private readonly List<Parameter> _parameters = [];
+    private readonly List<ActivationBuffer> _buffers = [];
     private ITensorBackend? _backend;
 
     /// <summary>The named children, in registration order.</summary>
@@ -32,6 +35,8 @@ public abstract class Module
     /// <exception cref="InvalidOperationException">No weights were loaded yet.</exception>
     protected ITensorBackend Backend => _backend ?? throw new InvalidOperationException(
         $"{GetType().Name} has no weights yet; call LoadWeights before Forward.");
+
+    internal ITensorBackend BackendForBuffers => Backend;
 
     /// <summary>Every parameter of the tree under this module, by full name.</summary>
     public IEnumerable<KeyValuePair<string, Parameter>> NamedParameters(string prefix = "")
@@ -58,19 +63,48 @@ public abstract class Module
     /// The bytes the loaded tree holds for its weights: each parameter's storage once (a tied weight is shared), plus
     /// what layers prepared from them for the backend (<see cref="PreparedBytes"/>). For memory accounting.
     /// </summary>
-    public long WeightBytes()
+    public long WeightBytes() => MemoryByDevice().Sum(m => m.WeightBytes);
+
+    /// <summary>
+    /// What the loaded tree holds, per device: weights (<see cref="WeightBytes"/>'s parts, each on the device of its
+    /// storage; prepared weights on the backend's device) and activation buffers (<see cref="AddBuffer"/>) as they are
+    /// now. A component reports this to the memory pool.
+    /// </summary>
+    public IReadOnlyList<ModuleMemory> MemoryByDevice()
     {
+        var weights = new Dictionary<string, long>(StringComparer.Ordinal);
+        var buffers = new Dictionary<string, long>(StringComparer.Ordinal);
         var storages = new HashSet<object>(ReferenceEqualityComparer.Instance);
-        long bytes = 0;
         foreach (var (_, parameter) in NamedParameters())
         {
             if (parameter.IsBound && storages.Add(parameter.Value.Storage))
             {
-                bytes += (long)parameter.Value.Storage.Length * sizeof(float);
+                Add(weights, parameter.Value.Storage.Device, (long)parameter.Value.Storage.Length * sizeof(float));
             }
         }
 
-        return bytes + Subtree().Sum(m => m.PreparedBytes);
+        foreach (var module in Subtree())
+        {
+            if (module._backend is { } backend && module.PreparedBytes > 0)
+            {
+                Add(weights, backend.Device, module.PreparedBytes);
+            }
+
+            foreach (var buffer in module._buffers)
+            {
+                if (buffer.Device is { } device)
+                {
+                    Add(buffers, device, buffer.Bytes);
+                }
+            }
+        }
+
+        return weights.Keys.Union(buffers.Keys).Order(StringComparer.Ordinal)
+            .Select(d => new ModuleMemory(d, weights.GetValueOrDefault(d), buffers.GetValueOrDefault(d)))
+            .ToArray();
+
+        static void Add(Dictionary<string, long> totals, string device, long bytes) =>
+            totals[device] = totals.GetValueOrDefault(device) + bytes;
     }
 
     /// <summary>Bytes this module (not its children) keeps besides its parameters, such as packed weight matrices.</summary>
@@ -119,10 +153,34 @@ public abstract class Module
 
         foreach (var (name, parameter) in expected)
         {
-            parameter.Bind(source.Load(name));
+            parameter.Bind(backend.Adopt(source.Load(name)));
         }
 
         Prepare(backend);
+    }
+
+    /// <summary>
+    /// Frees the memory the tree took from its backend: activation buffers and weights the backend copied in
+    /// (<see cref="ITensorBackend.Adopt"/>). The module cannot run afterwards.
+    /// </summary>
+    public void Dispose()
+    {
+        foreach (var module in Subtree())
+        {
+            foreach (var buffer in module._buffers)
+            {
+                buffer.Release();
+            }
+
+            foreach (var parameter in module._parameters)
+            {
+                parameter.Release();
+            }
+
+            module._backend = null;
+        }
+
+        GC.SuppressFinalize(this);
     }
 
     /// <summary>Registers a child under a local name (which may contain dots, as <c>to_out.0</c>).</summary>
@@ -133,6 +191,17 @@ public abstract class Module
         ArgumentNullException.ThrowIfNull(child);
         _children.Add(new(name, child));
         return child;
+    }
+
+    /// <summary>
+    /// A new activation buffer of this module: its memory comes from the module's backend, and
+    /// <see cref="MemoryByDevice"/> counts it. Call from the constructor, one per output or scratch tensor.
+    /// </summary>
+    protected ActivationBuffer AddBuffer()
+    {
+        var buffer = new ActivationBuffer(this);
+        _buffers.Add(buffer);
+        return buffer;
     }
 
     /// <summary>Registers a parameter with the shape the module expects.</summary>

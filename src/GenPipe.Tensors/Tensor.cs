@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using GenPipe.Tensors.Backends;
 
 namespace GenPipe.Tensors;
 
@@ -109,6 +110,18 @@ public sealed class Tensor : IDisposable
 
     /// <summary>A new tensor of zeros.</summary>
     public static Tensor Zeros(params int[] shape) => new(new float[checked((int)ElementCount(shape))], shape);
+
+    /// <summary>
+    /// A new tensor of zeros in <paramref name="backend"/>'s memory (<see cref="ITensorBackend.Allocate"/>); it owns its
+    /// storage, so disposing it frees device memory at once where the backend's storage is disposable.
+    /// </summary>
+    public static Tensor Zeros(ITensorBackend backend, params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(shape);
+        var storage = backend.Allocate(checked((int)ElementCount(shape)));
+        return new Tensor(storage, TensorView.Contiguous(storage, 0, new Dims(shape)), ownsStorage: true);
+    }
 
     /// <summary>A new tensor filled with <paramref name="value"/>.</summary>
     public static Tensor Full(float value, params int[] shape)

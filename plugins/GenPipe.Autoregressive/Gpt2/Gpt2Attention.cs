@@ -13,11 +13,12 @@ public sealed class Gpt2Attention : Module
     // A field, not a constant span: unoptimized code builds a constant int span through reflection on every call.
     private static readonly int[] HeadsFirst = [0, 2, 1, 3];
 
-    private readonly ActivationBuffer _heads = new();
+    private readonly ActivationBuffer _heads;
 
     /// <summary>Creates the module for <paramref name="embeddingDim"/> features in <paramref name="heads"/> heads.</summary>
     public Gpt2Attention(int embeddingDim, int heads)
     {
+        _heads = AddBuffer();
         ArgumentOutOfRangeException.ThrowIfLessThan(heads, 1);
         if (embeddingDim < 1 || embeddingDim % heads != 0)
         {

@@ -11,7 +11,7 @@ namespace GenPipe.Autoregressive.Gpt2;
 /// </summary>
 public sealed class Gpt2Conv1D : Module
 {
-    private readonly ActivationBuffer _output = new();
+    private readonly ActivationBuffer _output;
     private PackedMatrix? _packed;
 
     /// <inheritdoc />
@@ -20,6 +20,7 @@ public sealed class Gpt2Conv1D : Module
     /// <summary>Creates a projection of <paramref name="inFeatures"/> to <paramref name="outFeatures"/>.</summary>
     public Gpt2Conv1D(int inFeatures, int outFeatures)
     {
+        _output = AddBuffer();
         ArgumentOutOfRangeException.ThrowIfLessThan(inFeatures, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(outFeatures, 1);
         InFeatures = inFeatures;

@@ -1,5 +1,6 @@
 using GenPipe.Abstractions.Models;
 using GenPipe.Tensors;
+using GenPipe.Tensors.Backends;
 
 using GenPipe.Nn;
 
@@ -18,19 +19,15 @@ public sealed class Gpt2KeyValueCache : IKeyValueCache
     private readonly int[] _leftPadding;
     private bool _disposed;
 
-    /// <summary>Creates an empty cache for <paramref name="batchSize"/> sequences of up to <paramref name="capacity"/> positions.</summary>
-    public Gpt2KeyValueCache(int layers, int batchSize, int heads, int capacity, int headDim)
-        : this(layers, batchSize, heads, capacity, headDim, null)
-    {
-    }
-
     /// <summary>
     /// Creates an empty cache for a left-padded batch: sequence r starts with <paramref name="leftPadding"/>[r]
-    /// padding positions (null: none), which every forward masks out and leaves out of the position numbering.
+    /// padding positions (null: none), which every forward masks out and leaves out of the position numbering. The
+    /// buffers are allocated by <paramref name="backend"/>, on its device.
     /// </summary>
     /// <exception cref="ArgumentException">The padding has not one entry per sequence, or one is negative or fills the capacity.</exception>
-    public Gpt2KeyValueCache(int layers, int batchSize, int heads, int capacity, int headDim, IReadOnlyList<int>? leftPadding)
+    public Gpt2KeyValueCache(ITensorBackend backend, int layers, int batchSize, int heads, int capacity, int headDim, IReadOnlyList<int>? leftPadding)
     {
+        ArgumentNullException.ThrowIfNull(backend);
         ArgumentOutOfRangeException.ThrowIfLessThan(layers, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(heads, 1);
@@ -64,8 +61,8 @@ public sealed class Gpt2KeyValueCache : IKeyValueCache
         _values = new Tensor[layers];
         for (int i = 0; i < layers; i++)
         {
-            _keys[i] = Tensor.Zeros(batchSize, heads, capacity, headDim);
-            _values[i] = Tensor.Zeros(batchSize, heads, capacity, headDim);
+            _keys[i] = Tensor.Zeros(backend, batchSize, heads, capacity, headDim);
+            _values[i] = Tensor.Zeros(backend, batchSize, heads, capacity, headDim);
         }
     }
 

@@ -20,7 +20,7 @@ namespace GenPipe.Autoregressive.Gpt2;
 /// </remarks>
 public sealed class Gpt2Model : Module, ISequenceModel, IMemoryFootprint
 {
-    private readonly ActivationBuffer _logits = new();
+    private readonly ActivationBuffer _logits;
     private PackedMatrix? _head;
 
     /// <inheritdoc />
@@ -29,6 +29,7 @@ public sealed class Gpt2Model : Module, ISequenceModel, IMemoryFootprint
     /// <summary>Builds the tree for <paramref name="config"/> (weights come from <see cref="Module.LoadWeights"/>).</summary>
     public Gpt2Model(Gpt2Config config)
     {
+        _logits = AddBuffer();
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
         Config = config;
@@ -55,10 +56,12 @@ public sealed class Gpt2Model : Module, ISequenceModel, IMemoryFootprint
     public Gpt2Config Config { get; }
 
     /// <summary>
-    /// Its weights as loaded and packed, on the CPU. Per-call buffers (the logits, key/value caches) belong to the
-    /// calls and are not counted.
+    /// Its weights as loaded and packed, and the activation buffers it keeps between calls (the logits and the layers'
+    /// outputs, as large as the largest call so far), on the device of its backend. Key/value caches belong to the
+    /// calls that create them and are freed with them, so they are not counted.
     /// </summary>
-    public IReadOnlyList<DeviceMemory> MemoryFootprint => [new(CpuDevice.Name, WeightBytes(), 0)];
+    public IReadOnlyList<DeviceMemory> MemoryFootprint =>
+        MemoryByDevice().Select(m => new DeviceMemory(m.Device, m.WeightBytes, m.BufferBytes)).ToArray();
 
     /// <summary>The body (<c>transformer</c>).</summary>
     public Gpt2Transformer Transformer { get; }
@@ -74,7 +77,7 @@ public sealed class Gpt2Model : Module, ISequenceModel, IMemoryFootprint
     {
         int size = capacity ?? MaxSequenceLength;
         ArgumentOutOfRangeException.ThrowIfGreaterThan(size, MaxSequenceLength, nameof(capacity));
-        return new Gpt2KeyValueCache(Config.Layers, batchSize, Config.Heads, size, Config.HeadDim);
+        return new Gpt2KeyValueCache(Backend, Config.Layers, batchSize, Config.Heads, size, Config.HeadDim, null);
     }
 
     /// <summary>
@@ -89,7 +92,7 @@ public sealed class Gpt2Model : Module, ISequenceModel, IMemoryFootprint
         ArgumentOutOfRangeException.ThrowIfLessThan(leftPadding.Count, 1, nameof(leftPadding));
         int size = capacity ?? MaxSequenceLength;
         ArgumentOutOfRangeException.ThrowIfGreaterThan(size, MaxSequenceLength, nameof(capacity));
-        return new Gpt2KeyValueCache(Config.Layers, leftPadding.Count, Config.Heads, size, Config.HeadDim, leftPadding);
+        return new Gpt2KeyValueCache(Backend, Config.Layers, leftPadding.Count, Config.Heads, size, Config.HeadDim, leftPadding);
     }
 
     /// <inheritdoc />

@@ -11,11 +11,12 @@ namespace GenPipe.Nn.Blocks;
 /// </summary>
 public sealed class FeedForward : Module
 {
-    private readonly ActivationBuffer _gated = new();
+    private readonly ActivationBuffer _gated;
 
     /// <summary>Creates the MLP of <paramref name="dim"/> features with a hidden width of <paramref name="innerDim"/>.</summary>
     public FeedForward(int dim, int innerDim, FeedForwardActivation activation = FeedForwardActivation.Gelu)
     {
+        _gated = AddBuffer();
         InnerDim = innerDim;
         Activation = activation;
         int projected = activation == FeedForwardActivation.Geglu ? innerDim * 2 : innerDim;

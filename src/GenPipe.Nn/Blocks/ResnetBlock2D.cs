@@ -13,7 +13,7 @@ namespace GenPipe.Nn.Blocks;
 /// <remarks>GroupNorm and SiLU run as one kernel, and the shortcut is added in <c>conv2</c>'s epilogue.</remarks>
 public sealed class ResnetBlock2D : Module
 {
-    private readonly ActivationBuffer _tembActivated = new();
+    private readonly ActivationBuffer _tembActivated;
 
     /// <summary>Creates the block.</summary>
     /// <param name="inChannels">Input channels.</param>
@@ -23,6 +23,7 @@ public sealed class ResnetBlock2D : Module
     /// <param name="epsilon">Group-norm epsilon.</param>
     public ResnetBlock2D(int inChannels, int outChannels, int? tembChannels, int groups = 32, float epsilon = 1e-5f)
     {
+        _tembActivated = AddBuffer();
         InChannels = inChannels;
         OutChannels = outChannels;
         Norm1 = AddChild("norm1", new GroupNorm(groups, inChannels, epsilon));

@@ -35,7 +35,7 @@ public sealed class UpBlock2D : Module
             int skipChannels = i == layers - 1 ? inChannels : outChannels;
             int resnetIn = i == 0 ? prevOutputChannels : outChannels;
             _resnets[i] = AddChild($"resnets.{i}", new ResnetBlock2D(resnetIn + skipChannels, outChannels, tembChannels, groups, epsilon));
-            _concatenated[i] = new ActivationBuffer();
+            _concatenated[i] = AddBuffer();
         }
 
         if (attentionHeadDim is int headDim)

@@ -6,11 +6,12 @@ namespace GenPipe.Nn.Blocks;
 /// <summary>Doubles the resolution (nearest neighbour) and applies a 3x3 convolution <c>conv</c>, as diffusers' <c>Upsample2D</c> (use_conv).</summary>
 public sealed class Upsample2D : Module
 {
-    private readonly ActivationBuffer _upsampled = new();
+    private readonly ActivationBuffer _upsampled;
 
     /// <summary>Creates the block.</summary>
     public Upsample2D(int channels, int? outChannels = null)
     {
+        _upsampled = AddBuffer();
         Conv = AddChild("conv", new Conv2d(channels, outChannels ?? channels, 3, padding: 1));
     }
 

@@ -5,11 +5,12 @@ namespace GenPipe.Nn.Embeddings;
 /// <summary>A lookup table as PyTorch's <c>nn.Embedding</c>: <c>weight</c> [count, dim].</summary>
 public sealed class Embedding : Module
 {
-    private readonly ActivationBuffer _output = new();
+    private readonly ActivationBuffer _output;
 
     /// <summary>Creates a table of <paramref name="count"/> rows of <paramref name="dim"/>.</summary>
     public Embedding(int count, int dim)
     {
+        _output = AddBuffer();
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(dim, 1);
         Count = count;

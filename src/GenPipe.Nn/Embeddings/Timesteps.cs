@@ -7,7 +7,7 @@ namespace GenPipe.Nn.Embeddings;
 /// </summary>
 public sealed class Timesteps : Module
 {
-    private readonly ActivationBuffer _output = new();
+    private readonly ActivationBuffer _output;
 
     /// <summary>Creates the projection.</summary>
     /// <param name="channels">Features per timestep.</param>
@@ -16,6 +16,7 @@ public sealed class Timesteps : Module
     /// <param name="scale">Multiplies the arguments.</param>
     public Timesteps(int channels, bool flipSinToCos = true, float downscaleFreqShift = 0f, float scale = 1f)
     {
+        _output = AddBuffer();
         ArgumentOutOfRangeException.ThrowIfLessThan(channels, 1);
         Channels = channels;
         FlipSinToCos = flipSinToCos;

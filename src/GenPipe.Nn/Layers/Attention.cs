@@ -19,9 +19,9 @@ public sealed class Attention : Module
     // A field, not a constant span: unoptimized code builds a constant int span through reflection on every call.
     private static readonly int[] HeadsFirst = [0, 2, 1, 3];
 
-    private readonly ActivationBuffer _tokens = new();
-    private readonly ActivationBuffer _heads = new();
-    private readonly ActivationBuffer _output = new();
+    private readonly ActivationBuffer _tokens;
+    private readonly ActivationBuffer _heads;
+    private readonly ActivationBuffer _output;
 
     /// <summary>Creates the module.</summary>
     /// <param name="queryDim">Features of the attended tokens (channels of an image).</param>
@@ -46,6 +46,9 @@ public sealed class Attention : Module
         bool residualConnection = false,
         float rescaleOutputFactor = 1f)
     {
+        _tokens = AddBuffer();
+        _heads = AddBuffer();
+        _output = AddBuffer();
         ArgumentOutOfRangeException.ThrowIfLessThan(heads, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(dimHead, 1);
         QueryDim = queryDim;

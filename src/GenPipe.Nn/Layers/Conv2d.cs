@@ -9,7 +9,7 @@ namespace GenPipe.Nn.Layers;
 /// </summary>
 public sealed class Conv2d : Module
 {
-    private readonly ActivationBuffer _output = new();
+    private readonly ActivationBuffer _output;
     private PackedConv2d? _packed;
 
     /// <inheritdoc />
@@ -18,6 +18,7 @@ public sealed class Conv2d : Module
     /// <summary>Creates a convolution.</summary>
     public Conv2d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, bool bias = true, int groups = 1)
     {
+        _output = AddBuffer();
         ArgumentOutOfRangeException.ThrowIfLessThan(inChannels, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(outChannels, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(kernelSize, 1);

@@ -9,7 +9,7 @@ namespace GenPipe.Nn.Layers;
 /// </summary>
 public sealed class Linear : Module
 {
-    private readonly ActivationBuffer _output = new();
+    private readonly ActivationBuffer _output;
     private PackedMatrix? _packed;
 
     /// <inheritdoc />
@@ -18,6 +18,7 @@ public sealed class Linear : Module
     /// <summary>Creates a layer of <paramref name="inFeatures"/> to <paramref name="outFeatures"/>.</summary>
     public Linear(int inFeatures, int outFeatures, bool bias = true)
     {
+        _output = AddBuffer();
         ArgumentOutOfRangeException.ThrowIfLessThan(inFeatures, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(outFeatures, 1);
         InFeatures = inFeatures;

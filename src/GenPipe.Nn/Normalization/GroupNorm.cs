@@ -9,11 +9,12 @@ namespace GenPipe.Nn.Normalization;
 /// </summary>
 public sealed class GroupNorm : Module
 {
-    private readonly ActivationBuffer _output = new();
+    private readonly ActivationBuffer _output;
 
     /// <summary>Creates a normalization of <paramref name="channels"/> channels in <paramref name="groups"/> groups.</summary>
     public GroupNorm(int groups, int channels, float epsilon = 1e-5f)
     {
+        _output = AddBuffer();
         ArgumentOutOfRangeException.ThrowIfLessThan(groups, 1);
         if (channels % groups != 0)
         {

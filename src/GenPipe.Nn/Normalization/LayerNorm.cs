@@ -8,11 +8,12 @@ namespace GenPipe.Nn.Normalization;
 /// </summary>
 public sealed class LayerNorm : Module
 {
-    private readonly ActivationBuffer _output = new();
+    private readonly ActivationBuffer _output;
 
     /// <summary>Creates a normalization over a last axis of <paramref name="dim"/> elements.</summary>
     public LayerNorm(int dim, float epsilon = 1e-5f, bool bias = true)
     {
+        _output = AddBuffer();
         ArgumentOutOfRangeException.ThrowIfLessThan(dim, 1);
         Dim = dim;
         Epsilon = epsilon;

@@ -31,5 +31,21 @@ public sealed class Parameter
     /// <summary>The bound value's view (what kernels take).</summary>
     public TensorView View => Value.View;
 
-    internal void Bind(Tensor value) => _value = value;
+    internal void Bind(Tensor value)
+    {
+        if (!ReferenceEquals(_value, value))
+        {
+            Release();
+        }
+
+        _value = value;
+    }
+
+    // Disposes the bound value (which frees its storage only where the value owns it: a backend's copy, not a mapped
+    // file) and forgets it.
+    internal void Release()
+    {
+        _value?.Dispose();
+        _value = null;
+    }
 }

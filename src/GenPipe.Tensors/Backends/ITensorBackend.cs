@@ -14,6 +14,20 @@ public interface ITensorBackend
     /// <summary>The device this backend computes on (<c>cpu</c> for the built-in one).</summary>
     string Device { get; }
 
+    /// <summary>
+    /// New zeroed storage of <paramref name="length"/> float32 elements in this device's memory. Modules allocate their
+    /// activations and caches here (never with <c>new float[]</c>), so that a device backend owns that memory and a
+    /// component can report it per device for the memory pool to count.
+    /// </summary>
+    TensorStorage Allocate(int length);
+
+    /// <summary>
+    /// Makes weights read from a file usable by this backend. The CPU backend keeps them as they are (a memory-mapped
+    /// file stays mapped, nothing is copied); a device backend copies them into its memory.
+    /// </summary>
+    /// <exception cref="ArgumentException">The weights live on a device this backend cannot read from.</exception>
+    Tensor Adopt(Tensor weights);
+
     /// <summary>Packs a constant right-hand operand <paramref name="b"/> [K, N] (any strides) once, for repeated products.</summary>
     /// <remarks>A PyTorch <c>Linear</c> weight [out, in] is packed as its transpose view, [in, out].</remarks>
     PackedMatrix PackMatrix(TensorView b);

@@ -27,6 +27,23 @@ public sealed class CpuBackend : ITensorBackend
     public string Device => CpuDevice.Name;
 
     /// <inheritdoc />
+    public TensorStorage Allocate(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        return new ArrayStorage(new float[length]);
+    }
+
+    /// <inheritdoc />
+    public Tensor Adopt(Tensor weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        return weights.Storage.Device == CpuDevice.Name
+            ? weights
+            : throw new ArgumentException(
+                $"The cpu backend cannot read weights held on device '{weights.Storage.Device}'; load them from the file again for the cpu.", nameof(weights));
+    }
+
+    /// <inheritdoc />
     public PackedMatrix PackMatrix(TensorView b) => CpuGemm.Pack(b);
 
     /// <inheritdoc />

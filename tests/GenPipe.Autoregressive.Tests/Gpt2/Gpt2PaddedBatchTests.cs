@@ -1,6 +1,7 @@
 using GenPipe.Autoregressive.Gpt2;
 using GenPipe.Autoregressive.Text;
 using GenPipe.Tensors;
+using GenPipe.Tensors.Backends;
 using Shouldly;
 using Xunit;
 using Xunit.Abstractions;
@@ -120,7 +121,8 @@ public sealed class Gpt2PaddedBatchTests(ITestOutputHelper output)
     [Fact]
     public void A_padded_cache_checks_its_padding()
     {
-        var model = new Gpt2Model(Gpt2Config.Load(Path.Combine(AppContext.BaseDirectory, "models", "fortune", "config.json")));
+        // A cache lives on the model's device, so the model must be loaded first.
+        using var model = Gpt2Model.Load(Path.Combine(AppContext.BaseDirectory, "models", "fortune"), TensorBackends.Cpu);
         using var cache = model.CreateCache([0, 3, 1], capacity: 16);
         cache.LeftPadding.ShouldBe([0, 3, 1]);
         cache.IsPadded.ShouldBeTrue();

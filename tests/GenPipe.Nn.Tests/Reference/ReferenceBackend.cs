@@ -8,11 +8,36 @@ namespace GenPipe.Nn.Tests.Reference;
 /// strides. Used by the tests where the CPU backend's kernels have not landed yet, and as an independent check of the
 /// module wiring. Allocation-free after warm-up (one growable score buffer), so the zero-allocation test can run on it.
 /// </summary>
+/// <remarks>
+/// It is also a device of its own, <c>reference</c>, the way an accelerator backend would be: what it allocates and the
+/// weights it adopts (copied) are <see cref="ReferenceStorage"/>, counted in <see cref="LiveBytes"/>, so tests can
+/// check that modules take every byte they keep from their backend and report it on the backend's device. Its kernels
+/// read any host storage, so tests feed it ordinary CPU tensors.
+/// </remarks>
 internal sealed class ReferenceBackend : ITensorBackend
 {
-    private float[] _scores = new float[64];
+    public const string DeviceName = "reference";
 
-    public string Device => "cpu";
+    private float[] _scores = new float[64];
+    private long _liveBytes;
+
+    public string Device => DeviceName;
+
+    /// <summary>The bytes of this backend's storage not yet disposed: what the device holds now.</summary>
+    public long LiveBytes => Interlocked.Read(ref _liveBytes);
+
+    public TensorStorage Allocate(int length)
+    {
+        Interlocked.Add(ref _liveBytes, (long)length * sizeof(float));
+        return new ReferenceStorage(this, new float[length]);
+    }
+
+    public Tensor Adopt(Tensor weights)
+    {
+        var copy = Tensor.Zeros(this, weights.GetShape());
+        Copy(weights, copy);
+        return copy;
+    }
 
     public PackedMatrix PackMatrix(TensorView b) => new Packed(b);
 
@@ -491,7 +516,10 @@ internal sealed class ReferenceBackend : ITensorBackend
 
         public override int N => Matrix.Dim(1);
 
-        public override string Device => "cpu";
+        public override string Device => DeviceName;
+
+        // It reads the adopted weights in place; nothing more is held.
+        public override long ByteCount => 0;
     }
 
     private sealed class PackedConv(TensorView weight, Conv2dGeometry geometry) : PackedConv2d
@@ -508,6 +536,31 @@ internal sealed class ReferenceBackend : ITensorBackend
 
         public override Conv2dGeometry Geometry { get; } = geometry;
 
-        public override string Device => "cpu";
+        public override string Device => DeviceName;
+
+        public override long ByteCount => 0;
+    }
+
+    /// <summary>The reference device's memory (host memory underneath, with its own device name).</summary>
+    internal sealed class ReferenceStorage(ReferenceBackend owner, float[] elements) : TensorStorage, IDisposable
+    {
+        private int _disposed;
+
+        public override int Length => elements.Length;
+
+        public override string Device => DeviceName;
+
+        public override Span<float> Span => elements;
+
+        public override Memory<float> Memory => elements;
+
+        // Device memory is freed when its owner disposes it, as an accelerator's would be.
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                Interlocked.Add(ref owner._liveBytes, -(long)elements.Length * sizeof(float));
+            }
+        }
     }
 }
