@@ -10,7 +10,7 @@ namespace GenPipe.Autoregressive.Gpt2;
 /// A GPT-2 model folder as one component (<c>model/gpt2</c>): the network (<c>config.json</c>,
 /// <c>model.safetensors</c>), its tokenizer (<see cref="TokenizerFiles"/>) and the config's bos/eos ids.
 /// </summary>
-public sealed class Gpt2LanguageModel : ILanguageModel, IMemoryFootprint
+public sealed class Gpt2LanguageModel : ILanguageModel, IMemoryFootprint, IDisposable
 {
     /// <summary>Wraps a loaded model and its tokenizer.</summary>
     public Gpt2LanguageModel(Gpt2Model model, ITokenizer tokenizer)
@@ -48,11 +48,38 @@ public sealed class Gpt2LanguageModel : ILanguageModel, IMemoryFootprint
         return new Gpt2LanguageModel(Gpt2Model.Load(directory, backend), tokenizer);
     }
 
+    /// <summary>
+    /// What loading <paramref name="directory"/> will hold, known from the weights file's header alone: every weight as
+    /// float32, plus the packed copy the matrix products read (nearly every weight is a matrix), so twice that. 0 when
+    /// there is no readable weights file (loading then reports why).
+    /// </summary>
+    public static long EstimateBytes(string? directory)
+    {
+        string? path = directory is null ? null : Path.Combine(directory, "model.safetensors");
+        if (path is null || !File.Exists(path))
+        {
+            return 0;
+        }
+
+        try
+        {
+            using var file = GenPipe.Tensors.SafeTensors.SafeTensorsFile.Open(path);
+            return 2 * sizeof(float) * file.Entries.Values.Sum(e => e.ElementCount);
+        }
+        catch (Exception ex) when (ex is GenPipe.Tensors.SafeTensors.SafeTensorsFormatException or IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>The network.</summary>
     public Gpt2Model Model { get; }
 
-    /// <summary>The network's weights as loaded and packed (the tokenizer's tables are small beside them).</summary>
+    /// <summary>The network's weights and buffers (the tokenizer's tables are small beside them).</summary>
     public IReadOnlyList<DeviceMemory> MemoryFootprint => Model.MemoryFootprint;
+
+    /// <summary>Frees the network's device memory (the pool calls this when it evicts the component).</summary>
+    public void Dispose() => Model.Dispose();
 
     /// <inheritdoc />
     public ITokenizer Tokenizer { get; }

@@ -58,7 +58,8 @@ public sealed partial class ComponentPool : IComponentPool, IDisposable
             {
                 long leased = _entries.Values.Where(e => e.Leases > 0).Sum(e => e.Bytes);
                 int components = _entries.Values.Count(e => e.IsComponent);
-                return new ComponentPoolUsage(BudgetBytes, _used, leased, _peak, components, _entries.Count - components, _loads, _evictions);
+                long kept = _entries.Values.Where(e => !e.IsComponent).Sum(e => e.Bytes);
+                return new ComponentPoolUsage(BudgetBytes, _used, leased, _peak, components, _entries.Count - components, _loads, _evictions, kept);
             }
         }
     }
@@ -274,16 +275,49 @@ public sealed partial class ComponentPool : IComponentPool, IDisposable
 
     private void Release(Entry entry)
     {
+        List<Entry>? evicted = null;
         lock (_lock)
         {
             if (entry.Leases > 0)
             {
                 entry.Leases--;
                 entry.LastUse = ++_clock;
+                if (entry.Leases == 0)
+                {
+                    evicted = Remeasure(entry);
+                }
             }
 
             Signal();
         }
+
+        // Components dispose synchronously in practice (their DisposeAsync, where they have one, frees memory and
+        // returns); a lease is released from synchronous code, so this waits for it.
+        DisposeEvictedAsync(evicted).AsTask().GetAwaiter().GetResult();
+    }
+
+    // Under the lock, when nobody leases the entry: a component's buffers grow with the largest call it served (and a
+    // device backend's memory is only known to the component), so count what it reports holding now. Growth beyond the
+    // budget evicts other unleased entries; what cannot be evicted stays counted, visible in the peak.
+    private List<Entry>? Remeasure(Entry entry)
+    {
+        if (entry.Value is not IMemoryFootprint footprint || !entry.IsLoaded)
+        {
+            return null;
+        }
+
+        long now = footprint.MemoryFootprint.Sum(d => d.TotalBytes);
+        long more = now - entry.Bytes;
+        if (more == 0)
+        {
+            return null;
+        }
+
+        var evicted = more > 0 ? MakeRoom(more, new HashSet<string>(StringComparer.Ordinal) { entry.Key }) : null;
+        Count(more);
+        entry.Bytes = now;
+        _estimates[entry.Key] = now;
+        return evicted;
     }
 
     private string TooLargeMessage(PipelineComponent[] wanted, long[] estimates, long total)

@@ -242,6 +242,32 @@ public sealed class ComponentPoolTests
         await Should.ThrowAsync<ObjectDisposedException>(pool.AcquireAsync([Component("late", MB, () => Task.FromResult(new object()))], Services, CancellationToken.None).AsTask());
     }
 
+    [Fact]
+    public async Task A_component_is_measured_again_when_its_last_lease_ends_and_growth_evicts_what_nobody_leases()
+    {
+        var idle = Substitute.For<IDisposable>();
+        var growing = Substitute.For<IMemoryFootprint, IDisposable>();
+        growing.MemoryFootprint.Returns([new DeviceMemory("cpu", 30 * MB, 0)]);
+        var componentIdle = Component("idle", 40 * MB, () => Task.FromResult<object>(idle));
+        var componentGrowing = Component("growing", 20 * MB, () => Task.FromResult<object>(growing));
+        await using var pool = new ComponentPool(new ComponentPoolOptions { BudgetBytes = 100 * MB });
+        pool.EstimateBytes(componentGrowing, Services).ShouldBe(20 * MB, "before a load: the descriptor's estimate");
+        await (await pool.AcquireAsync([componentIdle], Services, CancellationToken.None)).DisposeAsync();
+
+        var lease = await pool.AcquireAsync([componentGrowing], Services, CancellationToken.None);
+        pool.Usage.UsedBytes.ShouldBe(70 * MB, "counted at its reported 30 MiB once loaded");
+        pool.EstimateBytes(componentGrowing, Services).ShouldBe(30 * MB);
+
+        // Its buffers grow during the step (a larger call than any before): counted when the step lets go.
+        growing.MemoryFootprint.Returns([new DeviceMemory("cpu", 30 * MB, 40 * MB)]);
+        await lease.DisposeAsync();
+
+        idle.Received(1).Dispose();
+        ((IDisposable)growing).DidNotReceive().Dispose();
+        pool.Usage.ShouldBe(pool.Usage with { UsedBytes = 70 * MB, Components = 1, Evictions = 1 });
+        pool.EstimateBytes(componentGrowing, Services).ShouldBe(70 * MB);
+    }
+
     internal static PipelineComponent Component(string name, long bytes, Func<Task<object>> create, bool concurrent = false) => new(
         name,
         "test/" + name,
