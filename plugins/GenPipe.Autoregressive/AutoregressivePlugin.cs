@@ -25,6 +25,7 @@ public sealed class AutoregressivePlugin : IGenPipePlugin
             Description = "GPT-2 language model from a Hugging Face folder: config.json, model.safetensors, vocab.json (+ merges.txt for byte-level BPE).",
             RequiresSource = true,
             Aliases = ["gpt2"],
+            EstimateBytes = context => Gpt2LanguageModel.EstimateBytes(context.SourcePath),
             Factory = (context, cancellationToken) =>
             {
                 cancellationToken.ThrowIfCancellationRequested();

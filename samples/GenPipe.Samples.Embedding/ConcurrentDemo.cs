@@ -91,8 +91,9 @@ public static class ConcurrentDemo
                     await RunAsync(engine, jobs[0], Path.Combine(scratch, "refused"), cancellationToken);
                     refusal = "";
                 }
-                catch (PipelineExecutionException refused)
+                catch (PipelineValidationException refused)
                 {
+                    // Refused when the pipeline is loaded, before anything runs: the step's model alone needs more.
                     refusal = refused.Message;
                 }
             }

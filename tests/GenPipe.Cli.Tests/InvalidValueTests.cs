@@ -33,6 +33,7 @@ public sealed class InvalidValueTests
         { "fortune.json", ["--set", "count=2147483647"], ["--set count=2147483647", "parameter 'count'", "needs at least 2.3 TiB", "lower 'count'"] },
         { "fortune.json", ["--set", "name=../x"], ["--set name=../x", "parameter 'name'", "must be a plain file name"] },
         { "fortune.json", ["--set", "components.sampler.options.temperature=1e400"], ["$.components.sampler.options.temperature", "got infinity"] },
+        { "fortune.json", ["--memory-budget", "4MB"], ["$.steps[0].with", "step 'text' uses components that need about 14.1 MiB at once ('model' (model/gpt2) 14.1 MiB)", "the memory budget (setting MemoryBudget, --memory-budget), 4 MiB", "raise the budget"] },
     };
 
     [Theory]

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using GenPipe.Abstractions.Components;
 using GenPipe.Abstractions.Operators;
+using GenPipe.Core.Memory;
 using GenPipe.Core.Pipelines;
 using GenPipe.Core.Tests.Fakes;
 using GenPipe.Tensors;
@@ -134,6 +135,34 @@ public sealed class DomainTests : IDisposable
         error.Message.ShouldBe("input 'n' of step 'check' is 7, which needs at least 3 GiB for the buffers, more than the memory budget (setting MemoryBudget, --memory-budget), 1 GiB; lower 'n', or raise the budget if the machine has the memory");
         await using var roomy = new PipelineEngine(host.Catalog, new EmptyServices(), new PipelineEngineOptions { MemoryBudgetBytes = 4L << 30 });
         roomy.Load(json, "x.json", null).Steps.ShouldHaveSingleItem();
+    }
+
+    [Fact]
+    public async Task A_step_whose_components_do_not_fit_the_pools_budget_together_is_refused_before_anything_loads()
+    {
+        const long MB = 1L << 20;
+        await using var host = new TestHost();
+        var pool = Substitute.For<IComponentPool>();
+        pool.BudgetBytes.Returns(64 * MB);
+        pool.EstimateBytes(Arg.Is<PipelineComponent>(c => c.Name == "d"), Arg.Any<IServiceProvider>()).Returns(40 * MB);
+        pool.EstimateBytes(Arg.Is<PipelineComponent>(c => c.Name == "s"), Arg.Any<IServiceProvider>()).Returns(30 * MB);
+        await using var engine = new PipelineEngine(host.Catalog, new EmptyServices(), new PipelineEngineOptions { MemoryBudgetBytes = 64 * MB }, pool: pool);
+        const string json = """
+        { "components": { "d": { "type": "denoiser/fake" }, "s": { "type": "scheduler/fake-ddim" } },
+          "steps": [ { "id": "latents", "op": "diffuse", "with": { "denoiser": "d", "scheduler": "s" }, "in": { "steps": 2 } } ] }
+        """;
+
+        var error = Should.Throw<PipelineValidationException>(() => engine.Load(json, "x.json", null)).Diagnostics.ShouldHaveSingleItem();
+
+        error.JsonPath.ShouldBe("$.steps[0].with");
+        error.Message.ShouldBe(
+            "step 'latents' uses components that need about 70 MiB at once ('d' (denoiser/fake) 40 MiB, 's' (scheduler/fake-ddim) 30 MiB), " +
+            "more than the memory budget (setting MemoryBudget, --memory-budget), 64 MiB; raise the budget or use smaller models");
+        await pool.DidNotReceiveWithAnyArgs().AcquireAsync(default!, default!, default);
+
+        // With room for both together, the same pipeline loads.
+        pool.BudgetBytes.Returns(70 * MB);
+        engine.Load(json, "x.json", null).Steps.ShouldHaveSingleItem();
     }
 
     [Fact]

@@ -43,7 +43,7 @@ public sealed class PipelineEngine : IAsyncDisposable, IDisposable
         ILogger log = logger ?? NullLogger<PipelineEngine>.Instance;
         _ownsPool = pool is null;
         _pool = pool ?? new ComponentPool(new ComponentPoolOptions { BudgetBytes = _options.MemoryBudgetBytes });
-        _loader = new PipelineLoader(catalog, _options, log);
+        _loader = new PipelineLoader(catalog, _options, log, _pool, services);
         _runner = new PipelineRunner(_pool, services, log);
     }
 

@@ -1,12 +1,17 @@
 using System.Text.Json.Nodes;
 using GenPipe.Core.Catalog;
+using GenPipe.Core.Memory;
 using GenPipe.Core.Pipelines;
 using Microsoft.Extensions.Logging;
 
 namespace GenPipe.Core.Execution;
 
 /// <summary>Turns pipeline bytes into a <see cref="CompiledPipeline"/>: parse, apply <c>--set</c> overrides, compile.</summary>
-internal sealed class PipelineLoader(ComponentCatalog catalog, PipelineEngineOptions options, ILogger logger)
+/// <remarks>
+/// The compiler also checks that each step's components fit in <paramref name="pool"/>'s budget together, by the sizes
+/// the pool knows or estimates, so a budget too small for a step is refused before the run.
+/// </remarks>
+internal sealed class PipelineLoader(ComponentCatalog catalog, PipelineEngineOptions options, ILogger logger, IComponentPool pool, IServiceProvider services)
 {
     public CompiledPipeline Compile(byte[] bytes, string sourceName, string? baseDirectory, IReadOnlyList<string> overrides, CancellationToken cancellationToken)
     {
@@ -25,6 +30,8 @@ internal sealed class PipelineLoader(ComponentCatalog catalog, PipelineEngineOpt
         var compiled = new PipelineCompiler(catalog, options.ModelRoots, sourceName, baseDirectory, diagnostics, options.MemoryBudgetBytes, options.PluginProblems)
         {
             Document = document,
+            ComponentBytes = component => pool.EstimateBytes(component, services),
+            ComponentBudget = pool.BudgetBytes,
         }.Compile(root);
         cancellationToken.ThrowIfCancellationRequested();
         var errors = overrideErrors.Concat(diagnostics.Errors).ToArray();

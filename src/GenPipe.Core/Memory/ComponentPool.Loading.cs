@@ -88,6 +88,22 @@ public sealed partial class ComponentPool
         }
     }
 
+    /// <inheritdoc />
+    public long EstimateBytes(PipelineComponent component, IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(component);
+        ArgumentNullException.ThrowIfNull(services);
+        lock (_lock)
+        {
+            if (_entries.TryGetValue(component.Identity, out var entry) && entry.IsLoaded)
+            {
+                return entry.Bytes;
+            }
+        }
+
+        return EstimateOf(component, services);
+    }
+
     private long EstimateOf(PipelineComponent component, IServiceProvider services)
     {
         lock (_lock)

@@ -25,6 +25,14 @@ public interface IComponentPool : IAsyncDisposable
     ValueTask<IComponentLeases> AcquireAsync(IReadOnlyCollection<PipelineComponent> components, IServiceProvider services, CancellationToken cancellationToken);
 
     /// <summary>
+    /// What <paramref name="component"/> counts against the budget: what it holds if it is loaded, else what it held
+    /// when it was last loaded, else its descriptor's <see cref="Abstractions.Components.ComponentDescriptor.EstimateBytes"/>
+    /// or the size of its source on disk. The pipeline compiler uses it to refuse, before a run, a step whose components
+    /// cannot fit in the budget together.
+    /// </summary>
+    long EstimateBytes(PipelineComponent component, IServiceProvider services);
+
+    /// <summary>
     /// Keeps <paramref name="value"/> under <paramref name="key"/> (replacing what was there) while the budget allows:
     /// it is evicted like a component nobody leases (least recently used first), and not kept at all when it cannot fit.
     /// </summary>
@@ -56,5 +64,6 @@ public interface IComponentLeases : IAsyncDisposable
 /// <param name="KeptValues">Values kept.</param>
 /// <param name="Loads">Components loaded since the pool was made.</param>
 /// <param name="Evictions">Components evicted since the pool was made.</param>
+/// <param name="KeptBytes">Of <paramref name="UsedBytes"/>, what the kept values hold (the rest is components).</param>
 public readonly record struct ComponentPoolUsage(
-    long BudgetBytes, long UsedBytes, long LeasedBytes, long PeakBytes, int Components, int KeptValues, long Loads, long Evictions);
+    long BudgetBytes, long UsedBytes, long LeasedBytes, long PeakBytes, int Components, int KeptValues, long Loads, long Evictions, long KeptBytes);

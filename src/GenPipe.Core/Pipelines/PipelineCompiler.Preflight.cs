@@ -51,6 +51,32 @@ internal sealed partial class PipelineCompiler
         }
     }
 
+    /// <summary>
+    /// A step leases all its components at once, so they must fit in the pool's budget together: refused here, before
+    /// anything loads, when their sizes (known ones, or estimates before a first load) add up to more.
+    /// </summary>
+    private void CheckComponentsFit(PipelineStep step, string stepPath)
+    {
+        if (ComponentBytes is not { } measure || step.Components.Count == 0)
+        {
+            return;
+        }
+
+        var sizes = step.Components.Values.DistinctBy(c => c.Identity).Select(c => (Component: c, Bytes: measure(c))).ToArray();
+        long total = sizes.Sum(s => s.Bytes);
+        if (total <= ComponentBudget)
+        {
+            return;
+        }
+
+        string parts = string.Join(", ", sizes.Where(s => s.Bytes > 0).Select(s => $"'{s.Component.Name}' ({s.Component.TypeId}) {ByteSize.Format(s.Bytes)}"));
+        string budget = _memoryBudget is null
+            ? $"this machine's available memory, {ByteSize.Format(ComponentBudget)}; use smaller models or free memory"
+            : $"the memory budget (setting MemoryBudget, --memory-budget), {ByteSize.Format(ComponentBudget)}; raise the budget or use smaller models";
+        _diagnostics.Error(JsonPathText.Property(stepPath, "with"),
+            $"step '{step.Id}' uses components that need about {ByteSize.Format(total)} at once ({parts}), more than {budget}");
+    }
+
     private void CheckMemory(PipelineStep step, string path, string who, string subject, long bytes, string what)
     {
         var (budget, budgetName) = _memoryBudget is { } configured

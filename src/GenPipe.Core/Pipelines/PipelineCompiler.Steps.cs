@@ -82,6 +82,7 @@ internal sealed partial class PipelineCompiler
             {
                 var compiled = new PipelineStep(id, index, op.Operator, components, inputs);
                 Preflight(compiled, path);
+                CheckComponentsFit(compiled, path);
                 steps.Add(compiled);
             }
         }

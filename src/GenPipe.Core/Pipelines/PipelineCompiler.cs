@@ -51,6 +51,12 @@ internal sealed partial class PipelineCompiler
     /// <summary>The parsed file behind the nodes, when there is one: long option arrays bind from its recorded numbers.</summary>
     public PipelineDocument? Document { get; init; }
 
+    /// <summary>What a component counts against the memory pool's budget (<see cref="Memory.IComponentPool.EstimateBytes"/>); null: not checked.</summary>
+    public Func<PipelineComponent, long>? ComponentBytes { get; init; }
+
+    /// <summary>The pool's budget, which a step's components must fit in together.</summary>
+    public long ComponentBudget { get; init; } = long.MaxValue;
+
     /// <summary>
     /// An unknown type or operator may come from a plugin that failed to load: the note that says so (empty when every
     /// plugin loaded), appended to those errors.
