@@ -84,6 +84,10 @@ public sealed record InputPort(string Name, Type Type, bool Required = true, obj
         {
             parts.Add($"a plain file name (no folders, at most {PathRules.MaxFileNameBytes} bytes)");
         }
+        else if (Path == PathRule.InputFile)
+        {
+            parts.Add("an existing file (relative to the current folder)");
+        }
 
         return string.Join("; ", parts);
     }
@@ -115,7 +119,12 @@ public sealed record InputPort(string Name, Type Type, bool Required = true, obj
                     return $"must be one of: {string.Join(", ", allowed.Select(a => $"\"{a}\""))}, got \"{text}\"; use one of those";
                 }
 
-                return Path == PathRule.FileName ? PathRules.FileNameProblem(text) : null;
+                return Path switch
+                {
+                    PathRule.FileName => PathRules.FileNameProblem(text),
+                    PathRule.InputFile => PathRules.InputFileProblem(text),
+                    _ => null,
+                };
             default:
                 return null;
         }
@@ -150,6 +159,12 @@ public enum PathRule
     /// <see cref="PathRules.MaxFileNameBytes"/> bytes of UTF-8.
     /// </summary>
     FileName,
+
+    /// <summary>
+    /// A file the operator reads (an input image): it must exist and not be a folder. Relative paths are from the
+    /// current folder, as a command-line user types them.
+    /// </summary>
+    InputFile,
 }
 
 /// <summary>The checks behind <see cref="PathRule"/>, shared by the compiler and the operators that write files.</summary>
@@ -188,6 +203,34 @@ public static class PathRules
         }
 
         return null;
+    }
+
+    /// <summary>What is wrong with <paramref name="path"/> as a file to read, with the fix, or null when the file is there.</summary>
+    public static string? InputFileProblem(string? path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return "must name a file to read, got an empty path; give the file's path";
+        }
+
+        string full;
+        try
+        {
+            full = System.IO.Path.GetFullPath(path);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return $"is not a usable path (\"{Shorten(path)}\"); give the file's path";
+        }
+
+        if (Directory.Exists(full))
+        {
+            return $"names a folder, {full}; give a file in it";
+        }
+
+        return File.Exists(full)
+            ? null
+            : $"names no file: {full} does not exist (relative paths are from the current folder, {Environment.CurrentDirectory}); check the path";
     }
 
     private static string Shorten(string text) => text.Length <= 60 ? text : text[..57] + "...";

@@ -8,6 +8,9 @@ namespace GenPipe.Core.Imaging;
 /// <param name="ChunkTypes">Every chunk's four-letter type, in the order the file holds them.</param>
 public sealed record PngImage(int Width, int Height, int Channels, byte[] Pixels, IReadOnlyList<string> ChunkTypes)
 {
+    /// <summary>The text chunks (<c>tEXt</c>, uncompressed <c>iTXt</c>) in file order.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Text { get; init; } = [];
+
     /// <summary>The image as RGB (greyscale values copied to all three channels).</summary>
     public RgbImage ToRgb()
     {

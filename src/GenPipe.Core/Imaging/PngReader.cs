@@ -46,6 +46,7 @@ public static class PngReader
         }
 
         var chunkTypes = new List<string>();
+        var text = new List<KeyValuePair<string, string>>();
         using var idat = new MemoryStream();
         ReadOnlySpan<byte> header = default;
         int position = PngWriter.Signature.Length;
@@ -82,6 +83,10 @@ public static class PngReader
             {
                 idat.Write(payload);
             }
+            else if (PngText.Decode(type, payload) is { } entry)
+            {
+                text.Add(entry);
+            }
 
             position += 12 + length;
             if (type == "IEND")
@@ -102,7 +107,7 @@ public static class PngReader
 
         var (width, height, channels) = ParseHeader(header);
         byte[] pixels = Decompress(idat, width, height, channels);
-        return new PngImage(width, height, channels, pixels, chunkTypes);
+        return new PngImage(width, height, channels, pixels, chunkTypes) { Text = text };
     }
 
     private static void CheckOrder(List<string> seen, string type)

@@ -17,12 +17,15 @@ public static class PngWriter
     /// <summary>The eight bytes every PNG file starts with.</summary>
     internal static ReadOnlySpan<byte> Signature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
-    /// <summary>Writes <paramref name="image"/> as an RGB PNG.</summary>
-    public static void Write(Stream stream, RgbImage image)
+    /// <summary>
+    /// Writes <paramref name="image"/> as an RGB PNG, with <paramref name="text"/> entries as text chunks
+    /// (<see cref="PngText"/>) before the pixels, where A1111 and ComfyUI put their generation parameters.
+    /// </summary>
+    public static void Write(Stream stream, RgbImage image, IEnumerable<KeyValuePair<string, string>>? text = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(image);
-        WriteCore(stream, image.Width, image.Height, ColorTypeRgb, 3, image.Pixels);
+        WriteCore(stream, image.Width, image.Height, ColorTypeRgb, 3, image.Pixels, text);
     }
 
     /// <summary>Writes <paramref name="image"/> as an RGB PNG file at <paramref name="path"/>, replacing any file there.</summary>
@@ -45,10 +48,10 @@ public static class PngWriter
             throw new ArgumentException($"A {width}x{height} greyscale image needs {(long)width * height} bytes, not {pixels.Length}.", nameof(pixels));
         }
 
-        WriteCore(stream, width, height, ColorTypeGray, 1, pixels);
+        WriteCore(stream, width, height, ColorTypeGray, 1, pixels, null);
     }
 
-    private static void WriteCore(Stream stream, int width, int height, byte colorType, int bytesPerPixel, ReadOnlySpan<byte> pixels)
+    private static void WriteCore(Stream stream, int width, int height, byte colorType, int bytesPerPixel, ReadOnlySpan<byte> pixels, IEnumerable<KeyValuePair<string, string>>? text)
     {
         stream.Write(Signature);
 
@@ -61,6 +64,11 @@ public static class PngWriter
         header[11] = 0; // filter method: adaptive
         header[12] = 0; // no interlace
         WriteChunk(stream, "IHDR", header);
+        foreach (var (keyword, value) in text ?? [])
+        {
+            var (type, payload) = PngText.Encode(keyword, value);
+            WriteChunk(stream, type, payload);
+        }
 
         WriteChunk(stream, "IDAT", Compress(width, height, bytesPerPixel, pixels));
         WriteChunk(stream, "IEND", []);

@@ -10,5 +10,5 @@ public static class BuiltInOperators
     /// formats, no model family (family loops such as <c>diffuse</c> come with their plugins).
     /// </summary>
     public static IReadOnlyList<IPipelineOperator> All { get; } =
-        [new ConditionOperator(), new EncodeOperator(), new DecodeOperator(), new SaveOperator(), new SaveTextOperator()];
+        [new ConditionOperator(), new EncodeOperator(), new DecodeOperator(), new LoadImageOperator(), new SaveOperator(), new SaveTextOperator()];
 }

@@ -22,7 +22,7 @@ internal static class PngChunks
         return file.ToArray();
     }
 
-    private static void Write(Stream file, string type, byte[] data)
+    public static void Write(Stream file, string type, byte[] data)
     {
         var typeAndData = Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
         var buffer = new byte[4];
