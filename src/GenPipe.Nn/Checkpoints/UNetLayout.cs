@@ -1,3 +1,5 @@
+using GenPipe.Nn.Models.UNet2DCondition;
+
 namespace GenPipe.Nn.Checkpoints;
 
 /// <summary>
@@ -12,6 +14,20 @@ public sealed record UNetLayout(int LayersPerBlock, IReadOnlyList<bool> DownAtte
 {
     /// <summary>The resolution levels.</summary>
     public int Levels => DownAttention.Count;
+
+    /// <summary>The layout of <paramref name="config"/>.</summary>
+    /// <exception cref="ArgumentException">Its levels have different numbers of resnets, which LDM checkpoints never have.</exception>
+    public static UNetLayout From(UNet2DConditionConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (config.LayersPerBlock.Distinct().Count() != 1)
+        {
+            throw new ArgumentException(
+                $"The UNet config has layers_per_block [{string.Join(", ", config.LayersPerBlock)}]; an original single-file checkpoint has the same number on every level.");
+        }
+
+        return FromBlockTypes(config.LayersPerBlock[0], config.DownBlockTypes, config.UpBlockTypes);
+    }
 
     /// <summary>The layout of a diffusers UNet config's block type names (<c>CrossAttnDownBlock2D</c>, <c>UpBlock2D</c>, ...).</summary>
     public static UNetLayout FromBlockTypes(int layersPerBlock, IReadOnlyList<string> downBlockTypes, IReadOnlyList<string> upBlockTypes)

@@ -1,7 +1,10 @@
 using System.Text.RegularExpressions;
 using GenPipe.Nn.Checkpoints;
+using GenPipe.Nn.Models.UNet2DCondition;
 using GenPipe.Nn.Tests.Diffusers;
 using GenPipe.Tensors;
+using GenPipe.Tensors.Backends;
+using GenPipe.Testing;
 using GenPipe.Tensors.SafeTensors;
 using Shouldly;
 using Xunit;
@@ -26,6 +29,33 @@ public sealed class SingleFileCheckpointTests : IDisposable
 
     [Fact]
     public void A_checkpoint_renamed_from_the_fixtures_reads_back_as_the_fixtures_under_diffusers_names()
+    {
+        var (path, unet, vae, clip) = BuildTinyCheckpoint();
+
+        using var checkpoint = SingleFileCheckpoint.Open(path);
+
+        ShouldReadBack(checkpoint.UNet(TinyUNet), unet);
+        ShouldReadBack(checkpoint.Vae(levels: 2), vae);
+        ShouldReadBack(checkpoint.TextEncoder(), clip);
+    }
+
+    [Fact]
+    public void The_unet_of_a_single_file_checkpoint_loads_and_gives_the_fixture_output()
+    {
+        var (path, _, _, _) = BuildTinyCheckpoint();
+        var config = UNet2DConditionConfig.FromFile(Path.Combine(Sd15Fixtures.Folder("unet_tiny"), "config.json"));
+        var io = FixtureFile.Load(Path.Combine(Sd15Fixtures.Folder("unet_tiny"), "io.safetensors"));
+        using var checkpoint = SingleFileCheckpoint.Open(path);
+
+        using var model = UNet2DConditionModel.Load(config, checkpoint.UNet(UNetLayout.From(config)), TensorBackends.Cpu);
+        var output = model.Forward(io.Tensor("sample"), [10f, 10f], io.Tensor("encoder_hidden_states"));
+
+        float[] expected = io.Floats("t10.out");
+        float[] actual = output.ToArray();
+        expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max().ShouldBeLessThan(1e-4f);
+    }
+
+    private (string Path, Dictionary<string, Tensor> UNet, Dictionary<string, Tensor> Vae, Dictionary<string, Tensor> Clip) BuildTinyCheckpoint()
     {
         var unet = Weights("unet_tiny", "diffusion_pytorch_model.safetensors");
         var vae = Weights("vae_kl_tiny", "diffusion_pytorch_model.safetensors");
@@ -52,12 +82,7 @@ public sealed class SingleFileCheckpointTests : IDisposable
         writer.Add(LdmCheckpointNames.TextEncoderPrefix + "text_model.embeddings.position_ids", new Tensor(new float[77], 1, 77));
         writer.Add("alphas_cumprod", new Tensor(new float[1000], 1000));
         writer.Save(path);
-
-        using var checkpoint = SingleFileCheckpoint.Open(path);
-
-        ShouldReadBack(checkpoint.UNet(TinyUNet), unet);
-        ShouldReadBack(checkpoint.Vae(levels: 2), vae);
-        ShouldReadBack(checkpoint.TextEncoder(), clip);
+        return (path, unet, vae, clip);
     }
 
     [Fact]
