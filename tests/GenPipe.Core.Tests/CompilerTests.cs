@@ -133,4 +133,43 @@ public sealed class CompilerTests
             Directory.Delete(root, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task A_source_may_be_a_string_parameter_with_a_subpath_so_one_value_points_every_component_at_a_model()
+    {
+        string root = Path.Combine(Path.GetTempPath(), "genpipe-param-src-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path.Combine(root, "sd", "unet"));
+        Directory.CreateDirectory(Path.Combine(root, "other", "unet"));
+        Directory.CreateDirectory(Path.Combine(root, "pipelines"));
+        try
+        {
+            string file = Path.Combine(root, "pipelines", "p.json");
+            File.WriteAllText(file, """
+            { "parameters": { "model": { "type": "string", "default": "../sd" }, "steps": { "type": "int", "default": 3 } },
+              "components": { "whole": { "type": "denoiser/weights", "source": "$model" },
+                              "part": { "type": "denoiser/weights", "source": "$model/unet" } },
+              "steps": [ { "id": "x", "op": "add", "in": { "a": 1 } } ] }
+            """);
+            await using var host = new TestHost();
+
+            var pipeline = host.Engine.LoadFile(file);
+            pipeline.Components.Select(c => c.SourcePath).ShouldBe([Path.Combine(root, "sd"), Path.Combine(root, "sd", "unet")]);
+
+            var overridden = host.Engine.LoadFile(file, [$"model={Path.Combine(root, "other")}"]);
+            overridden.Components[1].SourcePath.ShouldBe(Path.Combine(root, "other", "unet"));
+
+            var missing = Should.Throw<PipelineValidationException>(() => host.Engine.LoadFile(file, ["model=../nowhere"])).Diagnostics;
+            missing[0].JsonPath.ShouldBe("$.components.whole.source");
+            missing[0].Message.ShouldStartWith("source '$model' of component 'whole' (parameter 'model' is '../nowhere') was not found (looked in: ");
+
+            File.WriteAllText(file, File.ReadAllText(file).Replace("\"$model\"", "\"$steps\"", StringComparison.Ordinal).Replace("$model/unet", "$size/unet", StringComparison.Ordinal));
+            var wrong = Should.Throw<PipelineValidationException>(() => host.Engine.LoadFile(file)).Diagnostics.Select(d => d.Message).ToArray();
+            wrong.ShouldContain("source '$steps' of component 'whole' needs parameter 'steps' to be a non-empty string (a path), got int '3'");
+            wrong.ShouldContain("source '$size/unet' of component 'part' names parameter 'size', which the pipeline does not declare; declare it under \"parameters\" or give a path");
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
 }

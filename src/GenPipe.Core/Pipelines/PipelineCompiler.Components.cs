@@ -106,17 +106,48 @@ internal sealed partial class PipelineCompiler
             return null;
         }
 
-        return ResolvePath(source, sourcePath, $"source '{source}' of component '{name}'");
+        if (!source.StartsWith('$'))
+        {
+            return ResolvePath(source, sourcePath, $"source '{source}' of component '{name}'");
+        }
+
+        // "$model" or "$model/unet": a string parameter's value, so one parameter can point every component of a
+        // model at the same folder or file. A value given on the command line may be relative to the current folder.
+        int slash = source.IndexOf('/', StringComparison.Ordinal);
+        string parameterName = slash < 0 ? source[1..] : source[1..slash];
+        if (!_parameters.TryGetValue(parameterName, out var parameter))
+        {
+            if (!_declaredParameters.Contains(parameterName))
+            {
+                _diagnostics.Error(sourcePath, $"source '{source}' of component '{name}' names parameter '{parameterName}', which the pipeline does not declare; declare it under \"parameters\" or give a path");
+            }
+
+            return null;
+        }
+
+        if (parameter.Value is not string value || value.Length == 0)
+        {
+            _diagnostics.Error(sourcePath, $"source '{source}' of component '{name}' needs parameter '{parameterName}' to be a non-empty string (a path), got {parameter.Type} '{parameter.Value}'");
+            return null;
+        }
+
+        string resolvedSource = slash < 0 ? value : Path.Combine(value, source[(slash + 1)..]);
+        return ResolvePath(resolvedSource, sourcePath, $"source '{source}' of component '{name}' (parameter '{parameterName}' is '{value}')", includeCurrentFolder: true);
     }
 
-    /// <summary>A file or folder: absolute, or relative to the pipeline file, then to each model root.</summary>
-    private string? ResolvePath(string source, string jsonPath, string what)
+    /// <summary>
+    /// A file or folder: absolute, or relative to the pipeline file, then to each model root (then to the current
+    /// folder, for a value typed on the command line).
+    /// </summary>
+    private string? ResolvePath(string source, string jsonPath, string what, bool includeCurrentFolder = false)
     {
         var tried = new List<string>();
         IEnumerable<string> candidates = Path.IsPathRooted(source)
             ? [source]
             : (_baseDirectory is null ? [Directory.GetCurrentDirectory()] : new[] { _baseDirectory })
                 .Concat(_modelRoots)
+                .Concat(includeCurrentFolder ? [Directory.GetCurrentDirectory()] : [])
+                .Distinct(StringComparer.Ordinal)
                 .Select(root => Path.Combine(root, source));
         foreach (string candidate in candidates)
         {
