@@ -2,6 +2,7 @@ using GenPipe.Abstractions.Components;
 using GenPipe.Abstractions.Models;
 using GenPipe.Abstractions.Plugins;
 using GenPipe.Diffusion.Diffuse;
+using GenPipe.Diffusion.Diffusers;
 
 namespace GenPipe.Diffusion;
 
@@ -25,6 +26,24 @@ public sealed class DiffusionPlugin : IGenPipePlugin
             Description = "Exact epsilon-prediction denoiser of a Gaussian mixture (closed form, no weights).",
             Factory = (context, _) => ValueTask.FromResult<object>(new GaussianMixtureDenoiser((GaussianMixtureOptions)context.Options)),
             ConcurrentUse = true,
+        });
+        // One forward at a time per instance (its buffers), so not ConcurrentUse: the pool serializes steps on it.
+        plugin.AddComponent(new ComponentDescriptor
+        {
+            Id = UNetDenoiser.ComponentId,
+            ContractType = typeof(IDenoiser),
+            OptionsType = typeof(UNetDenoiserOptions),
+            Description = "diffusers UNet2DConditionModel (Stable Diffusion 1.x/2.x) from a model folder (model_index.json) or its unet/ folder.",
+            RequiresSource = true,
+            Aliases = ["UNet2DConditionModel"],
+            EstimateBytes = context => DiffusersSource.EstimateBytes(
+                context.Name, UNetDenoiser.ComponentId, context.SourcePath, "unet", ((UNetDenoiserOptions)context.Options).Variant),
+            Factory = (context, cancellationToken) =>
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                string folder = DiffusersSource.ComponentFolder(context.Name, UNetDenoiser.ComponentId, context.SourcePath, "unet", "UNet2DConditionModel");
+                return ValueTask.FromResult<object>(UNetDenoiser.Load(folder, (UNetDenoiserOptions)context.Options, context.Backend));
+            },
         });
         plugin.AddComponent(new ComponentDescriptor
         {

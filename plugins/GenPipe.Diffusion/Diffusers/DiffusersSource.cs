@@ -1,0 +1,52 @@
+using GenPipe.Nn.Checkpoints;
+
+namespace GenPipe.Diffusion.Diffusers;
+
+/// <summary>
+/// Where a diffusers-architecture component's files are, from its <c>source</c>: the component's own folder
+/// (<c>config.json</c> beside its weights), or a whole pipeline folder (<c>model_index.json</c>), whose subfolder of the
+/// component's role (<c>unet</c>, <c>vae</c>, <c>text_encoder</c>) is taken.
+/// </summary>
+internal static class DiffusersSource
+{
+    /// <summary>
+    /// What a component of this folder will hold once loaded on the CPU, from its weights' headers: every weight as
+    /// float32 plus the packed copy the convolutions and matrix products read, so twice that. 0 when the weights
+    /// cannot be found (loading then reports why).
+    /// </summary>
+    public static long EstimateBytes(string componentName, string typeId, string? source, string role, string? variant)
+    {
+        try
+        {
+            string folder = ComponentFolder(componentName, typeId, source, role);
+            using var weights = WeightFiles.Open(folder, string.IsNullOrEmpty(variant) ? null : variant);
+            return 2 * sizeof(float) * weights.Names.Sum(n => weights.GetShape(n).Aggregate(1L, (a, d) => a * d));
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>The folder holding the component's <c>config.json</c> and weights.</summary>
+    /// <exception cref="InvalidDataException">The source is neither, or a pipeline folder lacks the role.</exception>
+    public static string ComponentFolder(string componentName, string typeId, string? source, string role, params string[] classes)
+    {
+        string path = source ?? throw new InvalidOperationException($"Component '{componentName}' ({typeId}) needs a \"source\": a model folder.");
+        if (File.Exists(path))
+        {
+            throw new InvalidDataException(
+                $"Component '{componentName}' ({typeId}): {path} is a file; give the model's folder (with model_index.json) or the component's folder (with config.json).");
+        }
+
+        if (DiffusersPipelineFolder.IsPipelineFolder(path))
+        {
+            return DiffusersPipelineFolder.Open(path).ComponentFolder(role, classes);
+        }
+
+        return File.Exists(Path.Combine(path, "config.json"))
+            ? path
+            : throw new InvalidDataException(
+                $"Component '{componentName}' ({typeId}): {path} has neither model_index.json (a diffusers model folder) nor config.json (a {role} folder).");
+    }
+}

@@ -1,0 +1,81 @@
+using GenPipe.Abstractions.Components;
+using GenPipe.Abstractions.Models;
+using GenPipe.Nn.Checkpoints;
+using GenPipe.Nn.Models.UNet2DCondition;
+using GenPipe.Tensors;
+using GenPipe.Tensors.Backends;
+
+namespace GenPipe.Diffusion.Diffusers;
+
+/// <summary>
+/// <c>denoiser/unet2d-condition</c>: diffusers' <c>UNet2DConditionModel</c> (Stable Diffusion 1.x/2.x) as a denoiser,
+/// conditioned on a text encoder's hidden states. One call serves a whole batch (guidance's [negative; positive]).
+/// </summary>
+public sealed class UNetDenoiser : IDenoiser, IMemoryFootprint, IDisposable
+{
+    /// <summary>The component type id.</summary>
+    public const string ComponentId = "denoiser/unet2d-condition";
+
+    private float[] _timesteps = [];
+
+    /// <summary>Wraps a loaded model.</summary>
+    public UNetDenoiser(UNet2DConditionModel model, PredictionType predictionType)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Model = model;
+        PredictionType = predictionType;
+        int size = model.Config.SampleSize ?? 64;
+        SampleShape = [model.Config.InChannels, size, size];
+    }
+
+    /// <summary>Loads the UNet of <paramref name="folder"/> (a <c>unet/</c> folder) for <paramref name="backend"/>.</summary>
+    public static UNetDenoiser Load(string folder, UNetDenoiserOptions options, ITensorBackend backend)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var config = UNet2DConditionConfig.FromFile(Path.Combine(folder, UNet2DConditionModel.ConfigFileName));
+        using var weights = WeightFiles.Open(folder, string.IsNullOrEmpty(options.Variant) ? null : options.Variant);
+        return new UNetDenoiser(UNet2DConditionModel.Load(config, weights, backend), options.PredictionType);
+    }
+
+    /// <summary>The network.</summary>
+    public UNet2DConditionModel Model { get; }
+
+    /// <inheritdoc />
+    public PredictionType PredictionType { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<int> SampleShape { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<DeviceMemory> MemoryFootprint =>
+        Model.MemoryByDevice().Select(m => new DeviceMemory(m.Device, m.WeightBytes, m.BufferBytes)).ToArray();
+
+    /// <inheritdoc />
+    public ValueTask<Tensor> PredictAsync(DenoiserInput input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        cancellationToken.ThrowIfCancellationRequested();
+        var conditioning = input.Conditioning
+            ?? throw new InvalidOperationException($"{ComponentId} needs text conditioning (a conditioner's hidden states); bind one to the step.");
+        int batch = input.Sample.Dim(0);
+        if (conditioning.Embeddings.Dim(0) != batch)
+        {
+            throw new ArgumentException(
+                $"{ComponentId}: the conditioning has {conditioning.Embeddings.Dim(0)} rows for {batch} samples; they must match.");
+        }
+
+        if (_timesteps.Length != batch)
+        {
+            _timesteps = new float[batch];
+        }
+
+        Array.Fill(_timesteps, input.Timestep);
+        var output = Model.Forward(input.Sample, _timesteps, conditioning.Embeddings);
+
+        // The model's output buffer is reused by its next call; the caller keeps this prediction beyond that.
+        return ValueTask.FromResult(new Tensor(output.ToArray(), output.Shape.ToArray()));
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => Model.Dispose();
+}

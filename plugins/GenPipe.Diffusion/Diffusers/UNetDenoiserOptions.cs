@@ -1,0 +1,16 @@
+using System.ComponentModel;
+using GenPipe.Abstractions.Models;
+
+namespace GenPipe.Diffusion.Diffusers;
+
+/// <summary>Options of <c>denoiser/unet2d-condition</c>.</summary>
+public sealed class UNetDenoiserOptions
+{
+    /// <summary>What the UNet was trained to predict (diffusers keeps this in the scheduler's config).</summary>
+    [Description("What the UNet predicts: epsilon (SD 1.x, SD 2 base) or v_prediction (SD 2.x 768).")]
+    public PredictionType PredictionType { get; set; } = PredictionType.Epsilon;
+
+    /// <summary>A weights variant (<c>fp16</c> reads <c>diffusion_pytorch_model.fp16.safetensors</c>); empty for the plain file.</summary>
+    [Description("Weights variant, e.g. fp16 (diffusion_pytorch_model.fp16.safetensors); empty: the plain file.")]
+    public string Variant { get; set; } = "";
+}
