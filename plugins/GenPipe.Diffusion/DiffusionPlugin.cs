@@ -33,7 +33,7 @@ public sealed class DiffusionPlugin : IGenPipePlugin
             Id = UNetDenoiser.ComponentId,
             ContractType = typeof(IDenoiser),
             OptionsType = typeof(UNetDenoiserOptions),
-            Description = "diffusers UNet2DConditionModel (Stable Diffusion 1.x/2.x) from a model folder (model_index.json) or its unet/ folder.",
+            Description = "diffusers UNet2DConditionModel (Stable Diffusion 1.x/2.x) from a model folder (model_index.json), its unet/ folder, or an SD 1.x single-file checkpoint.",
             RequiresSource = true,
             Aliases = ["UNet2DConditionModel"],
             EstimateBytes = context => DiffusersSource.EstimateBytes(
@@ -41,8 +41,7 @@ public sealed class DiffusionPlugin : IGenPipePlugin
             Factory = (context, cancellationToken) =>
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                string folder = DiffusersSource.ComponentFolder(context.Name, UNetDenoiser.ComponentId, context.SourcePath, "unet", "UNet2DConditionModel");
-                return ValueTask.FromResult<object>(UNetDenoiser.Load(folder, (UNetDenoiserOptions)context.Options, context.Backend));
+                return ValueTask.FromResult<object>(UNetDenoiser.Open(context.Name, context.SourcePath!, (UNetDenoiserOptions)context.Options, context.Backend));
             },
         });
         plugin.AddComponent(new ComponentDescriptor

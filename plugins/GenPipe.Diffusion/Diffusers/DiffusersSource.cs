@@ -18,6 +18,20 @@ internal static class DiffusersSource
     {
         try
         {
+            if (SingleFileSource.IsSingleFile(source) && !PickleRefusal.IsPickle(source!))
+            {
+                // The file holds every model; count this role's share.
+                string prefix = role switch
+                {
+                    "unet" => LdmCheckpointNames.UNetPrefix,
+                    "vae" => LdmCheckpointNames.VaePrefix,
+                    _ => LdmCheckpointNames.TextEncoderPrefix,
+                };
+                using var file = MultiFileWeightSource.Open([source!]);
+                return 2 * sizeof(float) * file.Names.Where(n => n.StartsWith(prefix, StringComparison.Ordinal))
+                    .Sum(n => file.GetShape(n).Aggregate(1L, (a, d) => a * d));
+            }
+
             string folder = ComponentFolder(componentName, typeId, source, role);
             using var weights = WeightFiles.Open(folder, string.IsNullOrEmpty(variant) ? null : variant);
             return 2 * sizeof(float) * weights.Names.Sum(n => weights.GetShape(n).Aggregate(1L, (a, d) => a * d));
@@ -36,7 +50,7 @@ internal static class DiffusersSource
         if (File.Exists(path))
         {
             throw new InvalidDataException(
-                $"Component '{componentName}' ({typeId}): {path} is a file; give the model's folder (with model_index.json) or the component's folder (with config.json).");
+                $"Component '{componentName}' ({typeId}): {path} is a file; give the model's folder (with model_index.json), the component's folder (with config.json), or an SD 1.x single-file .safetensors checkpoint.");
         }
 
         if (DiffusersPipelineFolder.IsPipelineFolder(path))

@@ -28,6 +28,24 @@ public sealed class UNetDenoiser : IDenoiser, IMemoryFootprint, IDisposable
         SampleShape = [model.Config.InChannels, size, size];
     }
 
+    /// <summary>
+    /// Loads the UNet of <paramref name="source"/>: a diffusers model folder, its <c>unet/</c> folder, or an original SD
+    /// 1.x single-file checkpoint (architecture from <see cref="UNetDenoiserOptions.ConfigFolder"/>, else SD 1.5's).
+    /// </summary>
+    public static UNetDenoiser Open(string name, string source, UNetDenoiserOptions options, ITensorBackend backend)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!SingleFileSource.IsSingleFile(source))
+        {
+            return Load(DiffusersSource.ComponentFolder(name, ComponentId, source, "unet", "UNet2DConditionModel"), options, backend);
+        }
+
+        var (json, origin) = SingleFileSource.Config("unet", options.ConfigFolder);
+        var config = UNet2DConditionConfig.Parse(json, origin);
+        using var checkpoint = SingleFileCheckpoint.Open(source);
+        return new UNetDenoiser(UNet2DConditionModel.Load(config, checkpoint.UNet(UNetLayout.From(config)), backend), options.PredictionType);
+    }
+
     /// <summary>Loads the UNet of <paramref name="folder"/> (a <c>unet/</c> folder) for <paramref name="backend"/>.</summary>
     public static UNetDenoiser Load(string folder, UNetDenoiserOptions options, ITensorBackend backend)
     {

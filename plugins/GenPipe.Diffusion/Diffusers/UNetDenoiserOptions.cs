@@ -13,4 +13,11 @@ public sealed class UNetDenoiserOptions
     /// <summary>A weights variant (<c>fp16</c> reads <c>diffusion_pytorch_model.fp16.safetensors</c>); empty for the plain file.</summary>
     [Description("Weights variant, e.g. fp16 (diffusion_pytorch_model.fp16.safetensors); empty: the plain file.")]
     public string Variant { get; set; } = "";
+
+    /// <summary>
+    /// For a single-file checkpoint source: a diffusers model folder (or a <c>unet/</c> folder) whose config describes
+    /// the checkpoint's UNet; empty: Stable Diffusion 1.5's.
+    /// </summary>
+    [Description("For a single-file checkpoint: a diffusers folder whose unet config describes it (absolute or relative to the current folder); empty: SD 1.5's.")]
+    public string ConfigFolder { get; set; } = "";
 }

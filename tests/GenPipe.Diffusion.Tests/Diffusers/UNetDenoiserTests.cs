@@ -57,18 +57,40 @@ public sealed class UNetDenoiserTests : IDisposable
             .ShouldBe($"Component 'unet' (denoiser/unet2d-condition): {empty} has neither model_index.json (a diffusers model folder) nor config.json (a unet folder).");
     }
 
+    [Fact]
+    public async Task A_single_file_checkpoint_loads_with_the_architecture_of_a_config_folder_or_else_sd15s()
+    {
+        var (path, _, _, _) = GenPipe.Nn.Tests.Checkpoints.TinyCheckpoint.Build(_temp);
+        var io = FixtureFile.Load(Path.Combine(UNetFolder, "io.safetensors"));
+        var options = new UNetDenoiserOptions { ConfigFolder = UNetFolder };
+
+        using (var denoiser = (UNetDenoiser)await Create(path, options))
+        {
+            var prediction = await denoiser.PredictAsync(
+                new DenoiserInput(io.Tensor("sample"), 10f, new Conditioning(io.Tensor("encoder_hidden_states"))), CancellationToken.None);
+            prediction.View.ToArray().Zip(io.Floats("t10.out"), (a, e) => Math.Abs(a - e)).Max().ShouldBeLessThan(1e-4f);
+        }
+
+        Descriptor().EstimateBytes!(Context(path, options)).ShouldBe(2L * 4 * 1_106_212, "the UNet's share of the file");
+
+        // Without a config folder the file is read as SD 1.5, which these tiny weights are not: refused before any compute.
+        var refusal = await Should.ThrowAsync<GenPipe.Nn.WeightBindingException>(() => Create(path, new UNetDenoiserOptions()));
+        refusal.Message.ShouldContain("conv_in.weight");
+    }
+
     private static ComponentDescriptor Descriptor() =>
         RecordingPluginBuilder.Configure(new DiffusionPlugin()).Component(UNetDenoiser.ComponentId);
 
-    private static ComponentActivationContext Context(string source) => new()
+    private static ComponentActivationContext Context(string source, UNetDenoiserOptions? options = null) => new()
     {
         Name = "unet",
-        Options = new UNetDenoiserOptions(),
+        Options = options ?? new UNetDenoiserOptions(),
         SourcePath = source,
         Services = new FakeOperatorContext().Services,
     };
 
-    private static async Task<object> Create(string source) => await Descriptor().Factory(Context(source), CancellationToken.None);
+    private static async Task<object> Create(string source, UNetDenoiserOptions? options = null) =>
+        await Descriptor().Factory(Context(source, options), CancellationToken.None);
 
     private static void CopyFolder(string from, string to)
     {
