@@ -14,7 +14,7 @@ namespace GenPipe.Nn.Tests.Reference;
 /// check that modules take every byte they keep from their backend and report it on the backend's device. Its kernels
 /// read any host storage, so tests feed it ordinary CPU tensors.
 /// </remarks>
-internal sealed class ReferenceBackend : ITensorBackend
+internal sealed partial class ReferenceBackend : ITensorBackend
 {
     public const string DeviceName = "reference";
 
@@ -344,37 +344,6 @@ internal sealed class ReferenceBackend : ITensorBackend
         for (int i = 0; i < input.Length; i++)
         {
             output.Storage.Span[Off(output, i)] = input.Storage.Span[Off(input, i)] * scale;
-        }
-    }
-
-    public void Affine(TensorView input, float scale, float shift, TensorView output)
-    {
-        for (int i = 0; i < input.Length; i++)
-        {
-            output.Storage.Span[Off(output, i)] = (float)(((double)input.Storage.Span[Off(input, i)] * scale) + shift);
-        }
-    }
-
-    public void Clamp(TensorView input, float min, float max, TensorView output)
-    {
-        if (!(min <= max))
-        {
-            throw new ArgumentException($"Clamp: min {min} exceeds max {max}.");
-        }
-
-        for (int i = 0; i < input.Length; i++)
-        {
-            float x = input.Storage.Span[Off(input, i)];
-            output.Storage.Span[Off(output, i)] = float.IsNaN(x) ? x : x < min ? min : x > max ? max : x;
-        }
-    }
-
-    public void Exp(TensorView input, float scale, TensorView output)
-    {
-        for (int i = 0; i < input.Length; i++)
-        {
-            float product = input.Storage.Span[Off(input, i)] * scale;
-            output.Storage.Span[Off(output, i)] = (float)Math.Exp(product);
         }
     }
 
