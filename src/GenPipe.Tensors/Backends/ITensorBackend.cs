@@ -106,7 +106,28 @@ public interface ITensorBackend
     /// <summary><c>output = input * scale</c>; output may alias input.</summary>
     void Scale(TensorView input, float scale, TensorView output);
 
-    /// <summary>Copies any strided view into a contiguous view of the same shape.</summary>
+    /// <summary>
+    /// <c>output = input * scale + shift</c> (latent scaling, value-range maps); output may alias input. Whether the
+    /// product is rounded before the addition is the backend's choice, so backends may differ in the last bit.
+    /// </summary>
+    void Affine(TensorView input, float scale, float shift, TensorView output);
+
+    /// <summary>
+    /// <c>output = min(max(input, min), max)</c>; a NaN stays NaN, as in <c>torch.clamp</c>. Output may alias input.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="min"/> is greater than <paramref name="max"/>.</exception>
+    void Clamp(TensorView input, float min, float max, TensorView output);
+
+    /// <summary>
+    /// <c>output = exp(input * scale)</c>, the product rounded to float32 before the exponential (as
+    /// <c>torch.exp(scale * x)</c> computes it); output may alias input.
+    /// </summary>
+    void Exp(TensorView input, float scale, TensorView output);
+
+    /// <summary>
+    /// Copies any strided view into a view of the same shape: contiguous, or strided too (a slice of a larger
+    /// buffer, as <see cref="Concat"/> writes); the two must not overlap.
+    /// </summary>
     void Copy(TensorView source, TensorView destination);
 
     /// <summary>Nearest-neighbour upsampling of [N, C, H, W] by integer factors.</summary>

@@ -94,6 +94,16 @@ public sealed class CpuBackend : ITensorBackend
     public void Scale(TensorView input, float scale, TensorView output) => CpuElementwise.Scale(input, scale, output, Workers);
 
     /// <inheritdoc />
+    public void Affine(TensorView input, float scale, float shift, TensorView output) =>
+        CpuElementwise.Affine(input, scale, shift, output, Workers);
+
+    /// <inheritdoc />
+    public void Clamp(TensorView input, float min, float max, TensorView output) => CpuElementwise.Clamp(input, min, max, output, Workers);
+
+    /// <inheritdoc />
+    public void Exp(TensorView input, float scale, TensorView output) => CpuElementwise.Exp(input, scale, output, Workers);
+
+    /// <inheritdoc />
     public void Copy(TensorView source, TensorView destination) => CpuLayout.Copy(source, destination, Workers);
 
     /// <inheritdoc />

@@ -23,6 +23,9 @@ internal static class CpuElementwise
         Add,
         Multiply,
         Scale,
+        Affine,
+        Clamp,
+        Exp,
     }
 
     public static void Activate(TensorView input, TensorView output, Activation activation, CpuWorkers workers)
@@ -46,6 +49,32 @@ internal static class CpuElementwise
         Run(Operation.Scale, input, input, output, Activation.None, scale, workers);
     }
 
+    public static void Affine(TensorView input, float scale, float shift, TensorView output, CpuWorkers workers)
+    {
+        ShapeChecks.NotNone(input, nameof(input));
+        ShapeChecks.SameShape(input, output, "Affine", nameof(output));
+        Run(Operation.Affine, input, input, output, Activation.None, scale, workers, shift);
+    }
+
+    public static void Clamp(TensorView input, float min, float max, TensorView output, CpuWorkers workers)
+    {
+        ShapeChecks.NotNone(input, nameof(input));
+        ShapeChecks.SameShape(input, output, "Clamp", nameof(output));
+        if (!(min <= max))
+        {
+            throw new ArgumentException($"Clamp: min {min} must not exceed max {max}.", nameof(min));
+        }
+
+        Run(Operation.Clamp, input, input, output, Activation.None, min, workers, max);
+    }
+
+    public static void Exp(TensorView input, float scale, TensorView output, CpuWorkers workers)
+    {
+        ShapeChecks.NotNone(input, nameof(input));
+        ShapeChecks.SameShape(input, output, "Exp", nameof(output));
+        Run(Operation.Exp, input, input, output, Activation.None, scale, workers);
+    }
+
     private static void Binary(Operation operation, string what, TensorView a, TensorView b, TensorView output, CpuWorkers workers)
     {
         ShapeChecks.NotNone(a, nameof(a));
@@ -64,7 +93,8 @@ internal static class CpuElementwise
         Run(operation, a, broadcast, output, Activation.None, 0f, workers);
     }
 
-    private static void Run(Operation operation, TensorView a, TensorView b, TensorView output, Activation activation, float scalar, CpuWorkers workers)
+    private static void Run(
+        Operation operation, TensorView a, TensorView b, TensorView output, Activation activation, float scalar, CpuWorkers workers, float scalar2 = 0f)
     {
         var layout = RunLayout.Create(output.Shape, a.Strides, b.Strides, output.Strides);
         if (layout.Runs == 0)
@@ -76,6 +106,7 @@ internal static class CpuElementwise
         job.Operation = operation;
         job.Activation = activation;
         job.Scalar = scalar;
+        job.Scalar2 = scalar2;
         job.A = a;
         job.B = b;
         job.Output = output;
@@ -96,6 +127,7 @@ internal static class CpuElementwise
         public Operation Operation;
         public Activation Activation;
         public float Scalar;
+        public float Scalar2;
         public TensorView A;
         public TensorView B;
         public TensorView Output;
@@ -136,6 +168,20 @@ internal static class CpuElementwise
                     return;
                 case Operation.Scale:
                     TensorPrimitives.Multiply(a, Scalar, c);
+                    return;
+                case Operation.Affine:
+                    TensorPrimitives.Multiply(a, Scalar, c);
+                    TensorPrimitives.Add(c, Scalar2, c);
+                    return;
+                case Operation.Clamp:
+                    // Max then Min, both NaN-propagating, is torch.clamp's result including for NaN.
+                    TensorPrimitives.Max(a, Scalar, c);
+                    TensorPrimitives.Min(c, Scalar2, c);
+                    return;
+                case Operation.Exp:
+                    // Two passes keep torch's rounding of the product before the exponential.
+                    TensorPrimitives.Multiply(a, Scalar, c);
+                    TensorPrimitives.Exp(c, c);
                     return;
             }
 
@@ -179,6 +225,9 @@ internal static class CpuElementwise
                     Operation.Add => x + y,
                     Operation.Multiply => x * y,
                     Operation.Scale => x * Scalar,
+                    Operation.Affine => (x * Scalar) + Scalar2,
+                    Operation.Clamp => Math.Clamp(x, Scalar, Scalar2), // NaN fails both comparisons and stays NaN
+                    Operation.Exp => MathF.Exp(x * Scalar),
                     _ => x,
                 };
                 Unsafe.Add(ref c, i * strideC) = result;

@@ -14,7 +14,7 @@ namespace GenPipe.Nn.Tests.Reference;
 /// check that modules take every byte they keep from their backend and report it on the backend's device. Its kernels
 /// read any host storage, so tests feed it ordinary CPU tensors.
 /// </remarks>
-internal sealed class ReferenceBackend : ITensorBackend
+internal sealed partial class ReferenceBackend : ITensorBackend
 {
     public const string DeviceName = "reference";
 
