@@ -46,6 +46,23 @@ public sealed class DiffusionPlugin : IGenPipePlugin
         });
         plugin.AddComponent(new ComponentDescriptor
         {
+            Id = KlAutoencoder.ComponentId,
+            ContractType = typeof(IEncoder),
+            AdditionalContracts = [typeof(IDecoder)],
+            OptionsType = typeof(KlAutoencoderOptions),
+            Description = "diffusers AutoencoderKL (Stable Diffusion's VAE), encoder and decoder in one, scaling latents by its own scaling_factor; from a model folder, its vae/ folder, or an SD 1.x single-file checkpoint.",
+            RequiresSource = true,
+            Aliases = ["AutoencoderKL"],
+            EstimateBytes = context => DiffusersSource.EstimateBytes(
+                context.Name, KlAutoencoder.ComponentId, context.SourcePath, "vae", ((KlAutoencoderOptions)context.Options).Variant),
+            Factory = (context, cancellationToken) =>
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                return ValueTask.FromResult<object>(KlAutoencoder.Open(context.Name, context.SourcePath!, (KlAutoencoderOptions)context.Options, context.Backend));
+            },
+        });
+        plugin.AddComponent(new ComponentDescriptor
+        {
             Id = IdentityDecoder.ComponentId,
             ContractType = typeof(IDecoder),
             Description = "Returns its input unchanged: the decoder of models that work in data space.",

@@ -37,9 +37,9 @@ public sealed class DecodeAndPluginTests
     }
 
     [Fact]
-    public void BuiltInOperatorsAreConditionEncodeDecodeSaveAndSaveText()
+    public void BuiltInOperatorsAreConditionEncodeDecodeLoadImageSaveAndSaveText()
     {
-        BuiltInOperators.All.Select(o => o.Signature.Name).ShouldBe(["condition", "encode", "decode", "save", "save_text"]);
+        BuiltInOperators.All.Select(o => o.Signature.Name).ShouldBe(["condition", "encode", "decode", "load_image", "save", "save_text"]);
     }
 
     [Fact]
@@ -47,17 +47,20 @@ public sealed class DecodeAndPluginTests
     {
         var builder = RecordingPluginBuilder.Configure(new DiffusionPlugin());
 
-        builder.Components.Select(c => (c.Id, c.ContractType, c.OptionsType)).ShouldBe(
+        builder.Components.Select(c => (c.Id, c.ContractType, c.OptionsType, c.RequiresSource)).ShouldBe(
         [
-            ("denoiser/gaussian-mixture", typeof(IDenoiser), typeof(GaussianMixtureOptions)),
-            ("decoder/identity", typeof(IDecoder), typeof(NoOptions)),
+            ("denoiser/gaussian-mixture", typeof(IDenoiser), typeof(GaussianMixtureOptions), false),
+            ("denoiser/unet2d-condition", typeof(IDenoiser), typeof(GenPipe.Diffusion.Diffusers.UNetDenoiserOptions), true),
+            ("autoencoder/kl", typeof(IEncoder), typeof(GenPipe.Diffusion.Diffusers.KlAutoencoderOptions), true),
+            ("decoder/identity", typeof(IDecoder), typeof(NoOptions), false),
         ]);
-        builder.Components.ShouldAllBe(c => !c.RequiresSource && c.Description.Length > 0);
+        builder.Components.ShouldAllBe(c => c.Description.Length > 0);
+        builder.Component("autoencoder/kl").Contracts.ShouldBe([typeof(IEncoder), typeof(IDecoder)]);
         var options = new GaussianMixtureOptions { Means = [[1, 2, 3]], Stds = [0.5] };
         var created = await builder.Components[0].Factory(Activation(options), CancellationToken.None);
         created.ShouldBeOfType<GaussianMixtureDenoiser>().SampleShape.ShouldBe([3]);
         builder.Operators.Select(o => o.Signature.Name).ShouldBe(["diffuse"], "the denoising loop comes with the family, not the host");
-        (await builder.Components[1].Factory(Activation(new NoOptions()), CancellationToken.None)).ShouldBeOfType<IdentityDecoder>();
+        (await builder.Component("decoder/identity").Factory(Activation(new NoOptions()), CancellationToken.None)).ShouldBeOfType<IdentityDecoder>();
     }
 
     private static ComponentActivationContext Activation(object options) =>
