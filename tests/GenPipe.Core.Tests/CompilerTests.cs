@@ -158,6 +158,17 @@ public sealed class CompilerTests
             var overridden = host.Engine.LoadFile(file, [$"model={Path.Combine(root, "other")}"]);
             overridden.Components[1].SourcePath.ShouldBe(Path.Combine(root, "other", "unet"));
 
+            // A config too: a model folder's scheduler/ config read through the same parameter.
+            Directory.CreateDirectory(Path.Combine(root, "sd", "scheduler"));
+            File.WriteAllText(Path.Combine(root, "sd", "scheduler", "scheduler_config.json"), """{ "_class_name": "FakeDDIM", "beta_start": 0.003 }""");
+            string withConfig = Path.Combine(root, "pipelines", "c.json");
+            File.WriteAllText(withConfig, """
+            { "parameters": { "model": { "type": "string", "default": "../sd" } },
+              "components": { "s": { "type": "scheduler/fake-ddim", "config": "$model/scheduler" } },
+              "steps": [ { "id": "x", "op": "add", "in": { "a": 1 } } ] }
+            """);
+            host.Engine.LoadFile(withConfig).Components[0].Options.ShouldBeOfType<FakeSchedulerOptions>().BetaStart.ShouldBe(0.003);
+
             var missing = Should.Throw<PipelineValidationException>(() => host.Engine.LoadFile(file, ["model=../nowhere"])).Diagnostics;
             missing[0].JsonPath.ShouldBe("$.components.whole.source");
             missing[0].Message.ShouldStartWith("source '$model' of component 'whole' (parameter 'model' is '../nowhere') was not found (looked in: ");

@@ -106,20 +106,28 @@ internal sealed partial class PipelineCompiler
             return null;
         }
 
-        if (!source.StartsWith('$'))
+        return ResolveReference(source, sourcePath, $"source '{source}' of component '{name}'");
+    }
+
+    /// <summary>
+    /// A component's <c>source</c> or <c>config</c>: a path, or a string parameter alone or followed by a subpath
+    /// (<c>"$model"</c>, <c>"$model/scheduler"</c>), so that one parameter can point every component of a model at the
+    /// same folder or file. A parameter's value may also be relative to the current folder, where it was typed.
+    /// </summary>
+    private string? ResolveReference(string reference, string jsonPath, string what)
+    {
+        if (!reference.StartsWith('$'))
         {
-            return ResolvePath(source, sourcePath, $"source '{source}' of component '{name}'");
+            return ResolvePath(reference, jsonPath, what);
         }
 
-        // "$model" or "$model/unet": a string parameter's value, so one parameter can point every component of a
-        // model at the same folder or file. A value given on the command line may be relative to the current folder.
-        int slash = source.IndexOf('/', StringComparison.Ordinal);
-        string parameterName = slash < 0 ? source[1..] : source[1..slash];
+        int slash = reference.IndexOf('/', StringComparison.Ordinal);
+        string parameterName = slash < 0 ? reference[1..] : reference[1..slash];
         if (!_parameters.TryGetValue(parameterName, out var parameter))
         {
             if (!_declaredParameters.Contains(parameterName))
             {
-                _diagnostics.Error(sourcePath, $"source '{source}' of component '{name}' names parameter '{parameterName}', which the pipeline does not declare; declare it under \"parameters\" or give a path");
+                _diagnostics.Error(jsonPath, $"{what} names parameter '{parameterName}', which the pipeline does not declare; declare it under \"parameters\" or give a path");
             }
 
             return null;
@@ -127,12 +135,12 @@ internal sealed partial class PipelineCompiler
 
         if (parameter.Value is not string value || value.Length == 0)
         {
-            _diagnostics.Error(sourcePath, $"source '{source}' of component '{name}' needs parameter '{parameterName}' to be a non-empty string (a path), got {parameter.Type} '{parameter.Value}'");
+            _diagnostics.Error(jsonPath, $"{what} needs parameter '{parameterName}' to be a non-empty string (a path), got {parameter.Type} '{parameter.Value}'");
             return null;
         }
 
-        string resolvedSource = slash < 0 ? value : Path.Combine(value, source[(slash + 1)..]);
-        return ResolvePath(resolvedSource, sourcePath, $"source '{source}' of component '{name}' (parameter '{parameterName}' is '{value}')", includeCurrentFolder: true);
+        string resolved = slash < 0 ? value : Path.Combine(value, reference[(slash + 1)..]);
+        return ResolvePath(resolved, jsonPath, $"{what} (parameter '{parameterName}' is '{value}')", includeCurrentFolder: true);
     }
 
     /// <summary>
@@ -167,7 +175,7 @@ internal sealed partial class PipelineCompiler
     /// <summary>Reads a component's <c>config</c> file (a diffusers <c>scheduler_config.json</c> or <c>config.json</c>, or their folder).</summary>
     private ComponentConfigFile? ReadConfigFile(string name, string reference, string jsonPath)
     {
-        string? resolved = ResolvePath(reference, jsonPath, $"config '{reference}' of component '{name}'");
+        string? resolved = ResolveReference(reference, jsonPath, $"config '{reference}' of component '{name}'");
         if (resolved is null)
         {
             return null;
