@@ -7,7 +7,7 @@ namespace GenPipe.Hosting.Tests;
 public sealed class PluginContractCheckTests
 {
     [Theory]
-    [InlineData("EchoPlugin", "1.2.0.0")]
+    [InlineData("EchoPlugin", "1.3.0.0")]
     [InlineData("FuturePlugin", "2.0.0.0")]
     public void Reads_the_referenced_contract_version_from_metadata(string plugin, string expected) =>
         PluginContractCheck.ReadReferencedContractVersion(TestPlugins.Dll(plugin)).ShouldBe(Version.Parse(expected));

@@ -16,7 +16,7 @@ public sealed class PluginHostTests
 
         report.Plugins.Select(p => p.Name).ShouldBe(["DuplicatePlugin", "EchoPlugin", "LibV1Plugin", "LibV2Plugin", "NativePlugin"]);
         report.Failures.Select(f => Path.GetFileNameWithoutExtension(f.Path)).ShouldBe(["FuturePlugin", "NoEntryPlugin", "ThrowingPlugin"]);
-        report.Failures[0].Reason.ShouldContain("was built against GenPipe contracts 2.0, but this host provides 1.2");
+        report.Failures[0].Reason.ShouldContain("was built against GenPipe contracts 2.0, but this host provides 1.3");
         host.Catalog.ComponentNames.ShouldNotContain("test/half-registered");
         host.Catalog.TryGetComponent("test/lib-v2", out var lib).ShouldBeTrue();
         lib.Source.ShouldBe(new CatalogSource("LibV2Plugin", TestPlugins.Dll("LibV2Plugin")));

@@ -116,7 +116,7 @@ public sealed class PluginLoaderTests
 
         plugin.ShouldBeNull();
         failure!.Reason.ShouldBe(
-            $"Plugin 'FuturePlugin' ({dll}) was built against GenPipe contracts 2.0, but this host provides 1.2. " +
+            $"Plugin 'FuturePlugin' ({dll}) was built against GenPipe contracts 2.0, but this host provides 1.3. " +
             "Update GenPipe, or use a build of the plugin for contracts 1.x.");
         AssemblyLoadContext.All.SelectMany(c => c.Assemblies).ShouldNotContain(a => a.GetName().Name == "FuturePlugin");
     }

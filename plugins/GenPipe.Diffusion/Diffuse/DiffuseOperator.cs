@@ -42,6 +42,8 @@ public sealed class DiffuseOperator : IPipelineOperator, IStepPreflight
             new InputPort("mask", typeof(Tensor), Required: false, Description: "With latents: 1 where to repaint, 0 where to keep the latents; [1 or count, 1 or channels, ..spatial].") ,
             new InputPort("height", typeof(int), Required: false, Description: "Latent height, instead of the denoiser's sample shape.") { Minimum = 1 },
             new InputPort("width", typeof(int), Required: false, Description: "Latent width, instead of the denoiser's sample shape.") { Minimum = 1 },
+            new InputPort("image_height", typeof(int), Required: false, Description: "Image height in pixels, for a denoiser of image latents: a multiple of the pixels one latent spans (8 for Stable Diffusion).") { Minimum = 1 },
+            new InputPort("image_width", typeof(int), Required: false, Description: "Image width in pixels, for a denoiser of image latents: a multiple of the pixels one latent spans (8 for Stable Diffusion).") { Minimum = 1 },
         ],
         typeof(Tensor));
 
@@ -64,7 +66,7 @@ public sealed class DiffuseOperator : IPipelineOperator, IStepPreflight
         var hooks = Hooks(context);
         var session = scheduler.SetTimesteps(settings.Steps);
         var generator = new TorchGenerator(settings.Seed);
-        var start = StartingPoint.Create(context.StepId, scheduler, session, settings, settings.SampleShape(context.StepId, denoiser.SampleShape), generator);
+        var start = StartingPoint.Create(context.StepId, scheduler, session, settings, settings.SampleShape(context.StepId, denoiser.SampleShape, (denoiser as ILatentImageGeometry)?.PixelsPerLatent), generator);
         var x = start.Latents;
         var guide = new ClassifierFreeGuidance(settings.Conditioning, settings.Negative, x.Dim(0), settings.GuidanceRescale);
         var timesteps = start.Timesteps;

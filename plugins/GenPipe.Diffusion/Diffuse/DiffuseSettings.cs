@@ -18,7 +18,9 @@ internal sealed record DiffuseSettings(
     double Strength,
     Tensor? Mask,
     int? Height,
-    int? Width)
+    int? Width,
+    int? ImageHeight,
+    int? ImageWidth)
 {
     public static DiffuseSettings Read(OperatorContext context)
     {
@@ -49,27 +51,40 @@ internal sealed record DiffuseSettings(
         int? width = context.HasInput("width") ? context.GetInput<int>("width") : null;
         Require(height is null or >= 1, step, "height", height ?? 0, "it must be at least 1");
         Require(width is null or >= 1, step, "width", width ?? 0, "it must be at least 1");
+        int? imageHeight = context.HasInput("image_height") ? context.GetInput<int>("image_height") : null;
+        int? imageWidth = context.HasInput("image_width") ? context.GetInput<int>("image_width") : null;
+        Require(imageHeight is null or >= 1, step, "image_height", imageHeight ?? 0, "it must be at least 1");
+        Require(imageWidth is null or >= 1, step, "image_width", imageWidth ?? 0, "it must be at least 1");
+        if ((imageHeight is not null && height is not null) || (imageWidth is not null && width is not null))
+        {
+            throw new ArgumentException($"Step '{step}': give the size either in latents ('height', 'width') or in pixels ('image_height', 'image_width'), not both.");
+        }
+
         return new DiffuseSettings(
             steps, context.GetInput<int>("seed"), count, guidance, rescale,
-            Optional<Conditioning>(context, "conditioning"), Optional<Conditioning>(context, "negative"), latents, strength, mask, height, width);
+            Optional<Conditioning>(context, "conditioning"), Optional<Conditioning>(context, "negative"), latents, strength, mask, height, width,
+            imageHeight, imageWidth);
     }
 
     /// <summary>
     /// The shape of the samples: [count, ..latent shape]. The latents' shape when they are given, else the denoiser's
-    /// sample shape with its last two dimensions replaced by <see cref="Height"/> and <see cref="Width"/> when given.
+    /// sample shape with its last two dimensions replaced by <see cref="Height"/> and <see cref="Width"/> when given (or
+    /// <see cref="ImageHeight"/> and <see cref="ImageWidth"/> divided by <paramref name="pixelsPerLatent"/>).
     /// </summary>
-    public int[] SampleShape(string stepId, IReadOnlyList<int> denoiserShape)
+    public int[] SampleShape(string stepId, IReadOnlyList<int> denoiserShape, int? pixelsPerLatent = null)
     {
         int[] shape = Latents is null ? [.. denoiserShape] : Latents.GetShape()[1..];
-        if (Height is not null || Width is not null)
+        int? height = Height ?? Latent(stepId, "image_height", ImageHeight, pixelsPerLatent);
+        int? width = Width ?? Latent(stepId, "image_width", ImageWidth, pixelsPerLatent);
+        if (height is not null || width is not null)
         {
             if (shape.Length < 2)
             {
                 throw new ArgumentException($"Step '{stepId}': 'height' and 'width' set the size of image latents, but this denoiser's samples have shape {Tensor.FormatShape(shape)}; leave them out.");
             }
 
-            int h = Height ?? shape[^2];
-            int w = Width ?? shape[^1];
+            int h = height ?? shape[^2];
+            int w = width ?? shape[^1];
             if (Latents is not null && (h != shape[^2] || w != shape[^1]))
             {
                 throw new ArgumentException($"Step '{stepId}': 'height' {h} and 'width' {w} differ from the latents' {shape[^2]}x{shape[^1]}; leave them out, the latents decide the size.");
@@ -80,6 +95,29 @@ internal sealed record DiffuseSettings(
         }
 
         return [Count, .. shape];
+    }
+
+    // A size in pixels as latents: it must be a whole number of latents.
+    private static int? Latent(string stepId, string input, int? pixels, int? pixelsPerLatent)
+    {
+        if (pixels is not { } value)
+        {
+            return null;
+        }
+
+        if (pixelsPerLatent is not { } factor)
+        {
+            throw new ArgumentException($"Step '{stepId}': '{input}' gives a size in pixels, but this denoiser does not work on image latents; use 'height' and 'width' (latents) instead.");
+        }
+
+        if (value % factor != 0)
+        {
+            int lower = Math.Max(factor, value / factor * factor);
+            throw new ArgumentException(
+                $"Step '{stepId}': '{input}' is {value}; it must be a multiple of {factor} (one latent spans {factor} pixels), e.g. {lower} or {lower + factor}.");
+        }
+
+        return value / factor;
     }
 
     private static T? Optional<T>(OperatorContext context, string name) where T : class =>

@@ -1,4 +1,5 @@
 using GenPipe.Nn.Checkpoints;
+using GenPipe.Nn.Models.Vae;
 
 namespace GenPipe.Diffusion.Diffusers;
 
@@ -41,6 +42,19 @@ internal static class DiffusersSource
             return 0;
         }
     }
+
+    /// <summary>
+    /// Pixels per latent of the VAE in <paramref name="vaeFolder"/> (2 to the number of its downsampling levels), or
+    /// Stable Diffusion's 8 when there is none.
+    /// </summary>
+    public static int PixelsPerLatent(string vaeFolder)
+    {
+        string config = Path.Combine(vaeFolder, "config.json");
+        return File.Exists(config) ? PixelsPerLatent(AutoencoderKLConfig.Load(config)) : UNetDenoiser.DefaultPixelsPerLatent;
+    }
+
+    /// <summary>Pixels per latent of a VAE of <paramref name="config"/>, as diffusers computes <c>vae_scale_factor</c>.</summary>
+    public static int PixelsPerLatent(AutoencoderKLConfig config) => 1 << (config.BlockOutChannels.Count - 1);
 
     /// <summary>The folder holding the component's <c>config.json</c> and weights.</summary>
     /// <exception cref="InvalidDataException">The source is neither, or a pipeline folder lacks the role.</exception>

@@ -11,19 +11,27 @@ namespace GenPipe.Diffusion.Diffusers;
 /// <c>denoiser/unet2d-condition</c>: diffusers' <c>UNet2DConditionModel</c> (Stable Diffusion 1.x/2.x) as a denoiser,
 /// conditioned on a text encoder's hidden states. One call serves a whole batch (guidance's [negative; positive]).
 /// </summary>
-public sealed class UNetDenoiser : IDenoiser, IMemoryFootprint, IDisposable
+public sealed class UNetDenoiser : IDenoiser, ILatentImageGeometry, IMemoryFootprint, IDisposable
 {
     /// <summary>The component type id.</summary>
     public const string ComponentId = "denoiser/unet2d-condition";
 
+    /// <summary>Pixels per latent of Stable Diffusion's VAE (four levels, three of them downsampling).</summary>
+    public const int DefaultPixelsPerLatent = 8;
+
     private float[] _timesteps = [];
 
-    /// <summary>Wraps a loaded model.</summary>
-    public UNetDenoiser(UNet2DConditionModel model, PredictionType predictionType)
+    /// <summary>
+    /// Wraps a loaded model whose latents come from a VAE with <paramref name="pixelsPerLatent"/> pixels per latent
+    /// (Stable Diffusion's: 8).
+    /// </summary>
+    public UNetDenoiser(UNet2DConditionModel model, PredictionType predictionType, int pixelsPerLatent = DefaultPixelsPerLatent)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pixelsPerLatent, 1);
         Model = model;
         PredictionType = predictionType;
+        PixelsPerLatent = pixelsPerLatent;
         int size = model.Config.SampleSize ?? 64;
         SampleShape = [model.Config.InChannels, size, size];
     }
@@ -37,13 +45,17 @@ public sealed class UNetDenoiser : IDenoiser, IMemoryFootprint, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         if (!SingleFileSource.IsSingleFile(source))
         {
-            return Load(DiffusersSource.ComponentFolder(name, ComponentId, source, "unet", "UNet2DConditionModel"), options, backend);
+            string folder = DiffusersSource.ComponentFolder(name, ComponentId, source, "unet", "UNet2DConditionModel");
+            var loaded = Load(folder, options, backend);
+            return new UNetDenoiser(loaded.Model, options.PredictionType, DiffusersSource.PixelsPerLatent(Path.Combine(folder, "..", "vae")));
         }
 
         var (json, origin) = SingleFileSource.Config("unet", options.ConfigFolder);
         var config = UNet2DConditionConfig.Parse(json, origin);
+        var (vaeJson, vaeOrigin) = SingleFileSource.Config("vae", options.ConfigFolder);
+        int pixelsPerLatent = DiffusersSource.PixelsPerLatent(GenPipe.Nn.Models.Vae.AutoencoderKLConfig.Parse(vaeJson, vaeOrigin));
         using var checkpoint = SingleFileCheckpoint.Open(source);
-        return new UNetDenoiser(UNet2DConditionModel.Load(config, checkpoint.UNet(UNetLayout.From(config)), backend), options.PredictionType);
+        return new UNetDenoiser(UNet2DConditionModel.Load(config, checkpoint.UNet(UNetLayout.From(config)), backend), options.PredictionType, pixelsPerLatent);
     }
 
     /// <summary>Loads the UNet of <paramref name="folder"/> (a <c>unet/</c> folder) for <paramref name="backend"/>.</summary>
@@ -63,6 +75,9 @@ public sealed class UNetDenoiser : IDenoiser, IMemoryFootprint, IDisposable
 
     /// <inheritdoc />
     public IReadOnlyList<int> SampleShape { get; }
+
+    /// <summary>Pixels per latent of the VAE beside this UNet (its folder's <c>vae/</c>), else Stable Diffusion's 8.</summary>
+    public int PixelsPerLatent { get; }
 
     /// <inheritdoc />
     public IReadOnlyList<DeviceMemory> MemoryFootprint =>
