@@ -2,7 +2,7 @@ using GenPipe.Abstractions.Models;
 using System.Text;
 using System.Text.Json;
 
-namespace GenPipe.Autoregressive.Text;
+namespace GenPipe.Text;
 
 /// <summary>
 /// GPT-2's byte-level BPE: text is split by GPT-2's pre-tokenization pattern, each piece's UTF-8 bytes become

@@ -1,6 +1,6 @@
 using GenPipe.Abstractions.Models;
 
-namespace GenPipe.Autoregressive.Text;
+namespace GenPipe.Text;
 
 /// <summary>Finds the tokenizer a model folder holds, the way Hugging Face folders lay it out.</summary>
 public static class TokenizerFiles

@@ -2,7 +2,7 @@ using GenPipe.Abstractions.Models;
 using System.Text;
 using System.Text.Json;
 
-namespace GenPipe.Autoregressive.Text;
+namespace GenPipe.Text;
 
 /// <summary>
 /// One token per Unicode character (code point), as in character-level language models. The vocabulary is a JSON
