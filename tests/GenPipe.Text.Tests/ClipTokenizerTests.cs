@@ -146,6 +146,26 @@ public sealed class ClipTokenizerTests
         Should.Throw<ArgumentException>(() => new ClipTokenizer(vocabulary, [])).Message.ShouldBe("The vocabulary has no start-of-text token \"<|startoftext|>\". (Parameter 'vocabulary')");
     }
 
+    [Fact]
+    public void Concurrent_calls_give_the_reference_ids()
+    {
+        // A fresh tokenizer, so that its piece cache and the cleaning's tables fill while threads race.
+        var tokenizer = ClipTokenizer.Load(ClipCases.FixtureFolder);
+        var cases = ClipCases.Read(Path.Combine(AppContext.BaseDirectory, "Refs", "clip-hard-cases.json"));
+        var wrong = new System.Collections.Concurrent.ConcurrentBag<string>();
+
+        Parallel.For(0, cases.Count * 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            var expected = cases[i % cases.Count];
+            if (!tokenizer.EncodeForTextEncoder(expected.Text).SequenceEqual(expected.InputIds) || !tokenizer.Encode(expected.Text).SequenceEqual(expected.Ids))
+            {
+                wrong.Add(expected.Text);
+            }
+        });
+
+        wrong.ShouldBeEmpty();
+    }
+
     /// <summary>A temporary copy of the fixture's vocab.json and merges.txt, to add settings files to.</summary>
     private sealed class TokenizerFolder : IDisposable
     {
