@@ -35,6 +35,7 @@ public sealed class SharedAssemblyTests
     [Theory]
     [InlineData("GenPipe.Abstractions", true)]
     [InlineData("genpipe.tensors", true)]
+    [InlineData("GenPipe.Text", true)]
     [InlineData("System.Numerics.Tensors", true)]
     [InlineData("Microsoft.Extensions.DependencyInjection.Abstractions", true)]
     [InlineData("Microsoft.Extensions.Logging.Abstractions", true)]

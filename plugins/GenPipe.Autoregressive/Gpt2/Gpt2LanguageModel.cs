@@ -1,8 +1,8 @@
 using GenPipe.Abstractions.Components;
 using GenPipe.Abstractions.Models;
-using GenPipe.Autoregressive.Text;
 using GenPipe.Tensors;
 using GenPipe.Tensors.Backends;
+using GenPipe.Text;
 
 namespace GenPipe.Autoregressive.Gpt2;
 

@@ -2,7 +2,7 @@ namespace GenPipe.Hosting.Plugins;
 
 /// <summary>
 /// The assemblies a plugin shares with the host instead of loading its own copy. Types that cross the plugin boundary
-/// (the contracts, tensors, DI and logging abstractions) must come from one assembly, or a plugin's
+/// (the contracts, tensors, modules, tokenizers, DI and logging abstractions) must come from one assembly, or a plugin's
 /// <c>IGenPipePlugin</c> would be a different type from the host's and the cast would fail.
 /// </summary>
 public static class SharedAssemblies
@@ -13,6 +13,7 @@ public static class SharedAssemblies
         "GenPipe.Abstractions",
         "GenPipe.Tensors",
         "GenPipe.Nn",
+        "GenPipe.Text",
         "System.Numerics.Tensors",
         "Microsoft.Extensions.DependencyInjection.Abstractions",
         "Microsoft.Extensions.Logging.Abstractions",

@@ -1,5 +1,4 @@
 using GenPipe.Autoregressive.Gpt2;
-using GenPipe.Autoregressive.Text;
 using GenPipe.Tensors;
 using GenPipe.Tensors.Backends;
 using Shouldly;
@@ -8,6 +7,7 @@ using Xunit.Abstractions;
 
 using GenPipe.Nn;
 using GenPipe.Nn.Tests;
+using GenPipe.Text;
 
 namespace GenPipe.Autoregressive.Tests.Gpt2;
 

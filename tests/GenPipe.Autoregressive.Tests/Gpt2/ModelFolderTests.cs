@@ -1,6 +1,6 @@
 using GenPipe.Autoregressive.Gpt2;
-using GenPipe.Autoregressive.Text;
 using GenPipe.Tensors.Backends;
+using GenPipe.Text;
 using Shouldly;
 using Xunit;
 

@@ -1,11 +1,11 @@
 using GenPipe.Autoregressive.Gpt2;
-using GenPipe.Autoregressive.Text;
 using GenPipe.Tensors.Backends;
 using Shouldly;
 using Xunit;
 
 using GenPipe.Nn;
 using GenPipe.Nn.Tests;
+using GenPipe.Text;
 
 namespace GenPipe.Autoregressive.Tests.Gpt2;
 

@@ -1,14 +1,13 @@
-using GenPipe.Abstractions.Models;
 using System.Text;
 using System.Text.Json;
 
-namespace GenPipe.Autoregressive.Text;
+namespace GenPipe.Text;
 
 /// <summary>
 /// One token per Unicode character (code point), as in character-level language models. The vocabulary is a JSON
 /// list (the index is the id) or an object of character to id.
 /// </summary>
-public sealed class CharacterTokenizer : ITokenizer
+public sealed class CharacterTokenizer : ITokenVocabulary
 {
     private readonly Dictionary<Rune, int> _ids;
     private readonly Rune[] _characters;
@@ -157,6 +156,19 @@ public sealed class CharacterTokenizer : ITokenizer
 
         return text.ToString();
     }
+
+    /// <inheritdoc />
+    /// <remarks>The token is one character.</remarks>
+    public int? TokenToId(string token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        return Rune.DecodeFromUtf16(token, out var rune, out int used) == System.Buffers.OperationStatus.Done && used == token.Length && _ids.TryGetValue(rune, out int id)
+            ? id
+            : null;
+    }
+
+    /// <inheritdoc />
+    public string IdToToken(int id) => Decode([id]);
 
     private static Rune SingleRune(JsonElement item, string path, string source) =>
         item.ValueKind == JsonValueKind.String

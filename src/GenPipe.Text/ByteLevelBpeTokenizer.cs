@@ -1,8 +1,7 @@
-using GenPipe.Abstractions.Models;
 using System.Text;
 using System.Text.Json;
 
-namespace GenPipe.Autoregressive.Text;
+namespace GenPipe.Text;
 
 /// <summary>
 /// GPT-2's byte-level BPE: text is split by GPT-2's pre-tokenization pattern, each piece's UTF-8 bytes become
@@ -14,7 +13,7 @@ namespace GenPipe.Autoregressive.Text;
 /// pre-tokenization and map to their vocabulary ids. Encoded pieces are memoized (up to 100,000); the tokenizer is safe to use from
 /// several threads.
 /// </remarks>
-public sealed class ByteLevelBpeTokenizer : ITokenizer
+public sealed class ByteLevelBpeTokenizer : ITokenVocabulary
 {
     private const int MaxRememberedPieces = 100_000;
     private readonly Dictionary<string, int> _vocab;
@@ -146,14 +145,15 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         return merges;
     }
 
-    /// <summary>The id of <paramref name="token"/> (a vocabulary symbol string, as <c>Ġthe</c> or <c>&lt;|endoftext|&gt;</c>), or null.</summary>
+    /// <inheritdoc />
+    /// <remarks>A symbol string as the vocabulary writes it, as <c>Ġthe</c> or <c>&lt;|endoftext|&gt;</c>.</remarks>
     public int? TokenToId(string token)
     {
         ArgumentNullException.ThrowIfNull(token);
         return _vocab.TryGetValue(token, out int id) ? id : null;
     }
 
-    /// <summary>The vocabulary symbol string of <paramref name="id"/>.</summary>
+    /// <inheritdoc />
     public string IdToToken(int id) =>
         (uint)id < (uint)_tokens.Length && _tokens[id] is string token
             ? token

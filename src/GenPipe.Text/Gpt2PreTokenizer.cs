@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace GenPipe.Autoregressive.Text;
+namespace GenPipe.Text;
 
 /// <summary>
 /// GPT-2's pre-tokenization pattern <c>'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+</c>

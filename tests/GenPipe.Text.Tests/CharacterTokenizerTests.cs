@@ -1,9 +1,9 @@
-using GenPipe.Autoregressive.Text;
+using GenPipe.Text;
 using Shouldly;
 using Xunit;
 
 
-namespace GenPipe.Autoregressive.Tests.Text;
+namespace GenPipe.Text.Tests;
 
 /// <summary>The character-level tokenizer on hand-made vocabularies.</summary>
 public sealed class CharacterTokenizerTests

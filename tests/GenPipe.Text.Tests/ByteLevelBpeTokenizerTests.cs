@@ -1,10 +1,10 @@
 using System.Text.Json;
-using GenPipe.Autoregressive.Text;
+using GenPipe.Text;
 using Shouldly;
 using Xunit;
 
 
-namespace GenPipe.Autoregressive.Tests.Text;
+namespace GenPipe.Text.Tests;
 
 /// <summary>
 /// The byte-level BPE against an independent Python implementation (tools/fixtures/bpe_reference.py) on a small

@@ -1,4 +1,4 @@
-namespace GenPipe.Autoregressive.Text;
+namespace GenPipe.Text;
 
 /// <summary>
 /// GPT-2's reversible map from bytes to printable characters, so that BPE works on visible strings: the printable
