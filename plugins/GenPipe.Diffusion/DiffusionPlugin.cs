@@ -63,6 +63,22 @@ public sealed class DiffusionPlugin : IGenPipePlugin
         });
         plugin.AddComponent(new ComponentDescriptor
         {
+            Id = ClipTextConditioner.ComponentId,
+            ContractType = typeof(IConditioner),
+            OptionsType = typeof(ClipTextConditionerOptions),
+            Description = "Stable Diffusion's text conditioning: CLIP tokenizer and transformers CLIPTextModel (hidden states, clip skip, pooled output); from a model folder, or an SD 1.x single-file checkpoint with config_folder.",
+            RequiresSource = true,
+            Aliases = ["CLIPTextModel"],
+            EstimateBytes = context => DiffusersSource.EstimateBytes(
+                context.Name, ClipTextConditioner.ComponentId, context.SourcePath, "text_encoder", ((ClipTextConditionerOptions)context.Options).Variant),
+            Factory = (context, cancellationToken) =>
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                return ValueTask.FromResult<object>(ClipTextConditioner.Open(context.Name, context.SourcePath!, (ClipTextConditionerOptions)context.Options, context.Backend));
+            },
+        });
+        plugin.AddComponent(new ComponentDescriptor
+        {
             Id = IdentityDecoder.ComponentId,
             ContractType = typeof(IDecoder),
             Description = "Returns its input unchanged: the decoder of models that work in data space.",

@@ -52,6 +52,7 @@ public sealed class DecodeAndPluginTests
             ("denoiser/gaussian-mixture", typeof(IDenoiser), typeof(GaussianMixtureOptions), false),
             ("denoiser/unet2d-condition", typeof(IDenoiser), typeof(GenPipe.Diffusion.Diffusers.UNetDenoiserOptions), true),
             ("autoencoder/kl", typeof(IEncoder), typeof(GenPipe.Diffusion.Diffusers.KlAutoencoderOptions), true),
+            ("conditioner/clip-text", typeof(IConditioner), typeof(GenPipe.Diffusion.Diffusers.ClipTextConditionerOptions), true),
             ("decoder/identity", typeof(IDecoder), typeof(NoOptions), false),
         ]);
         builder.Components.ShouldAllBe(c => c.Description.Length > 0);

@@ -66,7 +66,7 @@ public sealed class DiffuseOperator : IPipelineOperator, IStepPreflight
         var hooks = Hooks(context);
         var session = scheduler.SetTimesteps(settings.Steps);
         var generator = new TorchGenerator(settings.Seed);
-        var start = StartingPoint.Create(context.StepId, scheduler, session, settings, settings.SampleShape(context.StepId, denoiser.SampleShape, (denoiser as ILatentImageGeometry)?.PixelsPerLatent), generator);
+        var start = StartingPoint.Create(context.StepId, scheduler, session, settings, settings.SampleShape(context.StepId, denoiser.SampleShape, denoiser as ILatentImageGeometry), generator);
         var x = start.Latents;
         var guide = new ClassifierFreeGuidance(settings.Conditioning, settings.Negative, x.Dim(0), settings.GuidanceRescale);
         var timesteps = start.Timesteps;

@@ -69,13 +69,13 @@ internal sealed record DiffuseSettings(
     /// <summary>
     /// The shape of the samples: [count, ..latent shape]. The latents' shape when they are given, else the denoiser's
     /// sample shape with its last two dimensions replaced by <see cref="Height"/> and <see cref="Width"/> when given (or
-    /// <see cref="ImageHeight"/> and <see cref="ImageWidth"/> divided by <paramref name="pixelsPerLatent"/>).
+    /// <see cref="ImageHeight"/> and <see cref="ImageWidth"/> turned into latents by <paramref name="geometry"/>).
     /// </summary>
-    public int[] SampleShape(string stepId, IReadOnlyList<int> denoiserShape, int? pixelsPerLatent = null)
+    public int[] SampleShape(string stepId, IReadOnlyList<int> denoiserShape, ILatentImageGeometry? geometry = null)
     {
         int[] shape = Latents is null ? [.. denoiserShape] : Latents.GetShape()[1..];
-        int? height = Height ?? Latent(stepId, "image_height", ImageHeight, pixelsPerLatent);
-        int? width = Width ?? Latent(stepId, "image_width", ImageWidth, pixelsPerLatent);
+        int? height = Height ?? Latent(stepId, "image_height", ImageHeight, geometry);
+        int? width = Width ?? Latent(stepId, "image_width", ImageWidth, geometry);
         if (height is not null || width is not null)
         {
             if (shape.Length < 2)
@@ -97,27 +97,30 @@ internal sealed record DiffuseSettings(
         return [Count, .. shape];
     }
 
-    // A size in pixels as latents: it must be a whole number of latents.
-    private static int? Latent(string stepId, string input, int? pixels, int? pixelsPerLatent)
+    // A size in pixels as latents: a whole number of latents, and of the multiple the denoiser needs.
+    private static int? Latent(string stepId, string input, int? pixels, ILatentImageGeometry? geometry)
     {
         if (pixels is not { } value)
         {
             return null;
         }
 
-        if (pixelsPerLatent is not { } factor)
+        if (geometry is null)
         {
             throw new ArgumentException($"Step '{stepId}': '{input}' gives a size in pixels, but this denoiser does not work on image latents; use 'height' and 'width' (latents) instead.");
         }
 
+        int factor = geometry.PixelsPerLatent * geometry.LatentMultiple;
         if (value % factor != 0)
         {
             int lower = Math.Max(factor, value / factor * factor);
-            throw new ArgumentException(
-                $"Step '{stepId}': '{input}' is {value}; it must be a multiple of {factor} (one latent spans {factor} pixels), e.g. {lower} or {lower + factor}.");
+            string why = geometry.LatentMultiple == 1
+                ? $"one latent spans {geometry.PixelsPerLatent} pixels"
+                : $"one latent spans {geometry.PixelsPerLatent} pixels and the denoiser needs latent sizes in multiples of {geometry.LatentMultiple}";
+            throw new ArgumentException($"Step '{stepId}': '{input}' is {value}; it must be a multiple of {factor} ({why}), e.g. {lower} or {lower + factor}.");
         }
 
-        return value / factor;
+        return value / geometry.PixelsPerLatent;
     }
 
     private static T? Optional<T>(OperatorContext context, string name) where T : class =>

@@ -9,4 +9,7 @@ public interface ILatentImageGeometry
 {
     /// <summary>Pixels per latent along each side (a power of two for a VAE with stride-2 levels).</summary>
     int PixelsPerLatent { get; }
+
+    /// <summary>The multiple latent sizes must have for the denoiser (a UNet halves them at each level: 2^(levels - 1)).</summary>
+    int LatentMultiple => 1;
 }
