@@ -25,6 +25,13 @@ public sealed class StableDiffusionPipelineTests
         npy.Shape.ShouldBe([2, 3, 32, 48]);
         npy.Values.ShouldAllBe(v => float.IsFinite(v));
         StackTraces.In(result.Error).ShouldBeFalse(result.ToString());
+
+        // How it was made, where A1111 and image browsers look for it, and all of it as JSON.
+        var text = png.Text.ToDictionary(t => t.Key, t => t.Value);
+        text["parameters"].ShouldBe("a red cat\nSteps: 3, Sampler: pndm, CFG scale: 7.5, Seed: 0, Size: 48x32, Model: tiny-sd");
+        text["genpipe"].ShouldStartWith(
+            "{\"pipeline\":\"sd15-txt2img\",\"parameters\":{\"model\":\"../models/tiny-sd\",\"prompt\":\"a red cat\",\"negative_prompt\":\"\",\"steps\":3,");
+        text["genpipe"].ShouldContain("\"unet\":{\"type\":\"denoiser/unet2d-condition\",\"source\":\"tiny-sd\"}");
     }
 
     [Fact]

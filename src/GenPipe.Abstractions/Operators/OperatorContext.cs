@@ -6,6 +6,9 @@ public abstract class OperatorContext
     /// <summary>The step's id in the pipeline.</summary>
     public abstract string StepId { get; }
 
+    /// <summary>The run this step belongs to (pipeline, parameter values, components), or null outside a pipeline run.</summary>
+    public virtual RunDescription? Run => null;
+
     /// <summary>The host's services.</summary>
     public abstract IServiceProvider Services { get; }
 

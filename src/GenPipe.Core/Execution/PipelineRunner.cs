@@ -34,6 +34,10 @@ internal sealed class PipelineRunner(IComponentPool pool, IServiceProvider servi
         var keys = new Dictionary<string, string>(StringComparer.Ordinal);
         int count = pipeline.Steps.Count;
         var lastConsumer = LastConsumers(pipeline);
+        var run = new RunDescription(
+            pipeline.Name,
+            pipeline.Parameters.Select(p => new KeyValuePair<string, object>(p.Name, p.Value)).ToArray(),
+            pipeline.Components.Select(c => (c.Name, c.TypeId, c.SourcePath)).ToArray());
         try
         {
             for (int index = 0; index < count; index++)
@@ -59,7 +63,7 @@ internal sealed class PipelineRunner(IComponentPool pool, IServiceProvider servi
                 else
                 {
                     var chunks = step.Operator.Signature.StreamsOutput && cacheable ? new List<object>() : null;
-                    object output = await RunStepAsync(step, index, count, produced, sink, progress, chunks, cancellationToken).ConfigureAwait(false);
+                    object output = await RunStepAsync(step, index, count, produced, sink, progress, chunks, run, cancellationToken).ConfigureAwait(false);
                     produced[step.Id] = output;
                     if (cacheable)
                     {
@@ -122,6 +126,7 @@ internal sealed class PipelineRunner(IComponentPool pool, IServiceProvider servi
         StagingArtifactSink sink,
         IProgress<PipelineProgress>? progress,
         List<object>? chunks,
+        RunDescription run,
         CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
@@ -148,7 +153,8 @@ internal sealed class PipelineRunner(IComponentPool pool, IServiceProvider servi
                 {
                     chunks?.Add(chunk);
                     progress?.Report(new PipelineProgress(PipelineProgressKind.Output, step.Id, index, count, 0, 0, clock.Elapsed) { Output = chunk });
-                });
+                },
+                run);
             output = await step.Operator.ExecuteAsync(context, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

@@ -24,8 +24,10 @@ internal sealed class StepContext : OperatorContext
         IServiceProvider services,
         IArtifactSink artifacts,
         Action<int, int> reportIteration,
-        Action<object> reportOutput)
+        Action<object> reportOutput,
+        RunDescription? run = null)
     {
+        Run = run;
         _step = step;
         _values = values;
         _pool = pool;
@@ -37,6 +39,8 @@ internal sealed class StepContext : OperatorContext
     }
 
     public override string StepId => _step.Id;
+
+    public override RunDescription? Run { get; }
 
     public override IServiceProvider Services { get; }
 

@@ -67,7 +67,7 @@ public sealed class SaveOperator : IPipelineOperator
                 name + ".png",
                 (stream, _) =>
                 {
-                    PngWriter.Write(stream, renderer is null ? Render(samples) : FromRenderer(renderer, samples));
+                    PngWriter.Write(stream, renderer is null ? Render(samples) : FromRenderer(renderer, samples), GenerationParameters.TextChunks(context.Run, samples));
                     return ValueTask.CompletedTask;
                 },
                 cancellationToken).ConfigureAwait(false));
