@@ -219,6 +219,8 @@ public sealed class DiffuseOperatorTests
             ("mask", typeof(Tensor), false, null),
             ("height", typeof(int), false, null),
             ("width", typeof(int), false, null),
+            ("image_height", typeof(int), false, null),
+            ("image_width", typeof(int), false, null),
         ]);
     }
 

@@ -45,7 +45,7 @@ public sealed class PluginHostTests
         info.OperatorNames.ShouldBe(["echo"]);
         info.Path.ShouldBe(TestPlugins.Dll("EchoPlugin"));
         info.Version.ShouldBe(new Version(0, 1, 0, 0));
-        info.ContractVersion.ShouldBe(new Version(1, 2, 0, 0));
+        info.ContractVersion.ShouldBe(new Version(1, 3, 0, 0));
     }
 
     [Fact]

@@ -23,7 +23,7 @@ public sealed class PluginLoaderTests
         plugin.Context.ShouldNotBeSameAs(AssemblyLoadContext.Default);
         plugin.Context.IsCollectible.ShouldBeTrue();
         AssemblyLoadContext.GetLoadContext(plugin.Assembly).ShouldBeSameAs(plugin.Context);
-        plugin.ContractVersion.ShouldBe(new Version(1, 2, 0, 0));
+        plugin.ContractVersion.ShouldBe(new Version(1, 3, 0, 0));
         plugin.Registrations.Source.Name.ShouldBe("EchoPlugin");
         plugin.Registrations.Source.Path.ShouldBe(TestPlugins.Dll("EchoPlugin"));
         plugin.Registrations.Components.Select(c => c.Id).ShouldBe(["test/echo", "test/ones"]);

@@ -14,6 +14,21 @@ internal static class SingleFileSource
     public static bool IsSingleFile(string? source) => source is not null && File.Exists(source);
 
     /// <summary>
+    /// Pixels per latent for a single-file checkpoint: from the VAE config of <paramref name="configFolder"/> when it is
+    /// a diffusers model folder, else Stable Diffusion's (the bundled SD 1.5 VAE, or a lone unet/ folder's unknown VAE).
+    /// </summary>
+    public static int PixelsPerLatent(string? configFolder)
+    {
+        if (string.IsNullOrEmpty(configFolder) || !DiffusersPipelineFolder.IsPipelineFolder(Path.GetFullPath(configFolder)))
+        {
+            var (json, origin) = Config("vae", null);
+            return DiffusersSource.PixelsPerLatent(GenPipe.Nn.Models.Vae.AutoencoderKLConfig.Parse(json, origin));
+        }
+
+        return DiffusersSource.PixelsPerLatent(Path.Combine(Path.GetFullPath(configFolder), "vae"));
+    }
+
+    /// <summary>
     /// The config JSON for <paramref name="role"/> (<c>unet</c>, <c>vae</c>, <c>text_encoder</c>) and where it came from.
     /// </summary>
     public static (string Json, string Origin) Config(string role, string? configFolder)

@@ -52,8 +52,7 @@ public sealed class UNetDenoiser : IDenoiser, ILatentImageGeometry, IMemoryFootp
 
         var (json, origin) = SingleFileSource.Config("unet", options.ConfigFolder);
         var config = UNet2DConditionConfig.Parse(json, origin);
-        var (vaeJson, vaeOrigin) = SingleFileSource.Config("vae", options.ConfigFolder);
-        int pixelsPerLatent = DiffusersSource.PixelsPerLatent(GenPipe.Nn.Models.Vae.AutoencoderKLConfig.Parse(vaeJson, vaeOrigin));
+        int pixelsPerLatent = SingleFileSource.PixelsPerLatent(options.ConfigFolder);
         using var checkpoint = SingleFileCheckpoint.Open(source);
         return new UNetDenoiser(UNet2DConditionModel.Load(config, checkpoint.UNet(UNetLayout.From(config)), backend), options.PredictionType, pixelsPerLatent);
     }
