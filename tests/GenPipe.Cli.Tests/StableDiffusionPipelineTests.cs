@@ -34,6 +34,50 @@ public sealed class StableDiffusionPipelineTests
         text["genpipe"].ShouldContain("\"unet\":{\"type\":\"denoiser/unet2d-condition\",\"source\":\"tiny-sd\"}");
     }
 
+    [Theory]
+    [InlineData("sd15-img2img.json", false)]
+    [InlineData("sd15-inpaint.json", true)]
+    public async Task Image_to_image_and_inpainting_read_a_png_and_a_jpeg_and_write_the_image(string pipeline, bool terminal)
+    {
+        using var temp = new TempFolder();
+        string image = CliRunner.TestData("pipelines", "inputs", "gradient.png");
+        string jpeg = Path.Combine(temp.Path, "photo.jpg");
+        using (var bitmap = SkiaSharp.SKBitmap.Decode(image))
+        using (var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Jpeg, 90))
+        {
+            File.WriteAllBytes(jpeg, data.ToArray());
+        }
+
+        var args = new List<string> { "run", CliRunner.TestData("pipelines", pipeline), "--set", "steps=4", "--set", "strength=0.5" };
+        if (pipeline.Contains("inpaint", StringComparison.Ordinal))
+        {
+            args.AddRange(["--set", $"mask={CliRunner.TestData("pipelines", "inputs", "center-mask.png")}"]);
+        }
+
+        var fromPng = await RealProcess.RunAsync(temp.Path, terminal, [.. args, "--set", $"image={image}", "--out", "png"]);
+        var fromJpeg = await RealProcess.RunAsync(temp.Path, false, [.. args, "--set", "image=photo.jpg", "--out", "jpeg"]);
+
+        fromPng.ExitCode.ShouldBe(0, fromPng.ToString());
+        fromJpeg.ExitCode.ShouldBe(0, fromJpeg.ToString());
+        string name = Path.GetFileNameWithoutExtension(pipeline);
+        Npy.Read(Path.Combine(temp.Path, "png", name + ".npy")).Shape.ShouldBe([1, 3, 32, 32]);
+        Npy.Read(Path.Combine(temp.Path, "jpeg", name + ".npy")).Values.ShouldAllBe(v => float.IsFinite(v));
+        (fromPng.Output + fromPng.Error).ShouldContain($"{name}.png", Case.Sensitive, fromPng.ToString());
+        File.Exists(Path.Combine(temp.Path, "png", name + ".png")).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task A_missing_input_image_is_refused_before_anything_runs()
+    {
+        using var temp = new TempFolder();
+
+        var result = await RealProcess.RunAsync(temp.Path, false, "run", CliRunner.TestData("pipelines", "sd15-img2img.json"), "--set", "image=nope.png", "--out", "out");
+
+        result.ExitCode.ShouldBe(2, result.ToString());
+        result.Error.ShouldContain($"names no file: {Path.Combine(temp.Path, "nope.png")} does not exist (relative paths are from the current folder, {temp.Path}); check the path");
+        Directory.Exists(Path.Combine(temp.Path, "out")).ShouldBeFalse();
+    }
+
     [Fact]
     public async Task A_size_that_is_not_a_whole_number_of_latents_is_refused_naming_the_multiple()
     {

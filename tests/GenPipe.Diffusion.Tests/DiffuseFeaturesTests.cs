@@ -120,6 +120,26 @@ public sealed class DiffuseFeaturesTests
     }
 
     [Fact]
+    public async Task A_mask_at_image_resolution_is_taken_at_the_latents_resolution_by_nearest_neighbour()
+    {
+        // Latents 1x1x2x2; an image mask 4x4 whose top-left pixel of each 2x2 block decides (PyTorch's nearest).
+        var latents = new Tensor([0.5f, -1.5f, 2f, 1f], 1, 1, 2, 2);
+        var latentMask = new Tensor([0f, 1f, 1f, 0f], 1, 1, 2, 2);
+        var imageMask = new Tensor(
+            [0f, 1f, 1f, 1f,
+             1f, 1f, 1f, 1f,
+             1f, 0f, 0f, 0f,
+             0f, 0f, 0f, 1f], 1, 1, 4, 4);
+
+        async Task<float[]> Run(Tensor mask) => ((Tensor)await new DiffuseOperator().ExecuteAsync(
+            Context(RowDenoiser([1, 2, 2], (_, _, _, _) => 0.3f), new DdimTestScheduler(AlphasCumprod))
+                .WithInput("steps", 4).WithInput("latents", latents).WithInput("mask", mask).WithInput("seed", 3),
+            CancellationToken.None)).Span.ToArray();
+
+        (await Run(imageMask)).ShouldBe(await Run(latentMask));
+    }
+
+    [Fact]
     public async Task Height_and_width_set_the_latent_size_of_image_denoisers_only()
     {
         var image = RowDenoiser([4, 8, 8], (_, _, _, _) => 0f);

@@ -89,9 +89,12 @@ internal sealed class StartingPoint
         return session.Timesteps.Skip(start).ToArray();
     }
 
-    // A mask [1 or N, 1 or C, ..spatial] in [0, 1] spread to the samples' [N, C, ..spatial].
+    // A mask [1 or N, 1 or C, ..spatial] in [0, 1] spread to the samples' [N, C, ..spatial]. A mask at image
+    // resolution (each spatial size the same whole multiple of the latents') is first taken at the latents' resolution
+    // by nearest neighbour, as diffusers' inpainting interpolates it.
     private static Tensor ExpandMask(string stepId, Tensor mask, int[] shape)
     {
+        mask = AtLatentResolution(mask, shape);
         if (mask.Rank != shape.Length || !mask.GetShape().AsSpan(2).SequenceEqual(shape.AsSpan(2))
             || (mask.Dim(0) != 1 && mask.Dim(0) != shape[0]) || (mask.Dim(1) != 1 && mask.Dim(1) != shape[1]))
         {
@@ -120,5 +123,35 @@ internal sealed class StartingPoint
         }
 
         return new Tensor(result, shape);
+    }
+
+    private static Tensor AtLatentResolution(Tensor mask, int[] shape)
+    {
+        if (mask.Rank != 4 || shape.Length != 4 || (mask.Dim(2) == shape[2] && mask.Dim(3) == shape[3])
+            || mask.Dim(2) % shape[2] != 0 || mask.Dim(3) % shape[3] != 0 || mask.Dim(2) / shape[2] != mask.Dim(3) / shape[3])
+        {
+            return mask;
+        }
+
+        // PyTorch's nearest interpolation to a size k times smaller reads source index floor(i * k) = i * k.
+        int k = mask.Dim(2) / shape[2];
+        var view = mask.View;
+        var result = new float[mask.Dim(0) * mask.Dim(1) * shape[2] * shape[3]];
+        int o = 0;
+        for (int n = 0; n < mask.Dim(0); n++)
+        {
+            for (int c = 0; c < mask.Dim(1); c++)
+            {
+                for (int y = 0; y < shape[2]; y++)
+                {
+                    for (int x = 0; x < shape[3]; x++)
+                    {
+                        result[o++] = view[n, c, y * k, x * k];
+                    }
+                }
+            }
+        }
+
+        return new Tensor(result, mask.Dim(0), mask.Dim(1), shape[2], shape[3]);
     }
 }
