@@ -27,56 +27,17 @@ public sealed class DiffusionPlugin : IGenPipePlugin
             Factory = (context, _) => ValueTask.FromResult<object>(new GaussianMixtureDenoiser((GaussianMixtureOptions)context.Options)),
             ConcurrentUse = true,
         });
-        // One forward at a time per instance (its buffers), so not ConcurrentUse: the pool serializes steps on it.
-        plugin.AddComponent(new ComponentDescriptor
-        {
-            Id = UNetDenoiser.ComponentId,
-            ContractType = typeof(IDenoiser),
-            OptionsType = typeof(UNetDenoiserOptions),
-            Description = "diffusers UNet2DConditionModel (Stable Diffusion 1.x/2.x) from a model folder (model_index.json), its unet/ folder, or an SD 1.x single-file checkpoint.",
-            RequiresSource = true,
-            Aliases = ["UNet2DConditionModel"],
-            EstimateBytes = context => DiffusersSource.EstimateBytes(
-                context.Name, UNetDenoiser.ComponentId, context.SourcePath, "unet", ((UNetDenoiserOptions)context.Options).Variant),
-            Factory = (context, cancellationToken) =>
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                return ValueTask.FromResult<object>(UNetDenoiser.Open(context.Name, context.SourcePath!, (UNetDenoiserOptions)context.Options, context.Backend));
-            },
-        });
-        plugin.AddComponent(new ComponentDescriptor
-        {
-            Id = KlAutoencoder.ComponentId,
-            ContractType = typeof(IEncoder),
-            AdditionalContracts = [typeof(IDecoder)],
-            OptionsType = typeof(KlAutoencoderOptions),
-            Description = "diffusers AutoencoderKL (Stable Diffusion's VAE), encoder and decoder in one, scaling latents by its own scaling_factor; from a model folder, its vae/ folder, or an SD 1.x single-file checkpoint.",
-            RequiresSource = true,
-            Aliases = ["AutoencoderKL"],
-            EstimateBytes = context => DiffusersSource.EstimateBytes(
-                context.Name, KlAutoencoder.ComponentId, context.SourcePath, "vae", ((KlAutoencoderOptions)context.Options).Variant),
-            Factory = (context, cancellationToken) =>
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                return ValueTask.FromResult<object>(KlAutoencoder.Open(context.Name, context.SourcePath!, (KlAutoencoderOptions)context.Options, context.Backend));
-            },
-        });
-        plugin.AddComponent(new ComponentDescriptor
-        {
-            Id = ClipTextConditioner.ComponentId,
-            ContractType = typeof(IConditioner),
-            OptionsType = typeof(ClipTextConditionerOptions),
-            Description = "Stable Diffusion's text conditioning: CLIP tokenizer and transformers CLIPTextModel (hidden states, clip skip, pooled output); from a model folder, or an SD 1.x single-file checkpoint with config_folder.",
-            RequiresSource = true,
-            Aliases = ["CLIPTextModel"],
-            EstimateBytes = context => DiffusersSource.EstimateBytes(
-                context.Name, ClipTextConditioner.ComponentId, context.SourcePath, "text_encoder", ((ClipTextConditionerOptions)context.Options).Variant),
-            Factory = (context, cancellationToken) =>
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                return ValueTask.FromResult<object>(ClipTextConditioner.Open(context.Name, context.SourcePath!, (ClipTextConditionerOptions)context.Options, context.Backend));
-            },
-        });
+        // The diffusers-architecture models: one forward at a time per instance (their buffers), so not
+        // ConcurrentUse: the pool serializes steps on each.
+        plugin.AddComponent(Diffusers<UNetDenoiserOptions>(
+            UNetDenoiser.ComponentId, [typeof(IDenoiser)], "UNet2DConditionModel", "unet", o => o.Variant, UNetDenoiser.Open,
+            "diffusers UNet2DConditionModel (Stable Diffusion 1.x/2.x) from a model folder (model_index.json), its unet/ folder, or an SD 1.x single-file checkpoint."));
+        plugin.AddComponent(Diffusers<KlAutoencoderOptions>(
+            KlAutoencoder.ComponentId, [typeof(IEncoder), typeof(IDecoder)], "AutoencoderKL", "vae", o => o.Variant, KlAutoencoder.Open,
+            "diffusers AutoencoderKL (Stable Diffusion's VAE), encoder and decoder in one, scaling latents by its own scaling_factor; from a model folder, its vae/ folder, or an SD 1.x single-file checkpoint."));
+        plugin.AddComponent(Diffusers<ClipTextConditionerOptions>(
+            ClipTextConditioner.ComponentId, [typeof(IConditioner)], "CLIPTextModel", "text_encoder", o => o.Variant, ClipTextConditioner.Open,
+            "Stable Diffusion's text conditioning: CLIP tokenizer and transformers CLIPTextModel (hidden states, clip skip, pooled output); from a model folder, or an SD 1.x single-file checkpoint with config_folder."));
         plugin.AddComponent(new ComponentDescriptor
         {
             Id = IdentityDecoder.ComponentId,
@@ -86,4 +47,31 @@ public sealed class DiffusionPlugin : IGenPipePlugin
             ConcurrentUse = true,
         });
     }
+
+    // A component loaded from a diffusers folder or a single-file checkpoint by `open`, sized beforehand from the
+    // weights of its role (unet, vae, text_encoder) in the source.
+    private static ComponentDescriptor Diffusers<TOptions>(
+        string id,
+        Type[] contracts,
+        string diffusersClass,
+        string role,
+        Func<TOptions, string> variant,
+        Func<string, string, TOptions, GenPipe.Tensors.Backends.ITensorBackend, object> open,
+        string description)
+        where TOptions : class => new()
+    {
+        Id = id,
+        ContractType = contracts[0],
+        AdditionalContracts = contracts[1..],
+        OptionsType = typeof(TOptions),
+        Description = description,
+        RequiresSource = true,
+        Aliases = [diffusersClass],
+        EstimateBytes = context => DiffusersSource.EstimateBytes(context.Name, id, context.SourcePath, role, variant((TOptions)context.Options)),
+        Factory = (context, cancellationToken) =>
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return ValueTask.FromResult(open(context.Name, context.SourcePath!, (TOptions)context.Options, context.Backend));
+        },
+    };
 }

@@ -21,6 +21,34 @@ internal sealed class JsonConfigReader : IDisposable
     /// <summary>How errors name the file.</summary>
     public string Source { get; }
 
+    /// <summary>
+    /// <paramref name="config"/> after <paramref name="validate"/> passed; a rule it breaks (an
+    /// <see cref="ArgumentException"/> whose message starts with the key) becomes an error naming the file and key.
+    /// </summary>
+    public T Validated<T>(T config, Action<T> validate)
+    {
+        ArgumentNullException.ThrowIfNull(validate);
+        try
+        {
+            validate(config);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{Source}: $.{e.Message}", e);
+        }
+
+        return config;
+    }
+
+    /// <summary>A config rule: throws <paramref name="message"/> (starting with the key) when <paramref name="condition"/> fails.</summary>
+    public static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException(message);
+        }
+    }
+
     /// <summary>Parses <paramref name="json"/>, which must be a JSON object.</summary>
     /// <exception cref="InvalidDataException">Not valid JSON, or not an object.</exception>
     public static JsonConfigReader Parse(string json, string source)

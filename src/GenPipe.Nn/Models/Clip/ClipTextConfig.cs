@@ -119,23 +119,8 @@ public sealed record ClipTextConfig
             PadTokenId = reader.Int("pad_token_id", defaults.PadTokenId),
         };
 
-        try
-        {
-            config.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new InvalidDataException($"{source}: $.{e.Message}", e);
-        }
-
-        return config;
+        return reader.Validated(config, c => c.Validate());
     }
 
-    private static void Require(bool condition, string message)
-    {
-        if (!condition)
-        {
-            throw new ArgumentException(message);
-        }
-    }
+    private static void Require(bool condition, string message) => JsonConfigReader.Require(condition, message);
 }

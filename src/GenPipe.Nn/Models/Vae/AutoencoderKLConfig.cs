@@ -135,23 +135,8 @@ public sealed record AutoencoderKLConfig
             MidBlockAddAttention = reader.Bool("mid_block_add_attention", defaults.MidBlockAddAttention),
         };
 
-        try
-        {
-            config.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new InvalidDataException($"{source}: $.{e.Message}", e);
-        }
-
-        return config;
+        return reader.Validated(config, c => c.Validate());
     }
 
-    private static void Require(bool condition, string message)
-    {
-        if (!condition)
-        {
-            throw new ArgumentException(message);
-        }
-    }
+    private static void Require(bool condition, string message) => JsonConfigReader.Require(condition, message);
 }
