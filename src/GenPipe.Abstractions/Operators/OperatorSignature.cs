@@ -86,7 +86,7 @@ public sealed record InputPort(string Name, Type Type, bool Required = true, obj
         }
         else if (Path == PathRule.InputFile)
         {
-            parts.Add("an existing file (relative to the current folder)");
+            parts.Add("an existing file (relative to the pipeline file, or to the current folder with --set)");
         }
 
         return string.Join("; ", parts);
@@ -161,8 +161,8 @@ public enum PathRule
     FileName,
 
     /// <summary>
-    /// A file the operator reads (an input image): it must exist and not be a folder. Relative paths are from the
-    /// current folder, as a command-line user types them.
+    /// A file the operator reads (an input image): it must exist and not be a folder. A relative path written in the
+    /// pipeline file is from that file's folder; one given with <c>--set</c> is from the current folder, where it was typed.
     /// </summary>
     InputFile,
 }

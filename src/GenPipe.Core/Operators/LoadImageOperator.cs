@@ -20,7 +20,7 @@ public sealed class LoadImageOperator : IPipelineOperator
         "Reads a PNG or JPEG file as an image in [-1, 1] or a 0/1 mask, batch of one.",
         [],
         [
-            new InputPort("path", typeof(string), Description: "The image file (PNG or JPEG); relative to the current folder.") { Path = PathRule.InputFile },
+            new InputPort("path", typeof(string), Description: "The image file (PNG or JPEG): relative to the pipeline file when written there, to the current folder when given with --set.") { Path = PathRule.InputFile },
             new InputPort("mode", typeof(string), Required: false, Default: "image", Description: "\"image\": [1, 3, H, W] in [-1, 1]; \"mask\": [1, 1, H, W] of 0 and 1 (white = 1).") { AllowedValues = ["image", "mask"] },
             new InputPort("width", typeof(int), Required: false, Default: 0, Description: "Resize to this width (0: keep the file's).") { Minimum = 0, Maximum = ImageFiles.MaxSide },
             new InputPort("height", typeof(int), Required: false, Default: 0, Description: "Resize to this height (0: keep the file's).") { Minimum = 0, Maximum = ImageFiles.MaxSide },

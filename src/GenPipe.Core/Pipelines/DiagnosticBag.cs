@@ -11,6 +11,9 @@ internal sealed class DiagnosticBag(string file, JsonSourceMap? map, IReadOnlyLi
 
     public IReadOnlyList<PipelineDiagnostic> Items => _items;
 
+    /// <summary>True when a <c>--set</c> override gave the value at <paramref name="path"/> (rather than the file).</summary>
+    public bool IsOverridden(string path) => overrides.Any(o => o.JsonPath == path);
+
     public bool HasErrors => _items.Any(d => d.IsError);
 
     public IReadOnlyList<PipelineDiagnostic> Errors => _items.Where(d => d.IsError).ToArray();

@@ -227,6 +227,7 @@ internal sealed partial class PipelineCompiler
             return null;
         }
 
+        converted = InputFilePath(port, converted, path);
         if (port.Problem(converted) is { } outside)
         {
             _diagnostics.Error(path, $"{what} {outside}");
@@ -258,7 +259,7 @@ internal sealed partial class PipelineCompiler
             return null;
         }
 
-        object value = Widen(parameter.Value, port.Type);
+        object value = InputFilePath(port, Widen(parameter.Value, port.Type), ParameterValuePath(name))!;
         if (port.Problem(value) is { } outside)
         {
             // The parameter's value is what is wrong: report it there, so a --set that set it is named.
@@ -267,6 +268,29 @@ internal sealed partial class PipelineCompiler
         }
 
         return new StepInput(port.Name, StepInputKind.Parameter, value, name);
+    }
+
+    /// <summary>
+    /// A file an operator reads (<see cref="PathRule.InputFile"/>), as an absolute path: a relative path written in the
+    /// pipeline file is relative to that file's folder, like a component source; one given with <c>--set</c> is relative
+    /// to the current folder, where it was typed.
+    /// </summary>
+    private object? InputFilePath(InputPort port, object? value, string valuePath)
+    {
+        if (port.Path != PathRule.InputFile || value is not string { Length: > 0 } path || Path.IsPathRooted(path))
+        {
+            return value;
+        }
+
+        try
+        {
+            string folder = _baseDirectory is not null && !_diagnostics.IsOverridden(valuePath) ? _baseDirectory : Directory.GetCurrentDirectory();
+            return Path.GetFullPath(Path.Combine(folder, path));
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return value; // Not a usable path: the domain check names it.
+        }
     }
 
     private StepInput? CompileStepInput(string id, InputPort port, string path, string what)
