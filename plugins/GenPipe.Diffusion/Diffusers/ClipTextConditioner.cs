@@ -115,10 +115,8 @@ public sealed class ClipTextConditioner : IConditioner, IMemoryFootprint, IDispo
         var states = _clipSkip == 0 ? output.LastHiddenState : Model.ClipSkip(_clipSkip);
 
         // The model's buffers are reused by its next call; the conditioning outlives it.
-        return new Conditioning(Copy(states), Copy(output.PooledOutput));
+        return new Conditioning(new Tensor(states).Clone(), new Tensor(output.PooledOutput).Clone());
     }
-
-    private static Tensor Copy(TensorView view) => new(view.ToArray(), view.Shape.ToArray());
 
     // A model folder's tokenizer/, or the tokenizer/ beside a text_encoder/ folder.
     private static string TokenizerFolder(string name, string source)

@@ -19,23 +19,18 @@ internal static class DiffusersSource
     {
         try
         {
-            if (SingleFileSource.IsSingleFile(source) && !PickleRefusal.IsPickle(source!))
+            // A single file holds every model: count this role's share of it.
+            bool single = SingleFileSource.IsSingleFile(source);
+            string prefix = !single ? "" : role switch
             {
-                // The file holds every model; count this role's share.
-                string prefix = role switch
-                {
-                    "unet" => LdmCheckpointNames.UNetPrefix,
-                    "vae" => LdmCheckpointNames.VaePrefix,
-                    _ => LdmCheckpointNames.TextEncoderPrefix,
-                };
-                using var file = MultiFileWeightSource.Open([source!]);
-                return 2 * sizeof(float) * file.Names.Where(n => n.StartsWith(prefix, StringComparison.Ordinal))
-                    .Sum(n => file.GetShape(n).Aggregate(1L, (a, d) => a * d));
-            }
-
-            string folder = ComponentFolder(componentName, typeId, source, role);
-            using var weights = WeightFiles.Open(folder, string.IsNullOrEmpty(variant) ? null : variant);
-            return 2 * sizeof(float) * weights.Names.Sum(n => weights.GetShape(n).Aggregate(1L, (a, d) => a * d));
+                "unet" => LdmCheckpointNames.UNetPrefix,
+                "vae" => LdmCheckpointNames.VaePrefix,
+                _ => LdmCheckpointNames.TextEncoderPrefix,
+            };
+            using var weights = single
+                ? MultiFileWeightSource.Open([source!])
+                : WeightFiles.Open(ComponentFolder(componentName, typeId, source, role), string.IsNullOrEmpty(variant) ? null : variant);
+            return 2 * sizeof(float) * weights.ElementCount(prefix);
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or InvalidOperationException)
         {

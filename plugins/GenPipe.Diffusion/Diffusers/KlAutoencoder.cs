@@ -81,7 +81,7 @@ public sealed class KlAutoencoder : IEncoder, IDecoder, IMemoryFootprint, IDispo
         var image = Model.Decode(Model.UnscaleLatents(latent));
 
         // The model's buffers are reused by its next call; the image outlives that.
-        return ValueTask.FromResult(new Tensor(image.ToArray(), image.Shape.ToArray()));
+        return ValueTask.FromResult(new Tensor(image).Clone());
     }
 
     /// <inheritdoc />

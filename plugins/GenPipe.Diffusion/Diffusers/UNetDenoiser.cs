@@ -45,9 +45,7 @@ public sealed class UNetDenoiser : IDenoiser, ILatentImageGeometry, IMemoryFootp
         ArgumentNullException.ThrowIfNull(options);
         if (!SingleFileSource.IsSingleFile(source))
         {
-            string folder = DiffusersSource.ComponentFolder(name, ComponentId, source, "unet", "UNet2DConditionModel");
-            var loaded = Load(folder, options, backend);
-            return new UNetDenoiser(loaded.Model, options.PredictionType, DiffusersSource.PixelsPerLatent(Path.Combine(folder, "..", "vae")));
+            return Load(DiffusersSource.ComponentFolder(name, ComponentId, source, "unet", "UNet2DConditionModel"), options, backend);
         }
 
         var (json, origin) = SingleFileSource.Config("unet", options.ConfigFolder);
@@ -57,13 +55,17 @@ public sealed class UNetDenoiser : IDenoiser, ILatentImageGeometry, IMemoryFootp
         return new UNetDenoiser(UNet2DConditionModel.Load(config, checkpoint.UNet(UNetLayout.From(config)), backend), options.PredictionType, pixelsPerLatent);
     }
 
-    /// <summary>Loads the UNet of <paramref name="folder"/> (a <c>unet/</c> folder) for <paramref name="backend"/>.</summary>
+    /// <summary>
+    /// Loads the UNet of <paramref name="folder"/> (a <c>unet/</c> folder) for <paramref name="backend"/>, with the pixels
+    /// per latent of the VAE beside it (<c>../vae</c>), else Stable Diffusion's.
+    /// </summary>
     public static UNetDenoiser Load(string folder, UNetDenoiserOptions options, ITensorBackend backend)
     {
         ArgumentNullException.ThrowIfNull(options);
         var config = UNet2DConditionConfig.FromFile(Path.Combine(folder, UNet2DConditionModel.ConfigFileName));
         using var weights = WeightFiles.Open(folder, string.IsNullOrEmpty(options.Variant) ? null : options.Variant);
-        return new UNetDenoiser(UNet2DConditionModel.Load(config, weights, backend), options.PredictionType);
+        return new UNetDenoiser(
+            UNet2DConditionModel.Load(config, weights, backend), options.PredictionType, DiffusersSource.PixelsPerLatent(Path.Combine(folder, "..", "vae")));
     }
 
     /// <summary>The network.</summary>
@@ -108,7 +110,7 @@ public sealed class UNetDenoiser : IDenoiser, ILatentImageGeometry, IMemoryFootp
         var output = Model.Forward(input.Sample, _timesteps, conditioning.Embeddings);
 
         // The model's output buffer is reused by its next call; the caller keeps this prediction beyond that.
-        return ValueTask.FromResult(new Tensor(output.ToArray(), output.Shape.ToArray()));
+        return ValueTask.FromResult(new Tensor(output).Clone());
     }
 
     /// <inheritdoc />

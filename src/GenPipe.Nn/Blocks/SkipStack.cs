@@ -1,4 +1,5 @@
 using GenPipe.Tensors;
+using GenPipe.Tensors.Backends;
 
 namespace GenPipe.Nn.Blocks;
 
@@ -8,6 +9,7 @@ namespace GenPipe.Nn.Blocks;
 /// </summary>
 public sealed class SkipStack
 {
+    private readonly TensorView[] _pair = new TensorView[2];
     private TensorView[] _items = new TensorView[16];
 
     /// <summary>The number of views on the stack.</summary>
@@ -43,5 +45,22 @@ public sealed class SkipStack
         var view = _items[--Count];
         _items[Count] = default;
         return view;
+    }
+
+    /// <summary>
+    /// Pops the most recent skip connection and writes <c>[input; skip]</c>, joined along the channels, into
+    /// <paramref name="buffer"/>: what an up block's resnet takes.
+    /// </summary>
+    public TensorView PopJoined(TensorView input, ActivationBuffer buffer, ITensorBackend backend)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        ArgumentNullException.ThrowIfNull(backend);
+        var skip = Pop();
+        var joined = buffer.Get(input.Dim(0), input.Dim(1) + skip.Dim(1), input.Dim(2), input.Dim(3));
+        _pair[0] = input;
+        _pair[1] = skip;
+        backend.Concat(_pair, 1, joined);
+        _pair[0] = _pair[1] = default; // holds no views past the call
+        return joined;
     }
 }

@@ -13,7 +13,6 @@ public sealed class UpBlock2D : Module
     private readonly ResnetBlock2D[] _resnets;
     private readonly Attention[]? _attentions;
     private readonly ActivationBuffer[] _concatenated;
-    private readonly TensorView[] _pair = new TensorView[2];
 
     /// <summary>Creates the block.</summary>
     /// <param name="inChannels">Channels of the deepest skip this level consumes (the encoder level below's output).</param>
@@ -69,11 +68,7 @@ public sealed class UpBlock2D : Module
         var h = input;
         for (int i = 0; i < _resnets.Length; i++)
         {
-            var skip = skips.Pop();
-            var joined = _concatenated[i].Get(h.Dim(0), h.Dim(1) + skip.Dim(1), h.Dim(2), h.Dim(3));
-            _pair[0] = h;
-            _pair[1] = skip;
-            Backend.Concat(_pair, 1, joined);
+            var joined = skips.PopJoined(h, _concatenated[i], Backend);
             h = _resnets[i].Forward(joined, temb);
             if (_attentions is not null)
             {
@@ -81,7 +76,6 @@ public sealed class UpBlock2D : Module
             }
         }
 
-        _pair[0] = _pair[1] = default;
         return Upsampler is null ? h : Upsampler.Forward(h);
     }
 }

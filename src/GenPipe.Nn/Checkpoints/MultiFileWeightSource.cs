@@ -69,6 +69,13 @@ public sealed class MultiFileWeightSource : IWeightSource, IDisposable
     /// <inheritdoc />
     public IEnumerable<string> Names => _byName.Keys;
 
+    /// <summary>The number of elements of the tensors whose names start with <paramref name="prefix"/>, from the headers alone.</summary>
+    public long ElementCount(string prefix = "")
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        return _byName.Where(e => e.Key.StartsWith(prefix, StringComparison.Ordinal)).Sum(e => e.Value.Entries[e.Key].ElementCount);
+    }
+
     /// <summary>The stored type of each tensor (to tell fp32 from fp16/bf16 checkpoints).</summary>
     public SafeTensorsDType DTypeOf(string name) => File(name).Entries[name].DType;
 
