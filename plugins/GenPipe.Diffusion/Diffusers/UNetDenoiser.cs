@@ -80,9 +80,6 @@ public sealed class UNetDenoiser : IDenoiser, ILatentImageGeometry, IMemoryFootp
     /// <summary>Pixels per latent of the VAE beside this UNet (its folder's <c>vae/</c>), else Stable Diffusion's 8.</summary>
     public int PixelsPerLatent { get; }
 
-    /// <summary>2^(levels - 1): the UNet halves latent sizes at each level but the last (diffusers pads odd sizes; GenPipe does not yet).</summary>
-    public int LatentMultiple => 1 << (Model.Config.Levels - 1);
-
     /// <inheritdoc />
     public IReadOnlyList<DeviceMemory> MemoryFootprint =>
         Model.MemoryByDevice().Select(m => new DeviceMemory(m.Device, m.WeightBytes, m.BufferBytes)).ToArray();

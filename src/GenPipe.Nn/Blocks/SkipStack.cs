@@ -47,6 +47,12 @@ public sealed class SkipStack
         return view;
     }
 
+    /// <summary>The most recent view, left on the stack.</summary>
+    /// <exception cref="InvalidOperationException">The stack is empty: up and down blocks do not match.</exception>
+    public TensorView Peek() => Count == 0
+        ? throw new InvalidOperationException("No skip connection left: the up blocks need more than the down blocks pushed.")
+        : _items[Count - 1];
+
     /// <summary>
     /// Pops the most recent skip connection and writes <c>[input; skip]</c>, joined along the channels, into
     /// <paramref name="buffer"/>: what an up block's resnet takes.

@@ -130,8 +130,12 @@ public interface ITensorBackend
     /// </summary>
     void Copy(TensorView source, TensorView destination);
 
-    /// <summary>Nearest-neighbour upsampling of [N, C, H, W] by integer factors.</summary>
-    void UpsampleNearest(TensorView input, int scaleH, int scaleW, TensorView output);
+    /// <summary>
+    /// Nearest-neighbour resizing of [N, C, H, W] to the output's height and width, as PyTorch's
+    /// <c>interpolate(mode="nearest")</c>: output index o reads input index floor(o · in / out) (exact for doubling),
+    /// so integer factors repeat each pixel and other sizes (a UNet's odd skip sizes) match PyTorch's choice.
+    /// </summary>
+    void UpsampleNearest(TensorView input, TensorView output);
 
     /// <summary>Concatenates views (equal in every axis but <paramref name="axis"/>) along <paramref name="axis"/>.</summary>
     void Concat(ReadOnlySpan<TensorView> inputs, int axis, TensorView output);

@@ -107,8 +107,8 @@ public sealed class CpuBackend : ITensorBackend
     public void Copy(TensorView source, TensorView destination) => CpuLayout.Copy(source, destination, Workers);
 
     /// <inheritdoc />
-    public void UpsampleNearest(TensorView input, int scaleH, int scaleW, TensorView output) =>
-        CpuLayout.UpsampleNearest(input, scaleH, scaleW, output, Workers);
+    public void UpsampleNearest(TensorView input, TensorView output) =>
+        CpuLayout.UpsampleNearest(input, output, Workers);
 
     /// <inheritdoc />
     public void Concat(ReadOnlySpan<TensorView> inputs, int axis, TensorView output) => CpuLayout.Concat(inputs, axis, output, Workers);

@@ -24,21 +24,15 @@ internal static class CpuLayout
         StridedCopy.Run(source, destination, workers);
     }
 
-    public static void UpsampleNearest(TensorView input, int scaleH, int scaleW, TensorView output, CpuWorkers workers)
+    public static void UpsampleNearest(TensorView input, TensorView output, CpuWorkers workers)
     {
         ShapeChecks.Rank(input, 4, "UpsampleNearest", nameof(input));
         ShapeChecks.Rank(output, 4, "UpsampleNearest", nameof(output));
-        if (scaleH < 1 || scaleW < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(scaleH), $"UpsampleNearest: factors {scaleH}x{scaleW} must be positive.");
-        }
-
         if (output.Dim(0) != input.Dim(0) || output.Dim(1) != input.Dim(1) ||
-            output.Dim(2) != input.Dim(2) * scaleH || output.Dim(3) != input.Dim(3) * scaleW)
+            (output.Length > 0 && (input.Dim(2) == 0 || input.Dim(3) == 0)))
         {
             throw new ArgumentException(
-                $"UpsampleNearest: output is {output.Shape}; input {input.Shape} upsampled {scaleH}x{scaleW} needs " +
-                $"[{input.Dim(0)}, {input.Dim(1)}, {input.Dim(2) * scaleH}, {input.Dim(3) * scaleW}].", nameof(output));
+                $"UpsampleNearest: output is {output.Shape}; input {input.Shape} needs an output [{input.Dim(0)}, {input.Dim(1)}, H, W].", nameof(output));
         }
 
         ShapeChecks.Contiguous(output, "UpsampleNearest", nameof(output));
@@ -51,8 +45,6 @@ internal static class CpuLayout
         var job = t_upsample ??= new UpsampleJob();
         job.Input = input;
         job.Output = output;
-        job.ScaleH = scaleH;
-        job.ScaleW = scaleW;
         job.Chunks = Chunking.Count(planes, output.Dim(2) * (long)output.Dim(3), workers.Threads);
         try
         {
@@ -62,6 +54,27 @@ internal static class CpuLayout
         {
             job.Input = job.Output = default;
         }
+    }
+
+    /// <summary>
+    /// The source index of output index <paramref name="o"/> when <paramref name="input"/> positions are resized to
+    /// <paramref name="output"/>, as PyTorch's <c>interpolate(mode="nearest")</c> computes it: exact for equal sizes and
+    /// for doubling, otherwise the floor of <c>o * (input / output)</c> with the ratio in float32, clamped.
+    /// </summary>
+    internal static int NearestSource(int o, int input, int output)
+    {
+        if (output == input)
+        {
+            return o;
+        }
+
+        if (output == 2 * input)
+        {
+            return o >> 1;
+        }
+
+        float scale = (float)input / output;
+        return Math.Min((int)MathF.Floor(o * scale), input - 1);
     }
 
     public static void Concat(ReadOnlySpan<TensorView> inputs, int axis, TensorView output, CpuWorkers workers)
@@ -112,16 +125,14 @@ internal static class CpuLayout
     {
         public TensorView Input;
         public TensorView Output;
-        public int ScaleH;
-        public int ScaleW;
         public int Chunks;
 
         public void Execute(int index)
         {
             int channels = Input.Dim(1), h = Input.Dim(2), w = Input.Dim(3);
+            int ho = Output.Dim(2), wo = Output.Dim(3);
             int sn = Input.Stride(0), sc = Input.Stride(1), sh = Input.Stride(2), sw = Input.Stride(3);
-            int wo = w * ScaleW;
-            int planeOut = h * ScaleH * wo;
+            int planeOut = ho * wo;
             var (start, end) = Chunking.Range(Input.Dim(0) * channels, Chunks, index);
             ref float src = ref Input.Origin;
             ref float dst = ref Output.Origin;
@@ -130,25 +141,39 @@ internal static class CpuLayout
                 int n = (int)(p / channels), c = (int)(p % channels);
                 ref float plane = ref Unsafe.Add(ref src, (n * sn) + (c * sc));
                 ref float outPlane = ref Unsafe.Add(ref dst, (int)p * planeOut);
-                for (int y = 0; y < h; y++)
+                int previous = -1;
+                for (int yo = 0; yo < ho; yo++)
                 {
-                    ref float row = ref Unsafe.Add(ref plane, y * sh);
-                    var first = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref outPlane, y * ScaleH * wo), wo);
-                    if (ScaleW == 1 && sw == 1)
+                    var line = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref outPlane, yo * wo), wo);
+                    int y = NearestSource(yo, h, ho);
+                    if (y == previous)
                     {
-                        MemoryMarshal.CreateReadOnlySpan(ref row, w).CopyTo(first);
+                        // The same source row as the line above: copy that line instead of gathering again.
+                        MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref outPlane, (yo - 1) * wo), wo).CopyTo(line);
+                        continue;
+                    }
+
+                    previous = y;
+                    ref float row = ref Unsafe.Add(ref plane, y * sh);
+                    if (wo == w && sw == 1)
+                    {
+                        MemoryMarshal.CreateReadOnlySpan(ref row, w).CopyTo(line);
+                    }
+                    else if (wo == 2 * w)
+                    {
+                        for (int x = 0; x < w; x++)
+                        {
+                            float v = Unsafe.Add(ref row, x * sw);
+                            line[2 * x] = v;
+                            line[(2 * x) + 1] = v;
+                        }
                     }
                     else
                     {
-                        for (int x = 0, o = 0; x < w; x++, o += ScaleW)
+                        for (int xo = 0; xo < wo; xo++)
                         {
-                            first.Slice(o, ScaleW).Fill(Unsafe.Add(ref row, x * sw));
+                            line[xo] = Unsafe.Add(ref row, NearestSource(xo, w, wo) * sw);
                         }
-                    }
-
-                    for (int r = 1; r < ScaleH; r++)
-                    {
-                        first.CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref outPlane, ((y * ScaleH) + r) * wo), wo));
                     }
                 }
             }

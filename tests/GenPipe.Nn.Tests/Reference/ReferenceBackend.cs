@@ -356,9 +356,10 @@ internal sealed partial class ReferenceBackend : ITensorBackend
         }
     }
 
-    public void UpsampleNearest(TensorView input, int scaleH, int scaleW, TensorView output)
+    public void UpsampleNearest(TensorView input, TensorView output)
     {
         int n = output.Dim(0), c = output.Dim(1), h = output.Dim(2), w = output.Dim(3);
+        int hi = input.Dim(2), wi = input.Dim(3);
         for (int b = 0; b < n; b++)
         {
             for (int ch = 0; ch < c; ch++)
@@ -367,7 +368,7 @@ internal sealed partial class ReferenceBackend : ITensorBackend
                 {
                     for (int x = 0; x < w; x++)
                     {
-                        output[b, ch, y, x] = input[b, ch, y / scaleH, x / scaleW];
+                        output[b, ch, y, x] = input[b, ch, Nearest(y, hi, h), Nearest(x, wi, w)];
                     }
                 }
             }
@@ -482,6 +483,9 @@ internal sealed partial class ReferenceBackend : ITensorBackend
     }
 
     // The storage offset of the element at row-major position `linear` of the view.
+    // PyTorch's interpolate(mode="nearest") source index: floor(o * in / out) with the ratio in float32, clamped.
+    private static int Nearest(int o, int input, int output) => Math.Min((int)MathF.Floor(o * ((float)input / output)), input - 1);
+
     private static int Off(TensorView view, int linear)
     {
         if (view.IsContiguous)

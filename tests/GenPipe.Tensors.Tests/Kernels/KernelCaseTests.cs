@@ -92,7 +92,7 @@ public sealed class KernelCaseTests
                 Backend.Activate(file.Tensor("x"), output, ActivationOf(meta));
                 break;
             case "upsample":
-                Backend.UpsampleNearest(file.Tensor("x"), Int(meta, "scale"), Int(meta, "scale"), output);
+                Backend.UpsampleNearest(file.Tensor("x"), output);
                 break;
             default:
                 throw new InvalidDataException($"{path}: unknown op '{meta["op"]}'.");

@@ -42,7 +42,7 @@ public sealed class LayoutTests
     {
         var input = ElementwiseTests.Ramp(2, 3, 5, 7);
         var output = Tensor.Zeros(2, 3, 10, 21);
-        Backend.UpsampleNearest(input, 2, 3, output);
+        Backend.UpsampleNearest(input, output);
         for (int n = 0; n < 2; n++)
         {
             for (int c = 0; c < 3; c++)
@@ -57,7 +57,34 @@ public sealed class LayoutTests
             }
         }
 
-        Should.Throw<ArgumentException>(() => Backend.UpsampleNearest(input, 2, 2, output)).Message.ShouldContain("[2, 3, 10, 14]");
+        Should.Throw<ArgumentException>(() => Backend.UpsampleNearest(input, Tensor.Zeros(2, 4, 10, 14))).Message.ShouldContain("[2, 3, H, W]");
+    }
+
+    // Source indices PyTorch 1.13 chose for F.interpolate(x, size=out, mode="nearest") along one axis (printed by
+    // torch for x = arange(in)): odd UNet skip sizes (9 -> 17, 33 -> 65), an uneven factor and a shrink.
+    [Theory]
+    [InlineData(9, 17, new[] { 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8 })]
+    [InlineData(5, 13, new[] { 0, 0, 0, 1, 1, 1, 2, 2, 3, 3, 3, 4, 4 })]
+    [InlineData(10, 4, new[] { 0, 2, 5, 7 })]
+    [InlineData(7, 7, new[] { 0, 1, 2, 3, 4, 5, 6 })]
+    public void Upsample_to_any_size_picks_pytorchs_source_pixels(int size, int resized, int[] torchSources)
+    {
+        var input = ElementwiseTests.Ramp(2, 3, size, size);
+        var output = Tensor.Zeros(2, 3, resized, resized);
+        Backend.UpsampleNearest(input, output);
+        for (int n = 0; n < 2; n++)
+        {
+            for (int c = 0; c < 3; c++)
+            {
+                for (int y = 0; y < resized; y++)
+                {
+                    for (int x = 0; x < resized; x++)
+                    {
+                        output[n, c, y, x].ShouldBe(input[n, c, torchSources[y], torchSources[x]]);
+                    }
+                }
+            }
+        }
     }
 
     [Fact]

@@ -76,6 +76,8 @@ public sealed class CrossAttnUpBlock2D : Module
             h = _attentions[i].Forward(_resnets[i].Forward(joined, temb), context);
         }
 
-        return Upsampler is null ? h : Upsampler.Forward(h);
+        // Upsampled to the next skip's size, as diffusers passes upsample_size: twice this size unless a stride-2
+        // convolution rounded an odd size up on the way down.
+        return Upsampler is null ? h : Upsampler.ForwardToNextSkip(h, skips);
     }
 }

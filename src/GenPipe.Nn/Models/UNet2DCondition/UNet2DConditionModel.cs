@@ -159,8 +159,8 @@ public sealed class UNet2DConditionModel : Module
     /// <summary>
     /// Predicts the noise for <paramref name="sample"/> [B, in, H, W] at <paramref name="timesteps"/> (one per batch
     /// row, or one for all rows as diffusers broadcasts a 0-d timestep), conditioned on
-    /// <paramref name="encoderHiddenStates"/> [B, L, cross_attention_dim]. H and W must divide by 2^(levels-1). The
-    /// [B, out, H, W] result is valid until the next forward.
+    /// <paramref name="encoderHiddenStates"/> [B, L, cross_attention_dim]. Any H and W: a downsampler rounds an odd size up
+    /// and the matching upsampler resizes to the skip's size, as diffusers does. The [B, out, H, W] result is valid until the next forward.
     /// </summary>
     /// <param name="sample">The noisy latents.</param>
     /// <param name="timesteps">The timesteps, as diffusers passes them (integers as floats).</param>
@@ -222,14 +222,6 @@ public sealed class UNet2DConditionModel : Module
         if (sample.Rank != 4 || sample.Dim(1) != Config.InChannels)
         {
             throw new ArgumentException($"UNet2DConditionModel expects a sample [B, {Config.InChannels}, H, W]; got {sample.Shape}.", nameof(sample));
-        }
-
-        // Each downsampler halves the size and each upsampler doubles it; sizes that do not divide would need the
-        // upsamplers to interpolate to the skip's size, which this port does not do.
-        int factor = 1 << (Config.Levels - 1);
-        if (sample.Dim(2) % factor != 0 || sample.Dim(3) % factor != 0)
-        {
-            throw new ArgumentException($"Height and width of {sample.Shape} must divide by {factor} (2^(levels-1)).", nameof(sample));
         }
 
         if (encoderHiddenStates.IsNone || encoderHiddenStates.Rank != 3 || encoderHiddenStates.Dim(0) != sample.Dim(0))
