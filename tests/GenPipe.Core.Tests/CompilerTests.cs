@@ -183,4 +183,47 @@ public sealed class CompilerTests
             Directory.Delete(root, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task A_config_may_list_candidates_of_which_the_first_that_exists_is_read()
+    {
+        string root = Path.Combine(Path.GetTempPath(), "genpipe-config-candidates-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path.Combine(root, "sd", "scheduler"));
+        Directory.CreateDirectory(Path.Combine(root, "fallback"));
+        Directory.CreateDirectory(Path.Combine(root, "pipelines"));
+        try
+        {
+            File.WriteAllText(Path.Combine(root, "sd", "scheduler", "scheduler_config.json"), """{ "_class_name": "FakeDDIM", "beta_start": 0.003 }""");
+            File.WriteAllText(Path.Combine(root, "fallback", "scheduler_config.json"), """{ "_class_name": "FakeDDIM", "beta_start": 0.007 }""");
+            File.WriteAllText(Path.Combine(root, "checkpoint.safetensors"), "weights only");
+            string file = Path.Combine(root, "pipelines", "p.json");
+            File.WriteAllText(file, """
+            { "parameters": { "model": { "type": "string", "default": "../sd" } },
+              "components": { "s": { "type": "scheduler/fake-ddim", "config": ["$model/scheduler", "../fallback"] } },
+              "steps": [ { "id": "x", "op": "add", "in": { "a": 1 } } ] }
+            """);
+            await using var host = new TestHost();
+
+            // The model's own config when it has one; the fallback for a single file (no scheduler/ inside a file).
+            BetaStart(host.Engine.LoadFile(file)).ShouldBe(0.003);
+            BetaStart(host.Engine.LoadFile(file, [$"model={Path.Combine(root, "checkpoint.safetensors")}"])).ShouldBe(0.007);
+
+            Directory.Delete(Path.Combine(root, "fallback"), recursive: true);
+            var none = Should.Throw<PipelineValidationException>(() => host.Engine.LoadFile(file, ["model=../nowhere"])).Diagnostics.ShouldHaveSingleItem();
+            none.JsonPath.ShouldBe("$.components.s.config");
+            none.Message.ShouldStartWith("none of the configs of component 's' was found (looked in: ");
+            none.Message.ShouldContain(Path.Combine(root, "fallback"));
+
+            File.WriteAllText(file, File.ReadAllText(file).Replace("\"../fallback\"", "7", StringComparison.Ordinal));
+            var notText = Should.Throw<PipelineValidationException>(() => host.Engine.LoadFile(file)).Diagnostics.ShouldHaveSingleItem();
+            notText.JsonPath.ShouldBe("$.components.s.config[1]");
+            notText.Message.ShouldContain("a config candidate must be a string");
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+
+        static double BetaStart(CompiledPipeline pipeline) => pipeline.Components[0].Options.ShouldBeOfType<FakeSchedulerOptions>().BetaStart;
+    }
 }

@@ -52,23 +52,18 @@ public sealed class ClipTextConditioner : IConditioner, IMemoryFootprint, IDispo
     /// <summary>
     /// Loads the text encoder and tokenizer of <paramref name="source"/>: a model folder (<c>text_encoder/</c> and
     /// <c>tokenizer/</c>), a <c>text_encoder/</c> folder with its <c>tokenizer/</c> beside it, or an SD 1.x single-file
-    /// checkpoint (config and tokenizer from <see cref="ClipTextConditionerOptions.ConfigFolder"/>).
+    /// checkpoint (config and tokenizer from <see cref="ClipTextConditionerOptions.ConfigFolder"/>, else SD 1.5's bundled ones).
     /// </summary>
     public static ClipTextConditioner Open(string name, string source, ClipTextConditionerOptions options, ITensorBackend backend)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (SingleFileSource.IsSingleFile(source))
         {
-            if (string.IsNullOrEmpty(options.ConfigFolder))
-            {
-                throw new InvalidDataException(
-                    $"Component '{name}' ({ComponentId}): a single-file checkpoint holds no tokenizer; set config_folder to a diffusers SD folder (with tokenizer/) of the same architecture.");
-            }
-
             var (json, origin) = SingleFileSource.Config("text_encoder", options.ConfigFolder);
             using var checkpoint = SingleFileCheckpoint.Open(source);
-            var model = ClipTextModel.Load(ClipTextConfig.Parse(json, origin), checkpoint.TextEncoder(), backend);
-            return new ClipTextConditioner(model, ClipTokenizer.Load(TokenizerFolder(name, Path.GetFullPath(options.ConfigFolder))), options.ClipSkip);
+            var model = SingleFileSource.Load(
+                () => ClipTextModel.Load(ClipTextConfig.Parse(json, origin), checkpoint.TextEncoder(), backend), "text_encoder", origin, options.ConfigFolder);
+            return new ClipTextConditioner(model, ClipTokenizer.Load(TokenizerFolder(name, SingleFileSource.ConfigFolder(options.ConfigFolder))), options.ClipSkip);
         }
 
         string folder = DiffusersSource.ComponentFolder(name, ComponentId, source, "text_encoder", "CLIPTextModel");

@@ -41,7 +41,8 @@ public sealed class KlAutoencoder : IEncoder, IDecoder, IMemoryFootprint, IDispo
             var (json, origin) = SingleFileSource.Config("vae", options.ConfigFolder);
             var config = AutoencoderKLConfig.Parse(json, origin);
             using var checkpoint = SingleFileCheckpoint.Open(source);
-            return new KlAutoencoder(AutoencoderKL.Load(config, checkpoint.Vae(config.BlockOutChannels.Count), backend));
+            return new KlAutoencoder(SingleFileSource.Load(
+                () => AutoencoderKL.Load(config, checkpoint.Vae(config.BlockOutChannels.Count), backend), "vae", origin, options.ConfigFolder));
         }
 
         string folder = DiffusersSource.ComponentFolder(name, ComponentId, source, "vae", "AutoencoderKL");

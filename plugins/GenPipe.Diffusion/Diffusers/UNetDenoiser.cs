@@ -52,7 +52,9 @@ public sealed class UNetDenoiser : IDenoiser, ILatentImageGeometry, IMemoryFootp
         var config = UNet2DConditionConfig.Parse(json, origin);
         int pixelsPerLatent = SingleFileSource.PixelsPerLatent(options.ConfigFolder);
         using var checkpoint = SingleFileCheckpoint.Open(source);
-        return new UNetDenoiser(UNet2DConditionModel.Load(config, checkpoint.UNet(UNetLayout.From(config)), backend), options.PredictionType, pixelsPerLatent);
+        var model = SingleFileSource.Load(
+            () => UNet2DConditionModel.Load(config, checkpoint.UNet(UNetLayout.From(config)), backend), "unet", origin, options.ConfigFolder);
+        return new UNetDenoiser(model, options.PredictionType, pixelsPerLatent);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using GenPipe.Abstractions.Components;
 using GenPipe.Core.Text;
@@ -41,9 +42,9 @@ internal sealed partial class PipelineCompiler
             }
 
             ComponentConfigFile? config = null;
-            if (OptionalString(component, path, "config") is { } configReference)
+            if (ConfigReferences(component, path) is { } configReferences)
             {
-                config = ReadConfigFile(name, configReference, JsonPathText.Property(path, "config"));
+                config = ReadConfigFile(name, configReferences, JsonPathText.Property(path, "config"));
                 if (config is null)
                 {
                     continue;
@@ -114,11 +115,18 @@ internal sealed partial class PipelineCompiler
     /// (<c>"$model"</c>, <c>"$model/scheduler"</c>), so that one parameter can point every component of a model at the
     /// same folder or file. A parameter's value may also be relative to the current folder, where it was typed.
     /// </summary>
-    private string? ResolveReference(string reference, string jsonPath, string what)
+    /// <param name="reference">The path or parameter reference.</param>
+    /// <param name="jsonPath">Where it was written, for diagnostics.</param>
+    /// <param name="what">What it names, for diagnostics.</param>
+    /// <param name="tried">
+    /// When given, a missing file or folder is not an error: the places looked in are added here and null returned, so
+    /// the caller can try its next candidate.
+    /// </param>
+    private string? ResolveReference(string reference, string jsonPath, string what, List<string>? tried = null)
     {
         if (!reference.StartsWith('$'))
         {
-            return ResolvePath(reference, jsonPath, what);
+            return ResolvePath(reference, jsonPath, what, tried: tried);
         }
 
         int slash = reference.IndexOf('/', StringComparison.Ordinal);
@@ -140,16 +148,17 @@ internal sealed partial class PipelineCompiler
         }
 
         string resolved = slash < 0 ? value : Path.Combine(value, reference[(slash + 1)..]);
-        return ResolvePath(resolved, jsonPath, $"{what} (parameter '{parameterName}' is '{value}')", includeCurrentFolder: true);
+        return ResolvePath(resolved, jsonPath, $"{what} (parameter '{parameterName}' is '{value}')", includeCurrentFolder: true, tried);
     }
 
     /// <summary>
     /// A file or folder: absolute, or relative to the pipeline file, then to each model root (then to the current
     /// folder, for a value typed on the command line).
     /// </summary>
-    private string? ResolvePath(string source, string jsonPath, string what, bool includeCurrentFolder = false)
+    private string? ResolvePath(string source, string jsonPath, string what, bool includeCurrentFolder = false, List<string>? tried = null)
     {
-        var tried = new List<string>();
+        bool quiet = tried is not null;
+        tried ??= [];
         IEnumerable<string> candidates = Path.IsPathRooted(source)
             ? [source]
             : (_baseDirectory is null ? [Directory.GetCurrentDirectory()] : new[] { _baseDirectory })
@@ -168,14 +177,74 @@ internal sealed partial class PipelineCompiler
             tried.Add(full);
         }
 
+        if (quiet)
+        {
+            return null;
+        }
+
         _diagnostics.Error(jsonPath, $"{what} was not found (looked in: {string.Join(", ", tried)}); fix the path (relative to the pipeline file) or add a model root");
         return null;
     }
 
-    /// <summary>Reads a component's <c>config</c> file (a diffusers <c>scheduler_config.json</c> or <c>config.json</c>, or their folder).</summary>
-    private ComponentConfigFile? ReadConfigFile(string name, string reference, string jsonPath)
+    /// <summary>
+    /// A component's <c>config</c>: one reference, or an array of them of which the first that exists is read (a model
+    /// folder's own scheduler config, else a fallback for a single-file checkpoint). Null (after reporting) when the
+    /// value is neither.
+    /// </summary>
+    private IReadOnlyList<string>? ConfigReferences(JsonObject component, string path)
     {
-        string? resolved = ResolveReference(reference, jsonPath, $"config '{reference}' of component '{name}'");
+        if (component["config"] is not JsonArray array)
+        {
+            return OptionalString(component, path, "config") is { } single ? [single] : null;
+        }
+
+        var references = new List<string>();
+        for (int i = 0; i < array.Count; i++)
+        {
+            if (array[i] is not { } item || item.GetValueKind() != JsonValueKind.String)
+            {
+                _diagnostics.Error(JsonPathText.Index(JsonPathText.Property(path, "config"), i), $"a config candidate must be a string (a path or \"$parameter/subpath\"), not {ValueTypes.Describe(array[i])}");
+                return null;
+            }
+
+            references.Add(item.GetValue<string>());
+        }
+
+        if (references.Count == 0)
+        {
+            _diagnostics.Error(JsonPathText.Property(path, "config"), "\"config\" is an empty array; give a path, or candidates of which the first that exists is read");
+            return null;
+        }
+
+        return references;
+    }
+
+    /// <summary>Reads a component's <c>config</c> file (a diffusers <c>scheduler_config.json</c> or <c>config.json</c>, or their folder).</summary>
+    private ComponentConfigFile? ReadConfigFile(string name, IReadOnlyList<string> references, string jsonPath)
+    {
+        string? resolved = null;
+        if (references.Count == 1)
+        {
+            resolved = ResolveReference(references[0], jsonPath, $"config '{references[0]}' of component '{name}'");
+        }
+        else
+        {
+            var tried = new List<string>();
+            foreach (string reference in references)
+            {
+                resolved = ResolveReference(reference, jsonPath, $"config '{reference}' of component '{name}'", tried);
+                if (resolved is not null)
+                {
+                    break;
+                }
+            }
+
+            if (resolved is null && tried.Count > 0)
+            {
+                _diagnostics.Error(jsonPath, $"none of the configs of component '{name}' was found (looked in: {string.Join(", ", tried)}); fix the paths (relative to the pipeline file) or add a model root");
+            }
+        }
+
         if (resolved is null)
         {
             return null;

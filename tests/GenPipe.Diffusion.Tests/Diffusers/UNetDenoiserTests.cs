@@ -74,8 +74,11 @@ public sealed class UNetDenoiserTests : IDisposable
         Descriptor().EstimateBytes!(Context(path, options)).ShouldBe(2L * 4 * 1_106_212, "the UNet's share of the file");
 
         // Without a config folder the file is read as SD 1.5, which these tiny weights are not: refused before any compute.
-        var refusal = await Should.ThrowAsync<GenPipe.Nn.WeightBindingException>(() => Create(path, new UNetDenoiserOptions()));
+        var refusal = await Should.ThrowAsync<InvalidDataException>(() => Create(path, new UNetDenoiserOptions()));
+        refusal.InnerException.ShouldBeOfType<GenPipe.Nn.WeightBindingException>();
         refusal.Message.ShouldContain("conv_in.weight");
+        refusal.Message.ShouldContain("fix: the checkpoint is not Stable Diffusion 1.5's unet architecture");
+        refusal.Message.ShouldContain("config_folder");
     }
 
     private static ComponentDescriptor Descriptor() =>
