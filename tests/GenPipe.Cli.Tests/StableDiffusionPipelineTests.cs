@@ -83,11 +83,57 @@ public sealed class StableDiffusionPipelineTests
     {
         using var temp = new TempFolder();
 
-        var result = await CliRunner.RunAsync("run", Pipeline, "--set", "width=30", "--out", temp.Combine("out"), "--quiet");
+        var result = await CliRunner.RunAsync("run", Pipeline, "--set", "width=31", "--out", temp.Combine("out"), "--quiet");
 
-        result.ExitCode.ShouldBe(1, result.ToString());
-        result.Error.ShouldContain("'image_width' is 30; it must be a multiple of 4 (one latent spans 2 pixels and the denoiser needs latent sizes in multiples of 2), e.g. 28 or 32.");
+        result.ExitCode.ShouldBe(2, result.ToString());
+        result.Error.ShouldContain("'image_width' is 31; it must be a multiple of 2 (one latent spans 2 pixels), e.g. 30 or 32.");
         Directory.Exists(temp.Combine("out")).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task A_size_the_unet_cannot_halve_evenly_runs_as_in_diffusers()
+    {
+        using var temp = new TempFolder();
+
+        // 30 pixels are 15 latents: the UNet's downsampler rounds 15 up to 8 and its upsampler resizes back to 15.
+        var result = await CliRunner.RunAsync("run", Pipeline, "--set", "width=30", "--set", "height=34", "--set", "steps=2", "--out", temp.Path, "--quiet");
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        Npy.Read(Path.Combine(temp.Path, "sd15-txt2img.npy")).Shape.ShouldBe([1, 3, 34, 30]);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_broken_model_is_refused_at_validate_naming_the_component_the_file_and_the_fix(bool terminal)
+    {
+        using var temp = new TempFolder();
+        string model = temp.Combine("model");
+        CopyFolder(CliRunner.TestData("models", "tiny-sd"), model);
+        File.Delete(Path.Combine(model, "unet", "diffusion_pytorch_model.safetensors"));
+        File.WriteAllText(temp.Combine("notes.safetensors"), "not weights");
+
+        var missing = await RealProcess.RunAsync(temp.Path, terminal, "validate", CliRunner.TestData("pipelines", "sd15-txt2img.json"), "--set", "model=model");
+        var corrupt = await RealProcess.RunAsync(temp.Path, terminal, "run", CliRunner.TestData("pipelines", "sd15-txt2img.json"), "--set", "model=notes.safetensors", "--out", "out");
+
+        missing.ExitCode.ShouldBe(2, missing.ToString());
+        (missing.Output + missing.Error).ShouldContain($"error at $.components.unet.source: component 'unet' (denoiser/unet2d-condition) cannot be loaded from '{model}': {Path.Combine(model, "unet")}: no weights: expected diffusion_pytorch_model.safetensors");
+        corrupt.ExitCode.ShouldBe(2, corrupt.ToString());
+        (corrupt.Output + corrupt.Error).ShouldContain("error at $.components.text_encoder.source: component 'text_encoder' (conditioner/clip-text) cannot be loaded from");
+        (corrupt.Output + corrupt.Error).ShouldContain("Fix: this is not a safetensors file, or it is corrupt");
+        (corrupt.Output + corrupt.Error).ShouldContain("nothing was run");
+        (corrupt.Output + corrupt.Error).ShouldNotContain("   at ");
+        Directory.Exists(temp.Combine("out")).ShouldBeFalse();
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (string file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
     }
 
     [Fact]

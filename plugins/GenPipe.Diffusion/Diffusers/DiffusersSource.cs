@@ -17,25 +17,19 @@ internal static class DiffusersSource
     /// </summary>
     public static long EstimateBytes(string componentName, string typeId, string? source, string role, string? variant)
     {
-        try
+        // Reading the weights' headers is also the early check of the source: a folder of neither kind, missing or
+        // pickled weights and corrupt headers throw here, so the pipeline is refused before it runs.
+        bool single = SingleFileSource.IsSingleFile(source);
+        string prefix = !single ? "" : role switch
         {
-            // A single file holds every model: count this role's share of it.
-            bool single = SingleFileSource.IsSingleFile(source);
-            string prefix = !single ? "" : role switch
-            {
-                "unet" => LdmCheckpointNames.UNetPrefix,
-                "vae" => LdmCheckpointNames.VaePrefix,
-                _ => LdmCheckpointNames.TextEncoderPrefix,
-            };
-            using var weights = single
-                ? MultiFileWeightSource.Open([source!])
-                : WeightFiles.Open(ComponentFolder(componentName, typeId, source, role), string.IsNullOrEmpty(variant) ? null : variant);
-            return 2 * sizeof(float) * weights.ElementCount(prefix);
-        }
-        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or InvalidOperationException)
-        {
-            return 0;
-        }
+            "unet" => LdmCheckpointNames.UNetPrefix,
+            "vae" => LdmCheckpointNames.VaePrefix,
+            _ => LdmCheckpointNames.TextEncoderPrefix,
+        };
+        using var weights = single
+            ? MultiFileWeightSource.Open([source!])
+            : WeightFiles.Open(ComponentFolder(componentName, typeId, source, role), string.IsNullOrEmpty(variant) ? null : variant);
+        return 2 * sizeof(float) * weights.ElementCount(prefix);
     }
 
     /// <summary>

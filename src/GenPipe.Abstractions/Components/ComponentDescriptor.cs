@@ -61,7 +61,10 @@ public sealed class ComponentDescriptor
     /// What the component will hold once loaded, in bytes, known before loading it: the pool makes room for this much
     /// before calling <see cref="Factory"/>. Null: the size of its <c>source</c> on disk (a file, or every file in a
     /// folder), or 0 without a source. After loading, a component implementing <see cref="IMemoryFootprint"/> is counted
-    /// by what it reports instead.
+    /// by what it reports instead. The pipeline compiler calls it before a run, so an estimate that reads the source's
+    /// headers is also where a broken source is found early: throw <see cref="InvalidDataException"/> or an
+    /// <see cref="IOException"/> (file not found) with a message naming the file and the fix, and the pipeline is
+    /// refused at the component's <c>source</c> before anything runs.
     /// </summary>
     public Func<ComponentActivationContext, long>? EstimateBytes { get; init; }
 

@@ -1,4 +1,5 @@
 using GenPipe.Core;
+using GenPipe.Core.Execution;
 using GenPipe.Hosting;
 
 namespace GenPipe.Cli.Commands;
@@ -20,6 +21,14 @@ internal static class ErrorReporter
                 return ExitCodes.InvalidInput;
             case GenPipeConfigurationException config:
                 error.WriteLine($"error: {config.Message}");
+                return ExitCodes.InvalidInput;
+            case PipelineExecutionException
+            {
+                InnerException: InvalidDataException or FileNotFoundException or DirectoryNotFoundException or GenPipe.Nn.WeightBindingException or ArgumentException,
+            } badFile:
+                // A model or input file turned out broken only when a step opened it, or a value only a loaded model
+                // could check (an image size for its VAE): the user's input, not a failure.
+                error.WriteLine($"error: {badFile.Message}");
                 return ExitCodes.InvalidInput;
             case OperationCanceledException:
                 error.WriteLine("cancelled: the run was stopped; nothing was written.");

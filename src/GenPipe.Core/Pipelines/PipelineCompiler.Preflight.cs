@@ -55,6 +55,8 @@ internal sealed partial class PipelineCompiler
     /// A step leases all its components at once, so they must fit in the pool's budget together: refused here, before
     /// anything loads, when their sizes (known ones, or estimates before a first load) add up to more.
     /// </summary>
+    private readonly HashSet<string> _brokenSources = new(StringComparer.Ordinal);
+
     private void CheckComponentsFit(PipelineStep step, string stepPath)
     {
         if (ComponentBytes is not { } measure || step.Components.Count == 0)
@@ -62,7 +64,30 @@ internal sealed partial class PipelineCompiler
             return;
         }
 
-        var sizes = step.Components.Values.DistinctBy(c => c.Identity).Select(c => (Component: c, Bytes: measure(c))).ToArray();
+        var sizes = new List<(PipelineComponent Component, long Bytes)>();
+        foreach (var component in step.Components.Values.DistinctBy(c => c.Identity))
+        {
+            try
+            {
+                sizes.Add((component, measure(component)));
+            }
+            catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                // The estimate reads the source's headers: a broken source is refused here, before anything runs
+                // (once, however many steps use it).
+                if (!_brokenSources.Add(component.Identity))
+                {
+                    return;
+                }
+
+                string at = _declaredComponents.Contains(component.Name)
+                    ? JsonPathText.Property(JsonPathText.Property("$.components", component.Name), "source")
+                    : JsonPathText.Property(stepPath, "with");
+                _diagnostics.Error(at, $"component '{component.Name}' ({component.TypeId}) cannot be loaded from '{component.SourcePath}': {ex.Message}");
+                return;
+            }
+        }
+
         long total = sizes.Sum(s => s.Bytes);
         if (total <= ComponentBudget)
         {
