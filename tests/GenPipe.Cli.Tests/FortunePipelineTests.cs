@@ -53,7 +53,8 @@ public sealed class FortunePipelineTests
 
         var result = await CliRunner.RunAsync("run", Pipeline, "--set", "max_tokens=300", "--out", temp.Combine("out"), "--quiet");
 
-        result.ExitCode.ShouldBe(1, result.ToString());
+        // The request itself is invalid (found when the model's context is known): invalid input, exit 2.
+        result.ExitCode.ShouldBe(2, result.ToString());
         result.Error.ShouldContain("context of 256 positions");
         result.Error.ShouldContain("Lower max_new_tokens to 255");
         result.Error.ShouldNotContain("(Parameter", Case.Sensitive, "no .NET parameter name in what the user reads");
