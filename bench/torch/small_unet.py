@@ -20,6 +20,9 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "fixtures"))
+from sd_torch_layers import ResnetBlock2D  # noqa: E402  (diffusers' resnet, shared with the Stable Diffusion models)
+
 
 @dataclass
 class SmallUNetConfig:
@@ -118,25 +121,6 @@ class Attention(nn.Module):
 def unet_attention(channels, head_dim, groups, eps):
     return Attention(channels, channels // head_dim, head_dim, bias=True, norm_num_groups=groups, eps=eps,
                      residual_connection=True)
-
-
-class ResnetBlock2D(nn.Module):
-    def __init__(self, in_channels, out_channels, temb_channels, groups=32, eps=1e-5):
-        super().__init__()
-        self.norm1 = nn.GroupNorm(groups, in_channels, eps=eps)
-        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, padding=1)
-        self.time_emb_proj = nn.Linear(temb_channels, out_channels) if temb_channels is not None else None
-        self.norm2 = nn.GroupNorm(groups, out_channels, eps=eps)
-        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1)
-        self.conv_shortcut = nn.Conv2d(in_channels, out_channels, 1) if in_channels != out_channels else None
-
-    def forward(self, x, temb=None):
-        h = self.conv1(F.silu(self.norm1(x)))
-        if self.time_emb_proj is not None:
-            h = h + self.time_emb_proj(F.silu(temb))[:, :, None, None]
-        h = self.conv2(F.silu(self.norm2(h)))
-        shortcut = x if self.conv_shortcut is None else self.conv_shortcut(x)
-        return shortcut + h
 
 
 class Downsample2D(nn.Module):

@@ -119,6 +119,49 @@ public sealed class DiffuseFeaturesTests
         result.Span[1].ShouldNotBe(-1.5f);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_shared_generator_draws_in_diffusers_order_after_the_encode_steps_posterior_sample(bool masked)
+    {
+        // diffusers, one generator: the image's posterior sample [1, ...], the noise [count, ...], for inpainting the
+        // masked image's posterior sample [1, ...], then each step's draws.
+        var denoiser = RowDenoiser([3], (_, _, _, _) => 0.1f);
+        var scheduler = new DdimTestScheduler(AlphasCumprod) { DrawsNoise = true };
+        var latents = new Tensor([0.5f, -1.5f, 2f], 1, 3);
+        var context = Context(denoiser, scheduler).WithInput("steps", 10).WithInput("strength", 0.55).WithInput("count", 2)
+            .WithInput("latents", latents).WithInput("seed", 7).WithInput("shared_generator", true);
+        await new DiffuseOperator().ExecuteAsync(masked ? context.WithInput("mask", new Tensor([0f, 1f, 1f], 1, 3)) : context, CancellationToken.None);
+
+        var generator = new TorchGenerator(7);
+        generator.Randn(1, 3); // the encode step's posterior sample
+        var noise = generator.Randn(2, 3);
+        if (masked)
+        {
+            generator.Randn(1, 3); // the masked image's posterior sample
+        }
+
+        var first = scheduler.SetTimesteps(10).Timesteps[5];
+        var start = scheduler.AddNoise(new Tensor([0.5f, -1.5f, 2f, 0.5f, -1.5f, 2f], 2, 3), noise, first);
+        Predictions(denoiser)[0].Sample.Span.ToArray().ShouldBe(start.Span.ToArray());
+        scheduler.StepNoise.Count.ShouldBe(5);
+        foreach (var drawn in scheduler.StepNoise)
+        {
+            drawn.Span.ToArray().ShouldBe(generator.Randn(2, 3).Span.ToArray());
+        }
+    }
+
+    [Fact]
+    public async Task A_shared_generator_without_latents_is_refused_before_any_call()
+    {
+        var denoiser = RowDenoiser([2], (_, _, _, _) => 0f);
+        var error = await Should.ThrowAsync<ArgumentException>(new DiffuseOperator().ExecuteAsync(
+            Context(denoiser, new DdimTestScheduler(AlphasCumprod)).WithInput("shared_generator", true), CancellationToken.None).AsTask());
+
+        error.Message.ShouldStartWith("Step 'test': 'shared_generator' continues the generator that sampled the 'latents', but the step has no 'latents' input");
+        Predictions(denoiser).ShouldBeEmpty();
+    }
+
     [Fact]
     public async Task A_mask_at_image_resolution_is_taken_at_the_latents_resolution_by_nearest_neighbour()
     {

@@ -217,6 +217,7 @@ public sealed class DiffuseOperatorTests
             ("latents", typeof(Tensor), false, null),
             ("strength", typeof(double), false, 1.0),
             ("mask", typeof(Tensor), false, null),
+            ("shared_generator", typeof(bool), false, false),
             ("height", typeof(int), false, null),
             ("width", typeof(int), false, null),
             ("image_height", typeof(int), false, null),

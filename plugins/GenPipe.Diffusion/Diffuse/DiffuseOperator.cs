@@ -12,7 +12,8 @@ namespace GenPipe.Diffusion.Diffuse;
 /// for t in timesteps: x = step(denoiser(scale_model_input(x, t), t, cond), t, x, g).prev_sample
 /// </code>
 /// With <c>latents</c> it starts from them instead (image-to-image, <c>strength</c>; inpainting with a <c>mask</c>:
-/// <see cref="StartingPoint"/>). With a <c>conditioning</c> and <c>guidance</c> != 1 it applies classifier-free
+/// <see cref="StartingPoint"/>); with <c>shared_generator</c> its draws continue those of the <c>encode</c> step that
+/// sampled the latents from the same seed, in diffusers' order. With a <c>conditioning</c> and <c>guidance</c> != 1 it applies classifier-free
 /// guidance in one batched call over [negative; positive] (<see cref="ClassifierFreeGuidance"/>). After every step it
 /// calls the <see cref="IDiffusionStepHook"/>s registered as services.
 /// </summary>
@@ -40,6 +41,7 @@ public sealed class DiffuseOperator : IPipelineOperator, IStepPreflight
             new InputPort("latents", typeof(Tensor), Required: false, Description: "Latents to start from (image-to-image, inpainting), [1 or count, ..sample shape]."),
             new InputPort("strength", typeof(double), Required: false, Default: 1.0, Description: "With latents: how much of the schedule runs; only the last floor(steps x strength) timesteps do.") { Minimum = 0, Maximum = 1 },
             new InputPort("mask", typeof(Tensor), Required: false, Description: "With latents: 1 where to repaint, 0 where to keep the latents; [1 or count, 1 or channels, ..spatial].") ,
+            new InputPort("shared_generator", typeof(bool), Required: false, Default: false, Description: "With latents that 'encode' sampled with this same seed: draw as diffusers' one generator does, after the posterior sample (and, with a mask, before one more of its shape), not from a fresh generator."),
             new InputPort("height", typeof(int), Required: false, Description: "Latent height, instead of the denoiser's sample shape.") { Minimum = 1 },
             new InputPort("width", typeof(int), Required: false, Description: "Latent width, instead of the denoiser's sample shape.") { Minimum = 1 },
             new InputPort("image_height", typeof(int), Required: false, Description: "Image height in pixels, for a denoiser of image latents: a multiple of the pixels one latent spans (8 for Stable Diffusion).") { Minimum = 1 },

@@ -17,6 +17,7 @@ internal sealed record DiffuseSettings(
     Tensor? Latents,
     double Strength,
     Tensor? Mask,
+    bool SharedGenerator,
     int? Height,
     int? Width,
     int? ImageHeight,
@@ -47,6 +48,12 @@ internal sealed record DiffuseSettings(
             throw new ArgumentException($"Step '{step}': a 'mask' says which part of the 'latents' to keep, but the step has no 'latents' input; give the latents of the image to inpaint.");
         }
 
+        bool shared = context.GetInput<bool>("shared_generator");
+        if (shared && latents is null)
+        {
+            throw new ArgumentException($"Step '{step}': 'shared_generator' continues the generator that sampled the 'latents', but the step has no 'latents' input; give the output of the 'encode' step that sampled them with the same seed, or leave shared_generator out.");
+        }
+
         int? height = context.HasInput("height") ? context.GetInput<int>("height") : null;
         int? width = context.HasInput("width") ? context.GetInput<int>("width") : null;
         Require(height is null or >= 1, step, "height", height ?? 0, "it must be at least 1");
@@ -62,7 +69,7 @@ internal sealed record DiffuseSettings(
 
         return new DiffuseSettings(
             steps, context.GetInput<int>("seed"), count, guidance, rescale,
-            Optional<Conditioning>(context, "conditioning"), Optional<Conditioning>(context, "negative"), latents, strength, mask, height, width,
+            Optional<Conditioning>(context, "conditioning"), Optional<Conditioning>(context, "negative"), latents, strength, mask, shared, height, width,
             imageHeight, imageWidth);
     }
 

@@ -12,6 +12,13 @@ namespace GenPipe.Diffusion.Diffuse;
 /// <item>inpainting with a plain denoiser (<c>mask</c>): the same start (pure noise at strength 1), and after every step
 /// the kept region (mask 0) is put back, noised to the next timestep, exactly the latents after the last.</item>
 /// </list>
+/// <para>The draws follow diffusers' order on one generator: the initial noise, then the scheduler's (ancestral
+/// schedulers draw at every step). diffusers' image-to-image and inpainting pipelines draw the image's posterior sample
+/// from that generator first, and inpainting draws the masked image's posterior sample (the input of 9-channel UNets,
+/// unused by 4-channel ones) right after the noise. In GenPipe the <c>encode</c> step draws the posterior sample from
+/// its own generator of the same seed; with <see cref="DiffuseSettings.SharedGenerator"/> this step replays those draws
+/// (one normal draw of the latents' shape) before its noise, and draws the masked image's after it, so the noise and
+/// every later draw are diffusers'.</para>
 /// </summary>
 internal sealed class StartingPoint
 {
@@ -43,8 +50,20 @@ internal sealed class StartingPoint
 
         var timesteps = Skip(stepId, session, settings);
         var known = Batches.Repeat(settings.Latents, settings.Count, "Input 'latents'");
-        var noise = generator.Randn(shape);
         var mask = settings.Mask is null ? null : ExpandMask(stepId, settings.Mask, shape);
+        if (settings.SharedGenerator)
+        {
+            // The posterior sample the encode step drew from the same seed.
+            SkipNormals(generator, settings.Latents.GetShape());
+        }
+
+        var noise = generator.Randn(shape);
+        if (settings.SharedGenerator && mask is not null)
+        {
+            // diffusers' inpainting samples the masked image's posterior here, one draw of the image latents' shape.
+            SkipNormals(generator, settings.Latents.GetShape());
+        }
+
         var start = mask is not null && settings.Strength == 1
             ? noise.Multiply(session.InitNoiseSigma)
             : scheduler.AddNoise(known, noise, timesteps[0]);
@@ -73,6 +92,13 @@ internal sealed class StartingPoint
         }
 
         return new Tensor(result, latents.GetShape());
+    }
+
+    // Advances the generator as torch.randn(shape, generator=g) does (how many numbers a draw consumes depends on its
+    // size, so the draw itself is replayed).
+    private static void SkipNormals(TorchGenerator generator, int[] shape)
+    {
+        using var discarded = generator.Randn(shape);
     }
 
     // diffusers' get_timesteps: init = min(int(steps * strength), steps); start at (steps - init) * order.

@@ -24,6 +24,15 @@ public sealed class DdimTestScheduler(IReadOnlyList<float> alphasCumprod, Predic
     /// <summary>Every model output passed to <c>Step</c>, in order.</summary>
     public List<Tensor> ModelOutputs { get; } = [];
 
+    /// <summary>
+    /// When true, each <c>Step</c> draws one normal tensor of the sample's shape from the generator it is given, as an
+    /// ancestral scheduler does, and records it in <see cref="StepNoise"/> (the update itself does not use it).
+    /// </summary>
+    public bool DrawsNoise { get; init; }
+
+    /// <summary>The draws of each <c>Step</c> when <see cref="DrawsNoise"/> is set, in order.</summary>
+    public List<Tensor> StepNoise { get; } = [];
+
     public ISchedulerSession SetTimesteps(int numInferenceSteps) => new Session(this, numInferenceSteps);
 
     public Tensor AddNoise(Tensor original, Tensor noise, float timestep)
@@ -66,6 +75,11 @@ public sealed class DdimTestScheduler(IReadOnlyList<float> alphasCumprod, Predic
         public SchedulerStepOutput Step(Tensor modelOutput, float timestep, Tensor sample, IRandomSource? random = null)
         {
             _scheduler.ModelOutputs.Add(modelOutput.Clone());
+            if (_scheduler.DrawsNoise && random is not null)
+            {
+                _scheduler.StepNoise.Add(random.Randn(sample.GetShape()));
+            }
+
             int t = (int)timestep;
             int previous = t - _stepRatio;
             double abar = _scheduler._alphasCumprod[t];
