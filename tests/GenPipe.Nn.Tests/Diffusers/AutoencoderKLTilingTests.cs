@@ -1,0 +1,133 @@
+using GenPipe.Nn.Models.Vae;
+using GenPipe.Tensors;
+using GenPipe.Testing;
+using Shouldly;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace GenPipe.Nn.Tests.Diffusers;
+
+/// <summary>
+/// Tiled and sliced encoding and decoding of the tiny fixture VAE (tests/Fixtures/sd15/vae_kl_tiny, 2 pixels per latent,
+/// sample_size 32): against PyTorch's tiling with diffusers' semantics (tools/fixtures/make_vae_tiling_refs.py writes
+/// Refs/vae_tiling.safetensors.gz), exact where an input fits one tile, and slicing exact against the batched call.
+/// </summary>
+public sealed class AutoencoderKLTilingTests(ITestOutputHelper log)
+{
+    private static readonly string Folder = Sd15Fixtures.Folder("vae_kl_tiny");
+
+    public static IEnumerable<object[]> Backends() => TestBackends.Names();
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public void Tiled_decoding_matches_pytorch_tiling_with_partial_tiles(string backend)
+    {
+        var refs = Fixtures.Load("vae_tiling");
+        var vae = AutoencoderKL.Load(Folder, TestBackends.Get(backend));
+
+        // [2, 4, 26, 30] latents: tiles start every 12 latents, so the last rows and columns are short (2 and 6 latents)
+        // and the tiles above them short too (14 latents).
+        foreach (int size in new[] { 32, 40 })
+        {
+            vae.TileSize = size;
+            UpstreamMatch.ShouldMatch(vae.Decode(refs.Tensor("decode.latents")), refs, $"decode.tiled{size}", log);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public void Tiled_encoding_matches_pytorch_tiling_and_the_posterior_is_taken_from_the_joined_moments(string backend)
+    {
+        var refs = Fixtures.Load("vae_tiling");
+        var vae = AutoencoderKL.Load(Folder, TestBackends.Get(backend));
+        foreach (int size in new[] { 32, 40 })
+        {
+            vae.TileSize = size;
+            var posterior = vae.Encode(refs.Tensor("encode.image"));
+            UpstreamMatch.ShouldMatch(posterior.Moments, refs, $"encode.tiled{size}", log);
+
+            // The mean is the first half of the joined moments, as diffusers' DiagonalGaussianDistribution takes it.
+            posterior.Mean.ToArray().ShouldBe(posterior.Moments.Slice(1, 0, vae.Config.LatentChannels).ToArray());
+        }
+    }
+
+    [Fact]
+    public void Inputs_that_fit_one_tile_are_not_tiled_and_give_the_untiled_numbers_exactly()
+    {
+        var vae = AutoencoderKL.Load(Folder, TestBackends.Fastest);
+        var latents = new TorchGenerator(3).Randn(2, 4, 16, 12);
+        var image = new TorchGenerator(4).Randn(2, 3, 32, 24);
+        float[] decoded = vae.Decode(latents).ToArray();
+        float[] mean = vae.Encode(image).Mean.ToArray();
+
+        vae.EnableTiling();
+        vae.TileSize.ShouldBe(32);
+        vae.LatentTileSize.ShouldBe(16);
+        vae.TilesLatents(16, 12).ShouldBeFalse();
+        vae.TilesLatents(17, 12).ShouldBeTrue();
+        vae.TilesImage(32, 24).ShouldBeFalse();
+        vae.TilesImage(32, 33).ShouldBeTrue();
+        vae.Decode(latents).ToArray().ShouldBe(decoded);
+        vae.Encode(image).Mean.ToArray().ShouldBe(mean);
+
+        // One latent more and the tiles differ from the whole (group norms and attention see one tile).
+        var larger = new TorchGenerator(3).Randn(2, 4, 17, 12);
+        var tiled = vae.Decode(larger).ToArray();
+        vae.TileSize = null;
+        MaxDifference(tiled, vae.Decode(larger).ToArray()).ShouldBeGreaterThan(1e-3);
+    }
+
+    [Fact]
+    public void Slicing_gives_the_batched_numbers_exactly_tiled_or_not()
+    {
+        var vae = AutoencoderKL.Load(Folder, TestBackends.Fastest);
+        var latents = new TorchGenerator(5).Randn(3, 4, 20, 16);
+        var image = new TorchGenerator(6).Randn(3, 3, 40, 32);
+        foreach (int? tile in new int?[] { null, 32 })
+        {
+            vae.TileSize = tile;
+            vae.Slicing = false;
+            float[] decoded = vae.Decode(latents).ToArray();
+            var posterior = vae.Encode(image);
+            float[] mean = posterior.Mean.ToArray(), logVar = posterior.LogVar.ToArray();
+
+            vae.Slicing = true;
+            vae.Decode(latents).ToArray().ShouldBe(decoded, $"decode, tile {tile}");
+            posterior = vae.Encode(image);
+            posterior.Mean.ToArray().ShouldBe(mean, $"mean, tile {tile}");
+            posterior.LogVar.ToArray().ShouldBe(logVar, $"log-variance, tile {tile}");
+        }
+    }
+
+    [Fact]
+    public void Tile_sizes_that_do_not_keep_the_overlap_in_whole_latents_are_refused()
+    {
+        var vae = new AutoencoderKL(AutoencoderKLConfig.Load(Path.Combine(Folder, AutoencoderKL.ConfigFileName)));
+        vae.PixelsPerLatent.ShouldBe(2);
+        vae.TileSizeMultiple.ShouldBe(8);
+        vae.DefaultTileSize.ShouldBe(32);
+        Should.Throw<ArgumentOutOfRangeException>(() => vae.TileSize = 36).Message.ShouldContain("multiple of 8");
+        Should.Throw<ArgumentOutOfRangeException>(() => vae.TileSize = 0);
+        vae.TileSize.ShouldBeNull();
+
+        // A sample_size that is not a multiple rounds down; SD's 512 with 8 pixels per latent stays 512.
+        new AutoencoderKL(vae.Config with { SampleSize = 44 }).DefaultTileSize.ShouldBe(40);
+        new AutoencoderKL(vae.Config with { SampleSize = 4 }).DefaultTileSize.ShouldBe(8);
+        var sd = new AutoencoderKL(vae.Config with { BlockOutChannels = [32, 32, 64, 64], DownBlockTypes = Repeat("DownEncoderBlock2D"), UpBlockTypes = Repeat("UpDecoderBlock2D"), SampleSize = 512 });
+        sd.DefaultTileSize.ShouldBe(512);
+        sd.TileSizeMultiple.ShouldBe(32);
+
+        static string[] Repeat(string type) => [type, type, type, type];
+    }
+
+    [Fact]
+    public void Tiled_encoding_refuses_image_sides_that_are_not_whole_latents()
+    {
+        var vae = AutoencoderKL.Load(Folder, TestBackends.Fastest);
+        vae.EnableTiling();
+        Should.Throw<ArgumentException>(() => vae.Encode(Tensor.Zeros(1, 3, 41, 40)))
+            .Message.ShouldContain("multiples of 2 pixels");
+    }
+
+    internal static double MaxDifference(float[] a, float[] b) => a.Zip(b, (x, y) => Math.Abs((double)x - y)).Max();
+}
