@@ -129,5 +129,41 @@ public sealed class AutoencoderKLTilingTests(ITestOutputHelper log)
             .Message.ShouldContain("multiples of 2 pixels");
     }
 
+    [Fact]
+    public void Tiled_against_untiled_at_128_pixels_is_as_far_as_pytorch_tiling_and_holds_a_tile_of_activations()
+    {
+        // PyTorch's PSNRs for the same inputs (seeded latents, the formula picture), from the fixture's metadata. At the
+        // fixture VAE's own tile size (its sample_size, 32) tiles are far from the whole; the 512-pixel figures are
+        // bench/GenPipe.Bench.VaeTiling's.
+        var refs = Fixtures.Load("vae_tiling");
+        int side = int.Parse(refs.Metadata["psnr.side"], System.Globalization.CultureInfo.InvariantCulture);
+        var latents = new TorchGenerator(12).Randn(1, 4, side / 2, side / 2);
+        var picture = VaeTilingMeasures.TestPicture(side);
+        var untiled = AutoencoderKL.Load(Folder, TestBackends.Fastest);
+        float[] decoded = untiled.Decode(latents).ToArray();
+        float[] mean = untiled.Encode(picture).Mean.ToArray();
+        long untiledBuffers = BufferBytes(untiled);
+        log.WriteLine($"untiled {side}x{side}: activation buffers {untiledBuffers / 1048576.0:F1} MiB");
+        foreach (int tile in new[] { 32, 64 })
+        {
+            var vae = AutoencoderKL.Load(Folder, TestBackends.Fastest);
+            vae.TileSize = tile;
+            double decodePsnr = VaeTilingMeasures.Psnr(decoded, vae.Decode(latents).ToArray(), 2);
+            double encodePsnr = VaeTilingMeasures.Psnr(mean, vae.Encode(picture).Mean.ToArray(), VaeTilingMeasures.Range(mean));
+            double torchDecode = Metadata(refs, $"psnr.decode.tile{tile}"), torchEncode = Metadata(refs, $"psnr.encode.tile{tile}");
+            long buffers = BufferBytes(vae);
+            log.WriteLine(
+                $"tile {tile}: decode PSNR {decodePsnr:F2} dB (PyTorch {torchDecode:F2}), encode PSNR {encodePsnr:F2} dB (PyTorch {torchEncode:F2}), activation buffers {buffers / 1048576.0:F1} MiB");
+            decodePsnr.ShouldBe(torchDecode, 0.05);
+            encodePsnr.ShouldBe(torchEncode, 0.05);
+            buffers.ShouldBeLessThan(untiledBuffers);
+        }
+    }
+
     internal static double MaxDifference(float[] a, float[] b) => a.Zip(b, (x, y) => Math.Abs((double)x - y)).Max();
+
+    private static long BufferBytes(Module model) => model.MemoryByDevice().Sum(m => m.BufferBytes);
+
+    private static double Metadata(FixtureFile refs, string key) =>
+        double.Parse(refs.Metadata[key], System.Globalization.CultureInfo.InvariantCulture);
 }
