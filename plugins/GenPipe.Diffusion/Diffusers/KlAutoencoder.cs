@@ -19,6 +19,12 @@ public sealed class KlAutoencoder : IEncoder, IDecoder, IMemoryFootprint, IDispo
     /// <summary>The component type id.</summary>
     public const string ComponentId = "autoencoder/kl";
 
+    /// <summary>
+    /// Images of at most this many pixels (512 x 512) are never tiled with <c>auto</c>: their activations are small and
+    /// the untiled result is exact. Above it, <c>auto</c> tiles as <c>on</c> does.
+    /// </summary>
+    public const long AutoTilingMinPixels = 512 * 512;
+
     /// <summary>Wraps a loaded model, tiling and slicing as <paramref name="options"/> say (the defaults when null).</summary>
     /// <exception cref="ArgumentException">The tile size does not fit the VAE; the message names the option.</exception>
     public KlAutoencoder(AutoencoderKL model, KlAutoencoderOptions? options = null)
@@ -49,14 +55,19 @@ public sealed class KlAutoencoder : IEncoder, IDecoder, IMemoryFootprint, IDispo
 
     /// <summary>
     /// Whether an image of <paramref name="height"/> x <paramref name="width"/> pixels is encoded or decoded in tiles:
-    /// with <c>on</c> when larger than a tile on a side, with <c>auto</c> when larger than two tiles.
+    /// with <c>on</c> when it is larger than a tile on a side; with <c>auto</c> too, unless it has at most
+    /// <see cref="AutoTilingMinPixels"/> pixels; never with <c>off</c>.
     /// </summary>
-    public bool Tiles(int height, int width) => Tiling switch
+    public bool Tiles(int height, int width)
     {
-        KlAutoencoderTiling.On => height > TileSize || width > TileSize,
-        KlAutoencoderTiling.Auto => height > 2 * TileSize || width > 2 * TileSize,
-        _ => false,
-    };
+        bool larger = height > TileSize || width > TileSize;
+        return Tiling switch
+        {
+            KlAutoencoderTiling.On => larger,
+            KlAutoencoderTiling.Auto => larger && (long)height * width > AutoTilingMinPixels,
+            _ => false,
+        };
+    }
 
     /// <inheritdoc />
     public IReadOnlyList<DeviceMemory> MemoryFootprint =>

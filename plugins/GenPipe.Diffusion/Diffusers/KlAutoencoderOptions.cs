@@ -19,7 +19,7 @@ public sealed class KlAutoencoderOptions : IValidatableOptions
     public string ConfigFolder { get; set; } = "";
 
     /// <summary>When to encode and decode tile by tile; see <see cref="KlAutoencoderTiling"/>.</summary>
-    [Description("Tiled encoding and decoding for large images (overlapping tiles blended linearly, diffusers' enable_vae_tiling): auto tiles only images larger than twice tile_size on a side, on tiles every image larger than one tile, off never tiles.")]
+    [Description("Tiled encoding and decoding for large images (overlapping tiles blended linearly, diffusers' enable_vae_tiling): on tiles every image larger than tile_size on a side, auto does too but never below 512x512 pixels (the same for SD 1.x), off never tiles.")]
     public KlAutoencoderTiling Tiling { get; set; } = KlAutoencoderTiling.Auto;
 
     /// <summary>

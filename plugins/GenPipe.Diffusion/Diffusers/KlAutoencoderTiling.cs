@@ -4,8 +4,8 @@ namespace GenPipe.Diffusion.Diffusers;
 public enum KlAutoencoderTiling
 {
     /// <summary>
-    /// Untiled up to twice the tile size on a side (exact, as diffusers without tiling); tiled above, where untiled
-    /// activation memory would grow with the image's area.
+    /// As <see cref="On"/>, except that images of at most 512 x 512 pixels are never tiled (their activations are small
+    /// and untiled is exact): for Stable Diffusion (512-pixel tiles) the same as <see cref="On"/>.
     /// </summary>
     Auto,
 

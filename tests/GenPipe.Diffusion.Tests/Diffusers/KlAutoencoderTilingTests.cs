@@ -13,8 +13,8 @@ namespace GenPipe.Diffusion.Tests.Diffusers;
 
 /// <summary>
 /// <c>autoencoder/kl</c>'s tiling and slicing options on the tiny fixture VAE (2 pixels per latent, sample_size 32):
-/// <c>auto</c> is untiled (exact) up to twice the tile size a side and tiled above, <c>on</c> tiles past one tile,
-/// <c>off</c> never; bad values are refused at their JSON path before anything loads.
+/// <c>on</c> tiles past one tile, <c>auto</c> too but never at 512 x 512 pixels or fewer (exact there), <c>off</c>
+/// never; bad values are refused at their JSON path before anything loads.
 /// </summary>
 public sealed class KlAutoencoderTilingTests
 {
@@ -32,40 +32,44 @@ public sealed class KlAutoencoderTilingTests
         using var vae = KlAutoencoder.Open("vae", Folder, options, TensorBackends.Cpu);
         vae.TileSize.ShouldBe(32);
         vae.Model.Slicing.ShouldBeTrue();
-        vae.Tiles(64, 64).ShouldBeFalse();
-        vae.Tiles(66, 8).ShouldBeTrue();
+        vae.Tiles(512, 512).ShouldBeFalse();
+        vae.Tiles(256, 1024).ShouldBeFalse();
+        vae.Tiles(512, 520).ShouldBeTrue();
+        vae.Tiles(8, 32800).ShouldBeTrue();
 
         using var on = Open(KlAutoencoderTiling.On, 40);
         on.Tiles(40, 40).ShouldBeFalse();
         on.Tiles(40, 48).ShouldBeTrue();
         using var off = Open(KlAutoencoderTiling.Off, 0);
         off.Tiles(4096, 4096).ShouldBeFalse();
+
+        // A tile as large as the floor: auto is on.
+        using var large = Open(KlAutoencoderTiling.Auto, 512);
+        large.Tiles(512, 512).ShouldBeFalse();
+        large.Tiles(512, 520).ShouldBeTrue();
     }
 
     [Fact]
-    public async Task Auto_is_exact_up_to_twice_the_tile_and_tiles_larger_images_as_on_does()
+    public async Task On_tiles_past_one_tile_while_auto_keeps_small_images_whole_and_exact()
     {
         using var auto = Open(KlAutoencoderTiling.Auto, 0);
         using var on = Open(KlAutoencoderTiling.On, 0);
         using var off = Open(KlAutoencoderTiling.Off, 0);
 
-        // 32x32 latents are 64x64 pixels, twice the tile: auto decodes them whole; 34x34 (68 pixels) in tiles.
-        var small = new TorchGenerator(1).Randn(2, 4, 32, 32);
-        var (autoSmall, onSmall, offSmall) = (await Decode(auto, small), await Decode(on, small), await Decode(off, small));
-        autoSmall.ShouldBe(offSmall);
-        AutoencoderKLDifference(onSmall, offSmall).ShouldBeGreaterThan(1e-3, "on tiles 64 pixels");
-        var large = new TorchGenerator(2).Randn(1, 4, 34, 34);
-        var (autoLarge, offLarge) = (await Decode(auto, large), await Decode(off, large));
-        autoLarge.ShouldBe(await Decode(on, large));
-        AutoencoderKLDifference(autoLarge, offLarge).ShouldBeGreaterThan(1e-3, "auto tiles 68 pixels");
+        // 18x16 latents are 36x32 pixels, past the 32-pixel tile: on decodes them in tiles, auto and off whole.
+        var latents = new TorchGenerator(1).Randn(2, 4, 18, 16);
+        float[] whole = await Decode(off, latents);
+        (await Decode(auto, latents)).ShouldBe(whole);
+        Difference(await Decode(on, latents), whole).ShouldBeGreaterThan(1e-3, "on tiles 36 pixels");
+        on.Model.TileSize.ShouldBe(32);
+        (await Decode(on, latents.Slice(2, 0, 16).Contiguous())).ShouldBe(await Decode(off, latents.Slice(2, 0, 16).Contiguous()));
+        on.Model.TileSize.ShouldBeNull("one tile: untiled");
 
         // Encoding decides on the image's own size.
-        var picture = new TorchGenerator(3).Randn(1, 3, 72, 64);
-        float[] autoMean = await EncodeMean(auto, picture);
-        autoMean.ShouldBe(await EncodeMean(on, picture));
-        AutoencoderKLDifference(autoMean, await EncodeMean(off, picture)).ShouldBeGreaterThan(1e-3);
-        var square = picture.Slice(2, 0, 64).Contiguous();
-        (await EncodeMean(auto, square)).ShouldBe(await EncodeMean(off, square));
+        var picture = new TorchGenerator(3).Randn(1, 3, 40, 32);
+        float[] mean = await EncodeMean(off, picture);
+        (await EncodeMean(auto, picture)).ShouldBe(mean);
+        Difference(await EncodeMean(on, picture), mean).ShouldBeGreaterThan(1e-3, "on tiles 40 pixels");
     }
 
     [Fact]
@@ -125,7 +129,7 @@ public sealed class KlAutoencoderTilingTests
     private static async Task<float[]> EncodeMean(KlAutoencoder vae, Tensor image) =>
         ((GenPipe.Abstractions.Models.GaussianLatent)await vae.EncodeAsync(image, CancellationToken.None)).Mean.View.ToArray();
 
-    private static double AutoencoderKLDifference(float[] a, float[] b) => a.Zip(b, (x, y) => Math.Abs((double)x - y)).Max();
+    private static double Difference(float[] a, float[] b) => a.Zip(b, (x, y) => Math.Abs((double)x - y)).Max();
 
     private static ComponentCatalog Catalog()
     {
