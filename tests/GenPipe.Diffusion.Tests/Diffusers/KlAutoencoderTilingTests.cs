@@ -1,7 +1,7 @@
 using GenPipe.Core;
 using GenPipe.Core.Catalog;
-using GenPipe.Core.Operators;
 using GenPipe.Diffusion.Diffusers;
+using GenPipe.Diffusion.Tests.Fakes;
 using GenPipe.Tensors;
 using GenPipe.Tensors.Backends;
 using GenPipe.Testing;
@@ -131,20 +131,5 @@ public sealed class KlAutoencoderTilingTests
 
     private static double Difference(float[] a, float[] b) => a.Zip(b, (x, y) => Math.Abs((double)x - y)).Max();
 
-    private static ComponentCatalog Catalog()
-    {
-        var builder = new ComponentCatalogBuilder();
-        var diffusion = RecordingPluginBuilder.Configure(new DiffusionPlugin());
-        foreach (var descriptor in diffusion.Components)
-        {
-            builder.AddComponent(descriptor, CatalogSource.BuiltIn).ShouldBeNull();
-        }
-
-        foreach (var op in diffusion.Operators.Concat(BuiltInOperators.All))
-        {
-            builder.AddOperator(op, CatalogSource.BuiltIn).ShouldBeNull();
-        }
-
-        return builder.Build();
-    }
+    private static ComponentCatalog Catalog() => DiffusionCatalog.Builder().Build();
 }

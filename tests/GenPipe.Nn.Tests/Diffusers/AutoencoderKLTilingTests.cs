@@ -16,10 +16,8 @@ public sealed class AutoencoderKLTilingTests(ITestOutputHelper log)
 {
     private static readonly string Folder = Sd15Fixtures.Folder("vae_kl_tiny");
 
-    public static IEnumerable<object[]> Backends() => TestBackends.Names();
-
     [Theory]
-    [MemberData(nameof(Backends))]
+    [MemberData(nameof(TestBackends.Names), MemberType = typeof(TestBackends))]
     public void Tiled_decoding_matches_pytorch_tiling_with_partial_tiles(string backend)
     {
         var refs = Fixtures.Load("vae_tiling");
@@ -35,7 +33,7 @@ public sealed class AutoencoderKLTilingTests(ITestOutputHelper log)
     }
 
     [Theory]
-    [MemberData(nameof(Backends))]
+    [MemberData(nameof(TestBackends.Names), MemberType = typeof(TestBackends))]
     public void Tiled_encoding_matches_pytorch_tiling_and_the_posterior_is_taken_from_the_joined_moments(string backend)
     {
         var refs = Fixtures.Load("vae_tiling");
