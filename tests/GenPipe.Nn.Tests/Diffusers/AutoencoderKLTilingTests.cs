@@ -32,12 +32,12 @@ public sealed class AutoencoderKLTilingTests(ITestOutputHelper log)
         }
     }
 
-    [Theory]
-    [MemberData(nameof(TestBackends.Names), MemberType = typeof(TestBackends))]
-    public void Tiled_encoding_matches_pytorch_tiling_and_the_posterior_is_taken_from_the_joined_moments(string backend)
+    [Fact]
+    public void Tiled_encoding_matches_pytorch_tiling_and_the_posterior_is_taken_from_the_joined_moments()
     {
+        // The cpu backend only: the blending is the decoding test's, which runs on both.
         var refs = Fixtures.Load("vae_tiling");
-        var vae = AutoencoderKL.Load(Folder, TestBackends.Get(backend));
+        var vae = AutoencoderKL.Load(Folder, TestBackends.Fastest);
         foreach (int size in new[] { 32, 40 })
         {
             vae.TileSize = size;
