@@ -65,18 +65,7 @@ public sealed class SharedAutoencoderTests
 
     private static ComponentCatalog Catalog(Func<ScaledAutoencoder> create)
     {
-        var builder = new ComponentCatalogBuilder();
-        var diffusion = RecordingPluginBuilder.Configure(new DiffusionPlugin());
-        foreach (var descriptor in diffusion.Components)
-        {
-            builder.AddComponent(descriptor, CatalogSource.BuiltIn).ShouldBeNull();
-        }
-
-        foreach (var op in diffusion.Operators.Concat(BuiltInOperators.All))
-        {
-            builder.AddOperator(op, CatalogSource.BuiltIn).ShouldBeNull();
-        }
-
+        var builder = DiffusionCatalog.Builder();
         var alphas = new GaussianMixtureDenoiser(new GaussianMixtureOptions()).AlphasCumprod.ToArray();
         builder.AddComponent(ComponentDescriptor.Create<IScheduler, NoOptions>("scheduler/test-ddim", "DDIM for tests", _ => new DdimTestScheduler(alphas)), CatalogSource.BuiltIn).ShouldBeNull();
         builder.AddComponent(

@@ -11,22 +11,63 @@ namespace GenPipe.Diffusion.Diffusers;
 /// <c>autoencoder/kl</c>: diffusers' <c>AutoencoderKL</c> (Stable Diffusion's VAE) as one component serving both
 /// contracts, an encoder and a decoder. Its latents are the scaled ones the UNet sees: encoding applies
 /// <c>(z - shift_factor) * scaling_factor</c> and decoding undoes it, from the VAE's own config, so pipeline authors never
-/// handle the factor. Images are [-1, 1].
+/// handle the factor. Images are [-1, 1]. Large images are encoded and decoded tile by tile and batches one image at a
+/// time as its options ask (<see cref="KlAutoencoderOptions.Tiling"/>, <see cref="KlAutoencoderOptions.Slicing"/>).
 /// </summary>
 public sealed class KlAutoencoder : IEncoder, IDecoder, IMemoryFootprint, IDisposable
 {
     /// <summary>The component type id.</summary>
     public const string ComponentId = "autoencoder/kl";
 
-    /// <summary>Wraps a loaded model.</summary>
-    public KlAutoencoder(AutoencoderKL model)
+    /// <summary>
+    /// Images of at most this many pixels (512 x 512) are never tiled with <c>auto</c>: their activations are small and
+    /// the untiled result is exact. Above it, <c>auto</c> tiles as <c>on</c> does.
+    /// </summary>
+    public const long AutoTilingMinPixels = 512 * 512;
+
+    /// <summary>Wraps a loaded model, tiling and slicing as <paramref name="options"/> say (the defaults when null).</summary>
+    /// <exception cref="ArgumentException">The tile size does not fit the VAE; the message names the option.</exception>
+    public KlAutoencoder(AutoencoderKL model, KlAutoencoderOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        options ??= new KlAutoencoderOptions();
         Model = model;
+        Tiling = options.Tiling;
+        TileSize = options.TileSize == 0 ? model.DefaultTileSize : options.TileSize;
+        if (TileSize % model.TileSizeMultiple != 0)
+        {
+            throw new ArgumentException(
+                $"{ComponentId}: options.tile_size is {options.TileSize}; this VAE ({model.PixelsPerLatent} pixels per latent) needs a multiple of {model.TileSizeMultiple}, e.g. {model.DefaultTileSize} (0 picks it).",
+                nameof(options));
+        }
+
+        model.Slicing = options.Slicing;
     }
 
     /// <summary>The network.</summary>
     public AutoencoderKL Model { get; }
+
+    /// <summary>When images are tiled (the <c>tiling</c> option).</summary>
+    public KlAutoencoderTiling Tiling { get; }
+
+    /// <summary>The tile side in pixels (the <c>tile_size</c> option, or the VAE's default).</summary>
+    public int TileSize { get; }
+
+    /// <summary>
+    /// Whether an image of <paramref name="height"/> x <paramref name="width"/> pixels is encoded or decoded in tiles:
+    /// with <c>on</c> when it is larger than a tile on a side; with <c>auto</c> too, unless it has at most
+    /// <see cref="AutoTilingMinPixels"/> pixels; never with <c>off</c>.
+    /// </summary>
+    public bool Tiles(int height, int width)
+    {
+        bool larger = height > TileSize || width > TileSize;
+        return Tiling switch
+        {
+            KlAutoencoderTiling.On => larger,
+            KlAutoencoderTiling.Auto => larger && (long)height * width > AutoTilingMinPixels,
+            _ => false,
+        };
+    }
 
     /// <inheritdoc />
     public IReadOnlyList<DeviceMemory> MemoryFootprint =>
@@ -42,13 +83,13 @@ public sealed class KlAutoencoder : IEncoder, IDecoder, IMemoryFootprint, IDispo
             var config = AutoencoderKLConfig.Parse(json, origin);
             using var checkpoint = SingleFileCheckpoint.Open(source);
             return new KlAutoencoder(SingleFileSource.Load(
-                () => AutoencoderKL.Load(config, checkpoint.Vae(config.BlockOutChannels.Count), backend), "vae", origin, options.ConfigFolder));
+                () => AutoencoderKL.Load(config, checkpoint.Vae(config.BlockOutChannels.Count), backend), "vae", origin, options.ConfigFolder), options);
         }
 
         string folder = DiffusersSource.ComponentFolder(name, ComponentId, source, "vae", "AutoencoderKL");
         var folderConfig = AutoencoderKLConfig.Load(Path.Combine(folder, AutoencoderKL.ConfigFileName));
         using var weights = WeightFiles.Open(folder, string.IsNullOrEmpty(options.Variant) ? null : options.Variant);
-        return new KlAutoencoder(AutoencoderKL.Load(folderConfig, weights, backend));
+        return new KlAutoencoder(AutoencoderKL.Load(folderConfig, weights, backend), options);
     }
 
     /// <summary>
@@ -59,6 +100,7 @@ public sealed class KlAutoencoder : IEncoder, IDecoder, IMemoryFootprint, IDispo
     {
         ArgumentNullException.ThrowIfNull(data);
         cancellationToken.ThrowIfCancellationRequested();
+        UseTilesFor(data, 1);
         var posterior = Model.Encode(data);
         float scale = Model.ScalingFactor, shift = Model.ShiftFactor ?? 0f;
         float[] mean = posterior.Mean.ToArray();
@@ -79,6 +121,7 @@ public sealed class KlAutoencoder : IEncoder, IDecoder, IMemoryFootprint, IDispo
     {
         ArgumentNullException.ThrowIfNull(latent);
         cancellationToken.ThrowIfCancellationRequested();
+        UseTilesFor(latent, Model.PixelsPerLatent);
         var image = Model.Decode(Model.UnscaleLatents(latent));
 
         // The model's buffers are reused by its next call; the image outlives that.
@@ -87,4 +130,9 @@ public sealed class KlAutoencoder : IEncoder, IDecoder, IMemoryFootprint, IDispo
 
     /// <inheritdoc />
     public void Dispose() => Model.Dispose();
+
+    // The model tiles when its tile size is set; auto decides per image. input is [B, C, h, w] with scale pixels per
+    // element (the model refuses other ranks).
+    private void UseTilesFor(Tensor input, int scale) =>
+        Model.TileSize = input.Rank == 4 && Tiles(input.Dim(2) * scale, input.Dim(3) * scale) ? TileSize : null;
 }

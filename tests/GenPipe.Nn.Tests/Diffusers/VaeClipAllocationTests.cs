@@ -28,6 +28,25 @@ public sealed class VaeClipAllocationTests
     }
 
     [Fact]
+    public void Tiled_and_sliced_vae_encode_and_decode_after_warm_up_allocate_nothing()
+    {
+        var vae = AutoencoderKL.Load(Sd15Fixtures.Folder("vae_kl_tiny"), TestBackends.Fastest);
+        vae.EnableTiling();
+        vae.Slicing = true;
+        var image = new GenPipe.Tensors.TorchGenerator(7).Randn(2, 3, 52, 44);
+        var latents = new GenPipe.Tensors.TorchGenerator(8).Randn(2, 4, 26, 22);
+        void Run()
+        {
+            vae.Encode(image);
+            vae.Decode(latents);
+        }
+
+        MeasureComputingThreads(Run).ShouldAllBe(bytes => bytes == 0);
+        vae.TilesImage(52, 44).ShouldBeTrue();
+        vae.TilesLatents(26, 22).ShouldBeTrue();
+    }
+
+    [Fact]
     public void Clip_forward_and_clip_skip_after_warm_up_allocate_nothing()
     {
         var io = FixtureFile.Load(Path.Combine(Sd15Fixtures.Folder("clip_text_tiny"), "io.safetensors"));

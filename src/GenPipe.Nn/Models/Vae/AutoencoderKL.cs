@@ -16,8 +16,12 @@ namespace GenPipe.Nn.Models.Vae;
 /// <c>scaling_factor</c> or <c>shift_factor</c>. Pipelines do, with <see cref="ScaleLatents(TensorView)"/> after
 /// encoding and <see cref="UnscaleLatents(TensorView)"/> before decoding. Results are views over the model's buffers,
 /// valid until the next call of the same method; not safe to run from two threads at once.
+/// <para>
+/// For large images, <see cref="TileSize"/> turns on diffusers' tiled encoding and decoding (<c>enable_tiling</c>) and
+/// <see cref="Slicing"/> its batch slicing (<c>enable_slicing</c>); see those properties.
+/// </para>
 /// </remarks>
-public sealed class AutoencoderKL : Module
+public sealed partial class AutoencoderKL : Module
 {
     /// <summary>The configuration file of a diffusers model folder.</summary>
     public const string ConfigFileName = "config.json";
@@ -28,6 +32,12 @@ public sealed class AutoencoderKL : Module
     private readonly DiagonalGaussian _posterior;
     private readonly ActivationBuffer _scaled;
     private readonly ActivationBuffer _unscaled;
+    private readonly ActivationBuffer _moments;
+    private readonly ActivationBuffer _decoded;
+    private readonly TileBlender _tiles;
+    private readonly Func<TensorView, TensorView> _encodeWhole;
+    private readonly Func<TensorView, TensorView> _decodeWhole;
+    private int? _tileSize;
 
     /// <summary>Builds the tree for <paramref name="config"/> (weights come from <see cref="Module.LoadWeights"/>).</summary>
     public AutoencoderKL(AutoencoderKLConfig config)
@@ -38,6 +48,11 @@ public sealed class AutoencoderKL : Module
         _posterior = new DiagonalGaussian(this, AddBuffer(), AddBuffer(), AddBuffer(), AddBuffer(), AddBuffer());
         _scaled = AddBuffer();
         _unscaled = AddBuffer();
+        _moments = AddBuffer();
+        _decoded = AddBuffer();
+        _tiles = new TileBlender(this, AddBuffer(), AddBuffer(), AddBuffer(), AddBuffer());
+        _encodeWhole = EncodeMoments;
+        _decodeWhole = DecodeWhole;
         Encoder = AddChild("encoder", new Encoder(config));
         Decoder = AddChild("decoder", new Decoder(config));
         int latent = config.LatentChannels;
@@ -100,18 +115,39 @@ public sealed class AutoencoderKL : Module
 
     /// <summary>
     /// Encodes <paramref name="image"/> [B, in, H, W] (values in [-1, 1]) to the posterior over raw latents
-    /// [B, latent, H / 2^(levels-1), ...]: the encoder, then <c>quant_conv</c>. Valid until the next encode.
+    /// [B, latent, H / 2^(levels-1), ...]: the encoder, then <c>quant_conv</c>; tile by tile when <see cref="TileSize"/>
+    /// is set and the image is larger than a tile, one sample at a time when <see cref="Slicing"/> is on. Valid until the
+    /// next encode.
     /// </summary>
     public DiagonalGaussian Encode(TensorView image)
     {
-        var moments = Encoder.Forward(image);
-        _posterior.Compute(QuantConv is null ? moments : QuantConv.Forward(moments));
+        if (image.Rank != 4 || image.Dim(1) != Config.InChannels)
+        {
+            throw new ArgumentException($"AutoencoderKL.Encode expects an image [B, {Config.InChannels}, H, W]; got {image.Shape}.", nameof(image));
+        }
+
+        bool tiled = TilesImage(image.Dim(2), image.Dim(3));
+        if (!tiled && !SlicesBatch(image.Dim(0)))
+        {
+            _posterior.Compute(EncodeMoments(image));
+            return _posterior;
+        }
+
+        if (tiled)
+        {
+            RequireWholeLatents(image);
+        }
+
+        var moments = _moments.Get(image.Dim(0), 2 * Config.LatentChannels, EncodedSize(image.Dim(2)), EncodedSize(image.Dim(3)));
+        RunBatch(image, moments, tiled ? EncodeLayout : null, _encodeWhole);
+        _posterior.Compute(moments);
         return _posterior;
     }
 
     /// <summary>
     /// Decodes raw (unscaled) <paramref name="latents"/> [B, latent, h, w] to an image [B, out, h x 2^(levels-1), ...]:
-    /// <c>post_quant_conv</c>, then the decoder. Valid until the next decode.
+    /// <c>post_quant_conv</c>, then the decoder; tile by tile when <see cref="TileSize"/> is set and the latents are
+    /// larger than a tile, one sample at a time when <see cref="Slicing"/> is on. Valid until the next decode.
     /// </summary>
     public TensorView Decode(TensorView latents)
     {
@@ -120,7 +156,16 @@ public sealed class AutoencoderKL : Module
             throw new ArgumentException($"AutoencoderKL.Decode expects latents [B, {Config.LatentChannels}, h, w]; got {latents.Shape}.", nameof(latents));
         }
 
-        return Decoder.Forward(PostQuantConv is null ? latents : PostQuantConv.Forward(latents));
+        bool tiled = TilesLatents(latents.Dim(2), latents.Dim(3));
+        if (!tiled && !SlicesBatch(latents.Dim(0)))
+        {
+            return DecodeWhole(latents);
+        }
+
+        int scale = PixelsPerLatent;
+        var image = _decoded.Get(latents.Dim(0), Config.OutChannels, latents.Dim(2) * scale, latents.Dim(3) * scale);
+        RunBatch(latents, image, tiled ? DecodeLayout : null, _decodeWhole);
+        return image;
     }
 
     /// <summary>
@@ -169,6 +214,17 @@ public sealed class AutoencoderKL : Module
     /// <summary>As <see cref="UnscaleLatents(TensorView)"/>, into <paramref name="output"/> (which may be <paramref name="latents"/>).</summary>
     public void UnscaleLatents(TensorView latents, TensorView output) =>
         Backend.Affine(latents, 1f / ScalingFactor, ShiftFactor ?? 0f, output);
+
+    // The encoder and quant_conv on a whole input: the posterior's moments.
+    private TensorView EncodeMoments(TensorView image)
+    {
+        var moments = Encoder.Forward(image);
+        return QuantConv is null ? moments : QuantConv.Forward(moments);
+    }
+
+    // post_quant_conv and the decoder on a whole input.
+    private TensorView DecodeWhole(TensorView latents) =>
+        Decoder.Forward(PostQuantConv is null ? latents : PostQuantConv.Forward(latents));
 
     private static string RequireFile(string folder, string name)
     {
