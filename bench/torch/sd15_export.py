@@ -1,0 +1,177 @@
+#!/usr/bin/python3
+"""Writes the model folder bench/sd15.py times: Stable Diffusion 1.5 at its real size with random weights, in diffusers
+layout, plus each network exported to ONNX for ONNX Runtime.
+
+Usage (from the repository root):
+    /usr/bin/python3 bench/torch/sd15_export.py [--out out/sd15-random] [--seed 0] [--skip-onnx]
+    /usr/bin/python3 bench/torch/sd15_export.py --from models/tiny-sd --out out/tiny-sd-bench   # --quick's folder
+
+The folder is a full diffusers model folder that GenPipe's pipelines run (`--set model=out/sd15-random`):
+  model_index.json, scheduler/scheduler_config.json (SD 1.5's PNDM), tokenizer/ (copied from models/tiny-sd),
+  unet/, vae/, text_encoder/ (SD 1.5's configs, the ones GenPipe bundles in plugins/GenPipe.Diffusion/Diffusers/
+  Sd15Configs, with PyTorch's default random initialization after manual_seed(seed), as float32 safetensors),
+  onnx/unet/model.onnx (+ one external-data file per weight: the UNet is over ONNX's 2 GB protobuf limit),
+  onnx/vae/model.onnx (post_quant_conv and the decoder: latents in, image out), onnx/clip/model.onnx (token ids in,
+  last hidden state out).
+With --from, the three networks' folders are copied from an existing diffusers folder instead of drawn.
+
+The networks are tools/fixtures/sd_torch.py's (this project's own PyTorch port of diffusers' and transformers'
+classes); the exports use torch.onnx.export at opset 17 with constant folding, input shapes as bench/sd15.py feeds
+them (batch 2 for the UNet, 1 for the VAE and CLIP). The SD 1.5 UNet needs several GB of memory to build and export
+(about 3.4 GB of weights); run nothing else big meanwhile. Nothing here is committed: out/ is ignored.
+"""
+import argparse
+import json
+import os
+import shutil
+import struct
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tools", "fixtures"))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+import sd_torch  # noqa: E402
+
+CONFIGS = os.path.join(ROOT, "plugins", "GenPipe.Diffusion", "Diffusers", "Sd15Configs")
+TINY = os.path.join(ROOT, "models", "tiny-sd")
+# (component, subfolder, bundled config, weights file, builder, loader)
+COMPONENTS = [
+    ("unet", "unet", "unet.json", "diffusion_pytorch_model.safetensors", sd_torch.build_unet, sd_torch.load_unet),
+    ("vae", "vae", "vae.json", "diffusion_pytorch_model.safetensors", sd_torch.build_vae, sd_torch.load_vae),
+    ("clip", "text_encoder", "text_encoder.json", "model.safetensors", sd_torch.build_clip_text, sd_torch.load_clip_text),
+]
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default=os.path.join(ROOT, "out", "sd15-random"), help="the model folder to write")
+    parser.add_argument("--from", dest="source", help="copy unet/, vae/, text_encoder/ from this diffusers folder "
+                        "instead of drawing SD 1.5-size random weights")
+    parser.add_argument("--seed", type=int, default=0, help="torch.manual_seed before each network is drawn")
+    parser.add_argument("--skip-onnx", action="store_true", help="write the weights only")
+    parser.add_argument("--only", default="unet,vae,clip", help="networks to write or export (default all three)")
+    return parser.parse_args()
+
+
+def write_safetensors(path, state):
+    """Writes a state dict as float32 safetensors, one tensor at a time (the UNet's 3.4 GB are never copied whole)."""
+    names = sorted(state)
+    header, offset = {}, 0
+    for name in names:
+        size = state[name].numel() * 4
+        header[name] = {"dtype": "F32", "shape": list(state[name].shape), "data_offsets": [offset, offset + size]}
+        offset += size
+    encoded = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    encoded += b" " * ((8 - len(encoded) % 8) % 8)
+    with open(path + ".partial", "wb") as f:
+        f.write(struct.pack("<Q", len(encoded)))
+        f.write(encoded)
+        for name in names:
+            f.write(state[name].detach().contiguous().float().numpy().astype("<f4", copy=False).tobytes())
+    os.replace(path + ".partial", path)
+
+
+def write_folder_files(out, source):
+    """model_index.json, scheduler/ and tokenizer/: from the source folder, or tiny-sd's (SD 1.5's scheduler config)."""
+    base = source or TINY
+    os.makedirs(out, exist_ok=True)
+    shutil.copyfile(os.path.join(base, "model_index.json"), os.path.join(out, "model_index.json"))
+    for sub in ("scheduler", "tokenizer"):
+        target = os.path.join(out, sub)
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(os.path.join(base, sub), target)
+
+
+class VaeDecoder(torch.nn.Module):
+    """The VAE's decoding half, as ONNX Runtime runs it: post_quant_conv and the decoder (raw latents in)."""
+
+    def __init__(self, vae):
+        super().__init__()
+        self.vae = vae
+
+    def forward(self, latent_sample):
+        return self.vae.decode(latent_sample)
+
+
+class ClipLastHidden(torch.nn.Module):
+    """CLIP's text encoder with one output, the last hidden state (what SD 1.x conditions on)."""
+
+    def __init__(self, clip):
+        super().__init__()
+        self.clip = clip
+
+    def forward(self, input_ids):
+        return self.clip(input_ids)["last_hidden_state"]
+
+
+def example_inputs(component, config, unet_context=768):
+    """The inputs bench/sd15.py feeds (shapes only matter for the export)."""
+    g = torch.Generator().manual_seed(1)
+    if component == "unet":
+        size = config.get("sample_size", 64)
+        size = size if isinstance(size, int) else size[0]
+        context = config.get("cross_attention_dim", unet_context)
+        context = context if isinstance(context, int) else context[0]
+        return (torch.randn(2, config.get("in_channels", 4), size, size, generator=g), torch.tensor([500.0, 500.0]),
+                torch.randn(2, 77, context, generator=g))
+    if component == "vae":
+        size = config.get("sample_size", 512) // (2 ** (len(config.get("block_out_channels", [64])) - 1))
+        return (torch.randn(1, config.get("latent_channels", 4), size, size, generator=g),)
+    return (torch.zeros(1, 77, dtype=torch.int64),)
+
+
+def export(component, model, config, folder):
+    names = {"unet": (["sample", "timestep", "encoder_hidden_states"], ["out_sample"]),
+             "vae": (["latent_sample"], ["sample"]), "clip": (["input_ids"], ["last_hidden_state"])}[component]
+    wrapped = {"unet": lambda m: m, "vae": VaeDecoder, "clip": ClipLastHidden}[component](model)
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    start = time.time()
+    with torch.no_grad():
+        torch.onnx.export(wrapped, example_inputs(component, config), os.path.join(folder, "model.onnx"),
+                          input_names=names[0], output_names=names[1], opset_version=17, do_constant_folding=True)
+    files = os.listdir(folder)
+    size = sum(os.path.getsize(os.path.join(folder, f)) for f in files)
+    print(f"# exported {component} to {folder}/model.onnx ({len(files)} files, {size / 2**20:.0f} MiB, "
+          f"{time.time() - start:.0f} s)", flush=True)
+
+
+def main():
+    args = parse_args()
+    out = os.path.abspath(args.out)
+    only = [c for c in args.only.split(",") if c]
+    write_folder_files(out, args.source)
+    for component, sub, config_name, weights_name, build, load in COMPONENTS:
+        if component not in only:
+            continue
+        folder = os.path.join(out, sub)
+        start = time.time()
+        if args.source:
+            if os.path.abspath(os.path.join(args.source, sub)) != folder:
+                shutil.rmtree(folder, ignore_errors=True)
+                shutil.copytree(os.path.join(args.source, sub), folder)
+            model = load(folder)
+            config = json.load(open(os.path.join(folder, "config.json")))
+        else:
+            with open(os.path.join(CONFIGS, config_name)) as f:
+                config = json.load(f)
+            model = build(config, args.seed)
+            os.makedirs(folder, exist_ok=True)
+            with open(os.path.join(folder, "config.json"), "w") as f:
+                json.dump(config, f, indent=2)
+            write_safetensors(os.path.join(folder, weights_name), model.state_dict())
+        parameters = sum(p.numel() for p in model.parameters())
+        print(f"# {component}: {parameters:,} parameters in {folder} ({time.time() - start:.0f} s)", flush=True)
+        if not args.skip_onnx:
+            export(component, model, config, os.path.join(out, "onnx", component))
+        del model
+    print(f"# wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
