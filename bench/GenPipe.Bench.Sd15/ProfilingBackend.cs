@@ -86,16 +86,19 @@ internal sealed class ProfilingBackend(ITensorBackend inner) : ITensorBackend
     }
 
     /// <inheritdoc />
-    public void Attention(TensorView query, TensorView key, TensorView value, TensorView output, float scale, bool causal) =>
-        Attention(query, key, value, output, scale, causal, []);
+    public void Attention(TensorView query, TensorView key, TensorView value, TensorView output, float scale, bool causal)
+    {
+        long start = Stopwatch.GetTimestamp();
+        inner.Attention(query, key, value, output, scale, causal);
+        RecordAttention(query, key, start);
+    }
 
     /// <inheritdoc />
     public void Attention(TensorView query, TensorView key, TensorView value, TensorView output, float scale, bool causal, ReadOnlySpan<int> keyStarts)
     {
         long start = Stopwatch.GetTimestamp();
         inner.Attention(query, key, value, output, scale, causal, keyStarts);
-        int b = query.Dim(0), h = query.Dim(1), lq = query.Dim(2), d = query.Dim(3), lk = key.Dim(2);
-        Record(lq == lk ? "attention (self)" : "attention (cross)", $"attention b{b} {h}h {lq}x{lk}x{d}", start, 4.0 * b * h * lq * lk * d);
+        RecordAttention(query, key, start);
     }
 
     /// <inheritdoc />
@@ -155,6 +158,12 @@ internal sealed class ProfilingBackend(ITensorBackend inner) : ITensorBackend
         long start = Stopwatch.GetTimestamp();
         inner.TimestepEmbedding(timesteps, output, flipSinToCos, downscaleFreqShift, scale, maxPeriod);
         Record("embedding", "timesteps", start, 0);
+    }
+
+    private void RecordAttention(TensorView query, TensorView key, long start)
+    {
+        int b = query.Dim(0), h = query.Dim(1), lq = query.Dim(2), d = query.Dim(3), lk = key.Dim(2);
+        Record(lq == lk ? "attention (self)" : "attention (cross)", $"attention b{b} {h}h {lq}x{lk}x{d}", start, 4.0 * b * h * lq * lk * d);
     }
 
     private static long Rows(TensorView output) => output.Shape.Product / output.Dim(-1);
