@@ -16,9 +16,10 @@ The folder is a full diffusers model folder that GenPipe's pipelines run (`--set
 With --from, the three networks' folders are copied from an existing diffusers folder instead of drawn.
 
 The networks are tools/fixtures/sd_torch.py's (this project's own PyTorch port of diffusers' and transformers'
-classes); the exports use torch.onnx.export at opset 17 with constant folding, input shapes as bench/sd15.py feeds
+classes); the exports use torch.onnx.export at opset 17 (constant folding is left to ONNX Runtime's optimizer, which does
+it at load; folding here doubled the UNet's export memory), input shapes as bench/sd15.py feeds
 them (batch 2 for the UNet, 1 for the VAE and CLIP). The SD 1.5 UNet needs several GB of memory to build and export
-(about 3.4 GB of weights); run nothing else big meanwhile. Nothing here is committed: out/ is ignored.
+(about 3.4 GB of weights, read back memory-mapped for the export); run nothing else big meanwhile. Nothing here is committed: out/ is ignored.
 """
 import argparse
 import json
@@ -27,6 +28,7 @@ import shutil
 import struct
 import sys
 import time
+import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -54,6 +56,8 @@ def parse_args():
                         "instead of drawing SD 1.5-size random weights")
     parser.add_argument("--seed", type=int, default=0, help="torch.manual_seed before each network is drawn")
     parser.add_argument("--skip-onnx", action="store_true", help="write the weights only")
+    parser.add_argument("--redraw", action="store_true", help="write the weights even where a weights file exists "
+                        "(by default an existing file is kept: the draw is deterministic)")
     parser.add_argument("--only", default="unet,vae,clip", help="networks to write or export (default all three)")
     return parser.parse_args()
 
@@ -85,6 +89,24 @@ def write_folder_files(out, source):
         target = os.path.join(out, sub)
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(os.path.join(base, sub), target)
+
+
+def mapped_weights(model, path):
+    """The model with its parameters replaced by read-only views of the safetensors file just written (page cache, not
+    process memory): the UNet's export would otherwise hold several copies of 3.4 GB and run out of memory."""
+    with open(path, "rb") as f:
+        length = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(length))
+    data = np.memmap(path, dtype=np.uint8, mode="r", offset=8 + length)
+    for name, parameter in list(model.named_parameters()):
+        if header[name]["dtype"] != "F32":
+            continue
+        begin, end = header[name]["data_offsets"]
+        values = data[begin:end].view("<f4").reshape(header[name]["shape"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the array is read-only; nothing writes to it
+            parameter.data = torch.from_numpy(values)
+    return model
 
 
 class VaeDecoder(torch.nn.Module):
@@ -134,7 +156,7 @@ def export(component, model, config, folder):
     start = time.time()
     with torch.no_grad():
         torch.onnx.export(wrapped, example_inputs(component, config), os.path.join(folder, "model.onnx"),
-                          input_names=names[0], output_names=names[1], opset_version=17, do_constant_folding=True)
+                          input_names=names[0], output_names=names[1], opset_version=17, do_constant_folding=False)
     files = os.listdir(folder)
     size = sum(os.path.getsize(os.path.join(folder, f)) for f in files)
     print(f"# exported {component} to {folder}/model.onnx ({len(files)} files, {size / 2**20:.0f} MiB, "
@@ -164,7 +186,9 @@ def main():
             os.makedirs(folder, exist_ok=True)
             with open(os.path.join(folder, "config.json"), "w") as f:
                 json.dump(config, f, indent=2)
-            write_safetensors(os.path.join(folder, weights_name), model.state_dict())
+            if args.redraw or not os.path.isfile(os.path.join(folder, weights_name)):
+                write_safetensors(os.path.join(folder, weights_name), model.state_dict())
+        model = mapped_weights(model, os.path.join(folder, weights_name))
         parameters = sum(p.numel() for p in model.parameters())
         print(f"# {component}: {parameters:,} parameters in {folder} ({time.time() - start:.0f} s)", flush=True)
         if not args.skip_onnx:
