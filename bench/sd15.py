@@ -45,6 +45,7 @@ import sd15_report  # noqa: E402
 peer_env.require_optimized_blas(torch)
 
 SIDES = ["torch", "onnxruntime", "genpipe"]
+WARMUP_SECONDS = 2.0  # every side warms up for at least one run and this long (tiered JIT, allocator, caches)
 LABELS = {"unet": "UNet {size}x{size} latents, batch {batch}", "vae": "VAE decoder {size}x{size} -> {pixels}x{pixels}",
           "clip": "CLIP text encoder, 77 tokens"}
 SD_RUNNER = os.path.join(HERE, "GenPipe.Bench.Sd15", "bin", "Release", "net10.0", "GenPipe.Bench.Sd15.dll")
@@ -134,7 +135,7 @@ def run_side(side, component, model, inputs, output, threads, runs, layout=None)
     else:
         command = ["dotnet", SD_RUNNER, "measure", "--side", side, "--threads", str(threads)]
     command += ["--component", component, "--model", model, "--inputs", inputs, "--output", output,
-                "--warmup", "1", "--runs", str(runs)]
+                "--warmup", "1", "--warmup-seconds", str(WARMUP_SECONDS), "--runs", str(runs)]
     result = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     if result.returncode != 0:
         sys.exit(f"{side} on the {component} failed (exit code {result.returncode}): {' '.join(command)}")

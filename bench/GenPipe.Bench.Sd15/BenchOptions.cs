@@ -8,7 +8,7 @@ internal sealed record BenchOptions
     /// <summary>What the command line looks like.</summary>
     public const string Usage =
         "usage: GenPipe.Bench.Sd15 measure --side genpipe|onnxruntime --component unet|vae|clip --model DIR --inputs FILE " +
-        "[--output FILE] [--threads N] [--warmup N] [--runs N] [--seconds S]\n" +
+        "[--output FILE] [--threads N] [--warmup N] [--warmup-seconds S] [--runs N] [--seconds S]\n" +
         "       GenPipe.Bench.Sd15 profile --component unet|vae|clip (--model DIR | --config FILE) [--batch N] [--size N] [--threads N] [--runs N]";
 
     /// <summary><c>measure</c> or <c>profile</c>.</summary>
@@ -37,6 +37,9 @@ internal sealed record BenchOptions
 
     /// <summary>Untimed runs first.</summary>
     public int Warmup { get; init; } = 1;
+
+    /// <summary>Keep warming up until this many seconds have passed (after <see cref="Warmup"/> runs).</summary>
+    public double WarmupSeconds { get; init; }
 
     /// <summary>Timed runs, at least.</summary>
     public int Runs { get; init; } = 3;
@@ -74,6 +77,7 @@ internal sealed record BenchOptions
                 "--output" => options with { Output = value },
                 "--threads" => options with { Threads = Positive(name, value) },
                 "--warmup" => options with { Warmup = Positive(name, value, allowZero: true) },
+                "--warmup-seconds" => options with { WarmupSeconds = double.Parse(value, CultureInfo.InvariantCulture) },
                 "--runs" => options with { Runs = Positive(name, value) },
                 "--seconds" => options with { Seconds = double.Parse(value, CultureInfo.InvariantCulture) },
                 "--batch" => options with { Batch = Positive(name, value) },

@@ -8,7 +8,7 @@ using GenPipe.Tensors.SafeTensors;
 namespace GenPipe.Bench.Sd15;
 
 /// <summary>
-/// <c>measure</c>: loads one component in one engine, runs it <c>--warmup</c> times untimed, then at least
+/// <c>measure</c>: loads one component in one engine, runs it untimed <c>--warmup</c> times and for <c>--warmup-seconds</c>, then at least
 /// <c>--runs</c> times (and for at least <c>--seconds</c>), and prints one JSON line: every run's milliseconds, the
 /// load time, the resident memory after loading and the process's peak (the kernel's VmHWM), and the engine.
 /// </summary>
@@ -29,8 +29,11 @@ internal static class Measure
         GC.Collect();
         long afterLoad = ProcMemory.Now().Bytes;
 
+        // At least --warmup runs and --warmup-seconds: a small network needs many calls before tiered compilation has
+        // optimized every kernel, a large one is warm after one run.
         var warmup = new JsonArray();
-        for (int i = 0; i < options.Warmup; i++)
+        long warmStart = Stopwatch.GetTimestamp();
+        while (warmup.Count < options.Warmup || Stopwatch.GetElapsedTime(warmStart).TotalSeconds < options.WarmupSeconds)
         {
             warmup.Add(TimeOne(side));
         }

@@ -6,7 +6,7 @@ using GenPipe.Bench.Sd15;
 // text encoder, one side and one component per process (so each process's peak memory is its own), on the inputs and
 // weights the Python side wrote.
 //   measure --side genpipe|onnxruntime --component unet|vae|clip --model DIR --inputs FILE [--output FILE]
-//           [--threads 2] [--warmup 1] [--runs 3] [--seconds 0]        -> one JSON line (times, load time, peak memory)
+//           [--threads 2] [--warmup 1] [--warmup-seconds 0] [--runs 3] [--seconds 0]        -> one JSON line (times, load time, peak memory)
 //   profile --component unet|vae|clip (--model DIR | --config FILE) [--batch 2] [--size 64] [--threads 2] [--runs 2]
 //                                                                      -> where GenPipe's time goes, by kernel and shape
 try

@@ -10,9 +10,9 @@ The folder is a full diffusers model folder that GenPipe's pipelines run (`--set
   model_index.json, scheduler/scheduler_config.json (SD 1.5's PNDM), tokenizer/ (copied from models/tiny-sd),
   unet/, vae/, text_encoder/ (SD 1.5's configs, the ones GenPipe bundles in plugins/GenPipe.Diffusion/Diffusers/
   Sd15Configs, with PyTorch's default random initialization after manual_seed(seed), as float32 safetensors),
-  onnx/unet/model.onnx (+ one external-data file per weight: the UNet is over ONNX's 2 GB protobuf limit),
-  onnx/vae/model.onnx (post_quant_conv and the decoder: latents in, image out), onnx/clip/model.onnx (token ids in,
-  last hidden state out).
+  onnx/unet/model.onnx, onnx/vae/model.onnx (post_quant_conv and the decoder: latents in, image out) and
+  onnx/clip/model.onnx (token ids in, last hidden state out), each graph's weights as ONNX external data pointing
+  into weights.safetensors beside it (a hard link to the component's safetensors file: no second copy on disk).
 With --from, the three networks' folders are copied from an existing diffusers folder instead of drawn.
 
 The networks are tools/fixtures/sd_torch.py's (this project's own PyTorch port of diffusers' and transformers'
@@ -33,12 +33,16 @@ import warnings
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tools", "fixtures"))
+sys.path.insert(0, HERE)
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+import onnx_weights  # noqa: E402
 import sd_torch  # noqa: E402
+import sd_torch_layers  # noqa: E402
 
+WEIGHTS_LINK = "weights.safetensors"
 CONFIGS = os.path.join(ROOT, "plugins", "GenPipe.Diffusion", "Diffusers", "Sd15Configs")
 TINY = os.path.join(ROOT, "models", "tiny-sd")
 # (component, subfolder, bundled config, weights file, builder, loader)
@@ -109,6 +113,18 @@ def mapped_weights(model, path):
     return model
 
 
+def traceable_attend(self, x, context):
+    """sd_torch_layers.Attention.attend for tracing: the same products, with q·kᵀ·scale as a matmul and a multiply.
+    The original's baddbmm(torch.empty(...), beta=0) is diffusers' arithmetic, but the tracer turns that empty tensor
+    into a constant of the score matrix's size (1 GiB per 64x64 self-attention of the SD 1.5 UNet), which the graph
+    would carry and ONNX Runtime would add."""
+    q, k, v = self._split(self.to_q(x)), self._split(self.to_k(context)), self._split(self.to_v(context))
+    out = torch.bmm((torch.bmm(q, k.transpose(-1, -2)) * self.scale).softmax(dim=-1), v)
+    bh, n, d = out.shape
+    out = out.reshape(bh // self.heads, self.heads, n, d).permute(0, 2, 1, 3).reshape(bh // self.heads, n, d * self.heads)
+    return self.to_out[0](out)
+
+
 class VaeDecoder(torch.nn.Module):
     """The VAE's decoding half, as ONNX Runtime runs it: post_quant_conv and the decoder (raw latents in)."""
 
@@ -147,19 +163,29 @@ def example_inputs(component, config, unet_context=768):
     return (torch.zeros(1, 77, dtype=torch.int64),)
 
 
-def export(component, model, config, folder):
+def export(component, model, config, folder, weights_file):
+    """torch.onnx.export of the graph alone (export_params=False), then the weights attached as external data that
+    points into the safetensors file (hard-linked beside the graph): torch 1.13's own large-model export copies every
+    weight into its protobuf, which for the SD 1.5 UNet took more than 19 GB and was killed."""
     names = {"unet": (["sample", "timestep", "encoder_hidden_states"], ["out_sample"]),
              "vae": (["latent_sample"], ["sample"]), "clip": (["input_ids"], ["last_hidden_state"])}[component]
     wrapped = {"unet": lambda m: m, "vae": VaeDecoder, "clip": ClipLastHidden}[component](model)
     shutil.rmtree(folder, ignore_errors=True)
     os.makedirs(folder)
     start = time.time()
+    graph_file = os.path.join(folder, "model.onnx")
+    sd_torch_layers.Attention.attend = traceable_attend
     with torch.no_grad():
-        torch.onnx.export(wrapped, example_inputs(component, config), os.path.join(folder, "model.onnx"),
+        torch.onnx.export(wrapped, example_inputs(component, config), graph_file, export_params=False,
                           input_names=names[0], output_names=names[1], opset_version=17, do_constant_folding=False)
-    files = os.listdir(folder)
-    size = sum(os.path.getsize(os.path.join(folder, f)) for f in files)
-    print(f"# exported {component} to {folder}/model.onnx ({len(files)} files, {size / 2**20:.0f} MiB, "
+    linked = os.path.join(folder, WEIGHTS_LINK)
+    try:
+        os.link(weights_file, linked)
+    except OSError:
+        shutil.copyfile(weights_file, linked)
+    onnx_weights.attach_external_weights(graph_file, linked, names[0])
+    size = os.path.getsize(graph_file)
+    print(f"# exported {component} to {graph_file} ({size / 2**20:.1f} MiB graph, weights in {WEIGHTS_LINK}, "
           f"{time.time() - start:.0f} s)", flush=True)
 
 
@@ -192,7 +218,7 @@ def main():
         parameters = sum(p.numel() for p in model.parameters())
         print(f"# {component}: {parameters:,} parameters in {folder} ({time.time() - start:.0f} s)", flush=True)
         if not args.skip_onnx:
-            export(component, model, config, os.path.join(out, "onnx", component))
+            export(component, model, config, os.path.join(out, "onnx", component), os.path.join(folder, weights_name))
         del model
     print(f"# wrote {out}")
 

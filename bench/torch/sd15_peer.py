@@ -2,10 +2,10 @@
 """The PyTorch side of bench/sd15.py: one component in one process, timed as GenPipe.Bench.Sd15 times the others.
 
     /usr/bin/python3 bench/torch/sd15_peer.py --component unet|vae|clip --model DIR --inputs FILE [--output FILE]
-        [--threads 2] [--blas-threads 1] [--warmup 1] [--runs 3] [--seconds 0]
+        [--threads 2] [--blas-threads 1] [--warmup 1] [--warmup-seconds 0] [--runs 3] [--seconds 0]
 
 Loads the component with tools/fixtures/sd_torch.py (load_unet / load_vae / load_clip_text on the model folder's
-unet/, vae/, text_encoder/), runs it under torch.inference_mode() `--warmup` times (the first counts the forward's
+unet/, vae/, text_encoder/), runs it under torch.inference_mode() `--warmup` times and for `--warmup-seconds` (the first run counts the forward's
 floating-point operations with hooks: convolutions, linear layers and the two attention products), then at least
 `--runs` times and for at least `--seconds`, and prints one JSON line: every run's milliseconds, the load time, the
 resident memory after loading, the process's peak (VmHWM), the FLOPs and the engine. Run it through bench/sd15.py,
@@ -41,6 +41,7 @@ def parse_args():
     parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (oneDNN convolutions, elementwise)")
     parser.add_argument("--blas-threads", type=int, default=1, help="OpenBLAS threads (matrix products)")
     parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--warmup-seconds", type=float, default=0.0, help="keep warming up this long (after --warmup runs)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=0.0)
     return parser.parse_args()
@@ -123,13 +124,11 @@ def main():
 
     flops, warmup = None, []
     with torch.inference_mode():
-        for i in range(args.warmup):
-            if i == 0:
-                t0 = time.perf_counter()
-                flops, output = count_flops(model, run)
-                warmup.append(1000.0 * (time.perf_counter() - t0))
-            else:
-                warmup.append(timed()[0])
+        t0 = time.perf_counter()
+        flops, output = count_flops(model, run)
+        warmup.append(1000.0 * (time.perf_counter() - t0))
+        while len(warmup) < args.warmup or time.perf_counter() - t0 < args.warmup_seconds:
+            warmup.append(timed()[0])
         times, begin = [], time.perf_counter()
         while len(times) < args.runs or time.perf_counter() - begin < args.seconds:
             ms, output = timed()
