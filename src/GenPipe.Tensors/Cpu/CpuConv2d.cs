@@ -7,9 +7,17 @@ namespace GenPipe.Tensors.Cpu;
 
 /// 2-D convolution in NCHW as an implicit GEMM per image and group: C[Cout/g, Ho*Wo] = W_g · im2col_g, with the
 /// weights packed once (<see cref="CpuPackedConv2d"/>) and the im2col panels built straight from the image
-/// (<see cref="Im2ColB"/>; a 1x1 stride-1 convolution reads the image itself as B).
+/// (<see cref="Im2ColB"/>; a 1x1 stride-1 convolution reads the image itself as B). 3x3 stride-1 convolutions whose
+/// weights have a Winograd copy (<see cref="WinogradWeights"/>) run as F(2x2, 3x3) on images with enough 2x2 tiles
+/// (<see cref="WinogradConv"/>).
 internal static unsafe class CpuConv2d
 {
+    /// <summary>
+    /// Whether 3x3 weights get a Winograd copy when packed: true unless the environment variable
+    /// <c>GENPIPE_WINOGRAD</c> is <c>0</c> (read once; for measuring the direct path against it).
+    /// </summary>
+    internal static readonly bool WinogradEnabled = Environment.GetEnvironmentVariable("GENPIPE_WINOGRAD") != "0";
+
     /// Packs weights [Cout, Cin / groups, kH, kW] for <paramref name="geometry"/>.
     public static PackedConv2d Pack(TensorView weight, Conv2dGeometry geometry)
     {
@@ -97,6 +105,17 @@ internal static unsafe class CpuConv2d
             job.ResidualImageStride = residual.IsNone ? 0 : copyResidual ? (nint)packed.OutChannels * outH * outW : residual.Stride(0);
             job.ResidualChannelStride = residual.IsNone ? 0 : copyResidual ? (nint)outH * outW : residual.Stride(1);
             job.Epilogue = CpuGemm.Terms(epilogue, pr, job.ResidualChannelStride, biasPerRow: true);
+            if (packed.Winograd is { } winograd && epilogue.Activation == Activation.None && epilogue.Alpha == 1f
+                && WinogradConv.Suits(images, height, width))
+            {
+                WinogradConv.Run(
+                    winograd, job.Input, job.InputImageStride, channelStride, images, height, width, pc, job.OutputImageStride, job.OutputChannelStride,
+                    job.Epilogue.Bias, job.Epilogue.Residual, job.ResidualImageStride, job.ResidualChannelStride, workers);
+                job.Weights = null;
+                packed.KeepAlive();
+                return;
+            }
+
             int products = images * g.Groups;
             job.Plan = WorkPlan.Choose(products, packed.GroupRows, outH * outW, packed.GroupDepth, workers.Threads, preferRows: false);
             workers.For(products * job.Plan.ChunksPerProduct, job);

@@ -33,10 +33,22 @@ public sealed class StridedImageRowTests
         }
     }
 
-    private static float[] Direct(TensorView x, TensorView w, int stride, int padding, int outH, int outW)
+    /// A direct convolution in double precision of every image of <paramref name="x"/> (no bias), as [N, Cout, outH, outW].
+    internal static float[] Direct(TensorView x, TensorView w, int stride, int padding, int outH, int outW)
+    {
+        int images = x.Dim(0), cin = x.Dim(1), height = x.Dim(2), width = x.Dim(3), cout = w.Dim(0);
+        var result = new float[images * cout * outH * outW];
+        for (int n = 0; n < images; n++)
+        {
+            Direct(x, w, stride, padding, outH, outW, n, result.AsSpan(n * cout * outH * outW));
+        }
+
+        return result;
+    }
+
+    private static void Direct(TensorView x, TensorView w, int stride, int padding, int outH, int outW, int n, Span<float> result)
     {
         int cin = x.Dim(1), height = x.Dim(2), width = x.Dim(3), cout = w.Dim(0);
-        var result = new float[cout * outH * outW];
         for (int co = 0; co < cout; co++)
         {
             for (int oy = 0; oy < outH; oy++)
@@ -53,7 +65,7 @@ public sealed class StridedImageRowTests
                                 int iy = (oy * stride) + ky - padding, ix = (ox * stride) + kx - padding;
                                 if (iy >= 0 && iy < height && ix >= 0 && ix < width)
                                 {
-                                    sum += (double)x[0, ci, iy, ix] * w[co, ci, ky, kx];
+                                    sum += (double)x[n, ci, iy, ix] * w[co, ci, ky, kx];
                                 }
                             }
                         }
@@ -63,7 +75,5 @@ public sealed class StridedImageRowTests
                 }
             }
         }
-
-        return result;
     }
 }

@@ -14,7 +14,9 @@ namespace GenPipe.Tensors.Cpu.Attention;
 /// Two phases: keys are packed once per call, transposed per block of 64 ([D][64], so a score tile is a small GEMM of
 /// broadcast query elements by key vectors), and values padded to whole vectors; then (batch, head, 32-query block)
 /// tasks run over the workers. Few queries (a decode step) take a direct path that reads keys and values in place.
-/// Per-row key starts (left padding) mask the keys before them; without any, nothing about the work changes.
+/// Per-row key starts (left padding) mask the keys before them; without any, nothing about the work changes. CPUs
+/// without fast 512-bit vectors (AVX2) take the transposed path of CpuAttention.TransposedJob.cs instead of the two
+/// phases.
 /// </remarks>
 internal static partial class CpuAttention
 {
@@ -50,6 +52,15 @@ internal static partial class CpuAttention
                 long items = (long)batch * heads * lq;
                 direct.Chunks = Chunking.Count(items, (long)lk * d * 2, workers.Threads);
                 workers.For(direct.Chunks, direct);
+                return;
+            }
+
+            if (UseTransposedPath)
+            {
+                var transposed = jobs.Transposed;
+                transposed.Set(query, key, value, output, geometry);
+                transposed.Starts = starts;
+                workers.For(batch * heads * transposed.QueryBlocks, transposed);
                 return;
             }
 
@@ -142,6 +153,8 @@ internal static partial class CpuAttention
 
         public BlockedJob Blocked { get; } = new();
 
+        public TransposedJob Transposed { get; } = new();
+
         private int[] _starts = [];
 
         /// <summary>The starts copied into a buffer this thread keeps, or null when none is above zero.</summary>
@@ -165,9 +178,11 @@ internal static partial class CpuAttention
         {
             Direct.Starts = null;
             Blocked.Starts = null;
+            Transposed.Starts = null;
             Direct.Set(default, default, default, default, default);
             Pack.Set(default, default, default, default, default);
             Blocked.Set(default, default, default, default, default);
+            Transposed.Set(default, default, default, default, default);
         }
     }
 

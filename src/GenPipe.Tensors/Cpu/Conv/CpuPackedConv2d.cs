@@ -45,7 +45,15 @@ internal sealed unsafe class CpuPackedConv2d : PackedConv2d
                 }
             }
         }
+
+        if (WinogradWeights.Suits(OutChannels, InChannels, KernelH, KernelW, geometry))
+        {
+            Winograd = WinogradWeights.Create(weight);
+        }
     }
+
+    /// The F(2x2, 3x3) copy of the weights when they suit it, or null.
+    public WinogradWeights? Winograd { get; }
 
     public override int OutChannels { get; }
 
@@ -59,7 +67,7 @@ internal sealed unsafe class CpuPackedConv2d : PackedConv2d
 
     public override string Device => CpuDevice.Name;
 
-    public override long ByteCount => _storage.LongLength * sizeof(float);
+    public override long ByteCount => (_storage.LongLength * sizeof(float)) + (Winograd?.ByteCount ?? 0);
 
     /// Output channels per group (rows of each group's A).
     public int GroupRows { get; }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace GenPipe.Bench.Pool;
+namespace GenPipe.Bench;
 
 /// <summary>
 /// The process's resident memory, split as Linux reports it: anonymous (heaps, stacks), file-backed (mapped files) and

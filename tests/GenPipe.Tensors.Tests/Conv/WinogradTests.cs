@@ -1,0 +1,55 @@
+using GenPipe.Tensors.Backends;
+using GenPipe.Tensors.Cpu.Conv;
+using GenPipe.Tensors.Tests.Gemm;
+using Shouldly;
+using Xunit;
+using static GenPipe.Tensors.Tests.Gemm.KernelTestSupport;
+
+namespace GenPipe.Tensors.Tests.Conv;
+
+/// 3x3 stride-1 convolutions with enough 2x2 output tiles run as Winograd F(2x2, 3x3): against a direct
+/// double-precision convolution plus bias and residual, with channel counts that leave vector tails, one and two
+/// images, odd tile-row counts per chunk, and one and two threads; and the small images the direct path keeps.
+[Collection(KernelTestSupport.Collection)]
+public sealed class WinogradTests
+{
+    [Theory]
+    [InlineData(1, 32, 8, 1, 32, 32)]
+    [InlineData(2, 37, 13, 2, 18, 40)]
+    [InlineData(2, 64, 24, 2, 64, 8)]
+    [InlineData(1, 40, 640, 1, 32, 34)]
+    public void Matches_a_direct_convolution_with_bias_and_residual(int threads, int cin, int cout, int images, int height, int width) =>
+        MatMulReferenceTests.WithThreads(threads, () =>
+        {
+            var x = Random(10 + cin, images, cin, height, width);
+            var weight = Random(20 + cout, cout, cin, 3, 3);
+            var bias = Random(30, cout);
+            var residual = Random(40, images, cout, height, width);
+            var packed = (CpuPackedConv2d)Backend.PackConv2d(weight, Conv2dGeometry.Square(stride: 1, padding: 1));
+            packed.Winograd.ShouldNotBeNull();
+            WinogradConv.Suits(images, height, width).ShouldBeTrue();
+            var output = Tensor.Zeros(images, cout, height, width);
+
+            Backend.Conv2d(x, packed, output, new GemmEpilogue(bias, residual: residual));
+
+            float[] expected = StridedImageRowTests.Direct(x.View, weight.View, 1, 1, height, width);
+            var r = residual.View.ToArray();
+            var b = bias.View.ToArray();
+            for (int i = 0; i < expected.Length; i++)
+            {
+                expected[i] += b[i / (height * width) % cout] + r[i];
+            }
+
+            ShouldMatch(output, expected, $"{images}x{cin}->{cout} {height}x{width}, {threads} thread(s)");
+        });
+
+    [Fact]
+    public void Small_images_narrow_inputs_and_wide_outputs_keep_the_direct_path()
+    {
+        WinogradConv.Suits(1, 16, 16).ShouldBeFalse();
+        WinogradConv.Suits(1, 33, 32).ShouldBeFalse();
+        ((CpuPackedConv2d)Backend.PackConv2d(Random(1, 8, 16, 3, 3), Conv2dGeometry.Square(1, 1))).Winograd.ShouldBeNull();
+        ((CpuPackedConv2d)Backend.PackConv2d(Random(1, 1280, 32, 3, 3), Conv2dGeometry.Square(1, 1))).Winograd.ShouldBeNull();
+        ((CpuPackedConv2d)Backend.PackConv2d(Random(1, 32, 32, 3, 3), Conv2dGeometry.Square(2, 1))).Winograd.ShouldBeNull();
+    }
+}
