@@ -133,8 +133,8 @@ internal sealed class ProfilingBackend(ITensorBackend inner) : ITensorBackend
         Time("layout", $"copy {source.Shape}", () => inner.Copy(source, destination));
 
     /// <inheritdoc />
-    public void UpsampleNearest(TensorView input, int scaleH, int scaleW, TensorView output) =>
-        Time("layout", $"upsample {input.Shape}", () => inner.UpsampleNearest(input, scaleH, scaleW, output));
+    public void UpsampleNearest(TensorView input, TensorView output) =>
+        Time("layout", $"upsample {input.Shape}", () => inner.UpsampleNearest(input, output));
 
     /// <inheritdoc />
     public void Concat(ReadOnlySpan<TensorView> inputs, int axis, TensorView output)

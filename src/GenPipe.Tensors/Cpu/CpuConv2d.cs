@@ -105,8 +105,8 @@ internal static unsafe class CpuConv2d
             job.ResidualImageStride = residual.IsNone ? 0 : copyResidual ? (nint)packed.OutChannels * outH * outW : residual.Stride(0);
             job.ResidualChannelStride = residual.IsNone ? 0 : copyResidual ? (nint)outH * outW : residual.Stride(1);
             job.Epilogue = CpuGemm.Terms(epilogue, pr, job.ResidualChannelStride, biasPerRow: true);
-            if (packed.Winograd is { } winograd && epilogue.Activation == Activation.None && epilogue.Alpha == 1f
-                && WinogradConv.Suits(images, height, width))
+            if (epilogue.Activation == Activation.None && epilogue.Alpha == 1f && WinogradConv.Suits(images, height, width)
+                && packed.Winograd is { } winograd)
             {
                 WinogradConv.Run(
                     winograd, job.Input, job.InputImageStride, channelStride, images, height, width, pc, job.OutputImageStride, job.OutputChannelStride,

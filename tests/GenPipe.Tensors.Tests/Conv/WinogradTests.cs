@@ -15,8 +15,8 @@ public sealed class WinogradTests
 {
     [Theory]
     [InlineData(1, 32, 8, 1, 32, 32)]
-    [InlineData(2, 37, 13, 2, 18, 40)]
-    [InlineData(2, 64, 24, 2, 64, 8)]
+    [InlineData(2, 37, 13, 2, 26, 40)]
+    [InlineData(2, 64, 24, 2, 64, 16)]
     [InlineData(1, 40, 640, 1, 32, 34)]
     public void Matches_a_direct_convolution_with_bias_and_residual(int threads, int cin, int cout, int images, int height, int width) =>
         MatMulReferenceTests.WithThreads(threads, () =>
@@ -44,10 +44,29 @@ public sealed class WinogradTests
         });
 
     [Fact]
+    public void The_transformed_copy_is_made_by_the_first_call_that_takes_the_path()
+    {
+        var weight = Random(3, 32, 32, 3, 3);
+        var packed = (CpuPackedConv2d)Backend.PackConv2d(weight, Conv2dGeometry.Square(stride: 1, padding: 1));
+        long packedOnly = packed.ByteCount;
+
+        Backend.Conv2d(Random(4, 1, 32, 8, 8), packed, Tensor.Zeros(1, 32, 8, 8), new GemmEpilogue(bias: default));
+        packed.ByteCount.ShouldBe(packedOnly, "16 tiles run the direct path and hold no transformed copy");
+
+        var x = Random(5, 1, 32, 32, 32);
+        var output = Tensor.Zeros(1, 32, 32, 32);
+        Backend.Conv2d(x, packed, output, new GemmEpilogue(bias: default));
+        long transformed = 16L * 32 * 32 * sizeof(float);
+        (packed.ByteCount - packedOnly).ShouldBeInRange(transformed, 3 * transformed, "16 packed [Cin, Cout] matrices (with padding)");
+        ShouldMatch(output, StridedImageRowTests.Direct(x.View, weight.View, 1, 1, 32, 32), "copy made from the packed weights");
+    }
+
+    [Fact]
     public void Small_images_narrow_inputs_and_wide_outputs_keep_the_direct_path()
     {
         WinogradConv.Suits(1, 16, 16).ShouldBeFalse();
         WinogradConv.Suits(1, 33, 32).ShouldBeFalse();
+        WinogradConv.Suits(4, 16, 16).ShouldBeFalse("a batch of small images keeps the direct path, as each image alone would");
         ((CpuPackedConv2d)Backend.PackConv2d(Random(1, 8, 16, 3, 3), Conv2dGeometry.Square(1, 1))).Winograd.ShouldBeNull();
         ((CpuPackedConv2d)Backend.PackConv2d(Random(1, 1280, 32, 3, 3), Conv2dGeometry.Square(1, 1))).Winograd.ShouldBeNull();
         ((CpuPackedConv2d)Backend.PackConv2d(Random(1, 32, 32, 3, 3), Conv2dGeometry.Square(2, 1))).Winograd.ShouldBeNull();

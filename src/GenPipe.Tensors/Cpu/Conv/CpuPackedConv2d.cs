@@ -8,6 +8,8 @@ namespace GenPipe.Tensors.Cpu.Conv;
 internal sealed unsafe class CpuPackedConv2d : PackedConv2d
 {
     private readonly float[] _storage;
+    private readonly bool _suitsWinograd;
+    private WinogradWeights? _winograd;
 
     public CpuPackedConv2d(TensorView weight, Conv2dGeometry geometry)
     {
@@ -46,14 +48,14 @@ internal sealed unsafe class CpuPackedConv2d : PackedConv2d
             }
         }
 
-        if (WinogradWeights.Suits(OutChannels, InChannels, KernelH, KernelW, geometry))
-        {
-            Winograd = WinogradWeights.Create(weight);
-        }
+        _suitsWinograd = WinogradWeights.Suits(OutChannels, InChannels, KernelH, KernelW, geometry);
     }
 
-    /// The F(2x2, 3x3) copy of the weights when they suit it, or null.
-    public WinogradWeights? Winograd { get; }
+    /// The F(2x2, 3x3) copy of the weights when they suit it, or null. Made on first use, from the packed weights: it
+    /// is 16/9 of the layer's weights, paid only by layers that see images large enough for the Winograd path (a
+    /// model run at small sizes never holds it). Concurrent first calls may both build it; one copy is kept.
+    public WinogradWeights? Winograd =>
+        _suitsWinograd ? LazyInitializer.EnsureInitialized(ref _winograd, () => WinogradWeights.Create(Unpacked(), OutChannels, InChannels)) : null;
 
     public override int OutChannels { get; }
 
@@ -67,7 +69,7 @@ internal sealed unsafe class CpuPackedConv2d : PackedConv2d
 
     public override string Device => CpuDevice.Name;
 
-    public override long ByteCount => (_storage.LongLength * sizeof(float)) + (Winograd?.ByteCount ?? 0);
+    public override long ByteCount => (_storage.LongLength * sizeof(float)) + (Volatile.Read(ref _winograd)?.ByteCount ?? 0);
 
     /// Output channels per group (rows of each group's A).
     public int GroupRows { get; }
@@ -86,4 +88,26 @@ internal sealed unsafe class CpuPackedConv2d : PackedConv2d
     public PrepackedA GroupWeights(int group) => new(Data + (group * GroupStride), PaddedRows);
 
     public void KeepAlive() => GC.KeepAlive(_storage);
+
+    // The dense [Cout, Cin/g * kH * kW] rows back from the slivers (the inverse of the constructor's packing; one group).
+    private float[] Unpacked()
+    {
+        var dense = new float[(long)OutChannels * GroupDepth];
+        int blockDepth = GemmBlocking.DepthBlock(GroupDepth);
+        for (int pc = 0; pc < GroupDepth; pc += blockDepth)
+        {
+            int kc = Math.Min(blockDepth, GroupDepth - pc);
+            for (int row = 0; row < GroupRows; row++)
+            {
+                float* sliver = Data + ((nint)pc * PaddedRows) + ((nint)(row / GemmBlocking.MR) * kc * GemmBlocking.MR) + (row % GemmBlocking.MR);
+                for (int k = 0; k < kc; k++)
+                {
+                    dense[((long)row * GroupDepth) + pc + k] = sliver[k * GemmBlocking.MR];
+                }
+            }
+        }
+
+        KeepAlive();
+        return dense;
+    }
 }

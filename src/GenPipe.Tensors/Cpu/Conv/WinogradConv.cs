@@ -13,7 +13,7 @@ namespace GenPipe.Tensors.Cpu.Conv;
 /// </summary>
 internal sealed unsafe class WinogradConv : IParallelWork
 {
-    /// <summary>Fewer output tiles than this in a call run the direct path (the transforms would not pay).</summary>
+    /// <summary>Images with fewer output tiles than this run the direct path (the transforms would not pay).</summary>
     internal const int MinTiles = 256;
 
     private const int ChunkTiles = 128;
@@ -41,9 +41,13 @@ internal sealed unsafe class WinogradConv : IParallelWork
     private int _rowsPerChunk;
     private int _chunksPerImage;
 
-    /// <summary>Whether a call of this size takes the Winograd path.</summary>
+    /// <summary>
+    /// Whether a call of this size takes the Winograd path. Decided by one image's size, never the batch's: the two paths
+    /// round differently, and a row's numbers must not depend on what it is batched with (classifier-free guidance
+    /// batches, VAE slicing).
+    /// </summary>
     public static bool Suits(int images, int height, int width) =>
-        height % 2 == 0 && width % 2 == 0 && (long)images * (height / 2) * (width / 2) >= MinTiles;
+        images > 0 && height % 2 == 0 && width % 2 == 0 && (height / 2) * (width / 2) >= MinTiles;
 
     /// <summary>
     /// Runs the convolution. The input and output have dense H x W planes; the residual (or null) has the output's

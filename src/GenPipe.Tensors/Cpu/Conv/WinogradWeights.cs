@@ -46,10 +46,11 @@ internal sealed class WinogradWeights
         && g.DilationH == 1 && g.DilationW == 1 && g.Groups == 1 && outChannels <= MaxOutChannels && inChannels >= MinInChannels;
 
     /// <summary>Transforms and packs <paramref name="weight"/> [Cout, Cin, 3, 3].</summary>
-    public static WinogradWeights Create(TensorView weight)
+    public static WinogradWeights Create(TensorView weight) => Create(weight.ToArray(), weight.Dim(0), weight.Dim(1));
+
+    /// <summary>Transforms and packs dense weights [Cout, Cin, 3, 3] in row-major order.</summary>
+    public static WinogradWeights Create(float[] dense, int cout, int cin)
     {
-        int cout = weight.Dim(0), cin = weight.Dim(1);
-        float[] dense = weight.ToArray();
 
         // u[ξ][ci][co] = (G g Gᵀ)[i][j], in double so the transform itself adds no rounding beyond the final cast.
         var u = new float[16 * cin * cout];
