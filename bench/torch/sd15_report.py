@@ -54,8 +54,8 @@ def lines(results, limits, pipeline, threads, sides, model, quick):
             note = f"  ({flops / 1e9:,.1f} GFLOP, output max {result['scale']:.2f})"
             out.append(f"| {note:<36} | {'':<11} | {'':>10} | {'':>8} | {'':>7} | {'':>8} | {'':>6} | {'':>11} | {'':>12} |")
     out.append("")
-    out.append(f"threads: {threads} on every side; best of every timed run over all rounds (1 untimed warm-up run per "
-               f"process); peak MiB = the process's VmHWM (weights, activations, runtime); {time.strftime('%Y-%m-%d')}")
+    out.append(f"threads: {threads} on every side; best of every timed run over all rounds (untimed warm-up per process: "
+               f"at least one run and 2 s); peak MiB = the process's VmHWM (weights, activations, runtime); {time.strftime('%Y-%m-%d')}")
     if pipeline:
         out.append(f"pipeline: {pipeline['seconds']:.1f} s per {pipeline['pixels']}x{pipeline['pixels']} image at "
                    f"{pipeline['steps']} steps of DPM++ 2M (GenPipe, whole command: loading, CLIP x2, {pipeline['steps']} "
