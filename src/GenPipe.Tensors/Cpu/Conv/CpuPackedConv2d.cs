@@ -54,8 +54,7 @@ internal sealed unsafe class CpuPackedConv2d : PackedConv2d
     /// The F(2x2, 3x3) copy of the weights when they suit it, or null. Made on first use, from the packed weights: it
     /// is 16/9 of the layer's weights, paid only by layers that see images large enough for the Winograd path (a
     /// model run at small sizes never holds it). Concurrent first calls may both build it; one copy is kept.
-    public WinogradWeights? Winograd =>
-        _suitsWinograd ? LazyInitializer.EnsureInitialized(ref _winograd, () => WinogradWeights.Create(Unpacked(), OutChannels, InChannels)) : null;
+    public WinogradWeights? Winograd => _suitsWinograd ? Volatile.Read(ref _winograd) ?? MakeWinograd() : null;
 
     public override int OutChannels { get; }
 
@@ -88,6 +87,13 @@ internal sealed unsafe class CpuPackedConv2d : PackedConv2d
     public PrepackedA GroupWeights(int group) => new(Data + (group * GroupStride), PaddedRows);
 
     public void KeepAlive() => GC.KeepAlive(_storage);
+
+    // Once made, reading the copy allocates nothing (no closure on the hot path).
+    private WinogradWeights MakeWinograd()
+    {
+        var made = WinogradWeights.Create(Unpacked(), OutChannels, InChannels);
+        return Interlocked.CompareExchange(ref _winograd, made, null) ?? made;
+    }
 
     // The dense [Cout, Cin/g * kH * kW] rows back from the slivers (the inverse of the constructor's packing; one group).
     private float[] Unpacked()
