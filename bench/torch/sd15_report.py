@@ -1,5 +1,6 @@
 """The text bench/sd15.py prints and writes into docs/performance.md: the machine, the engines, one table row per
 network and side, the ratios, the pipeline's seconds per image, and the last line."""
+import os
 import time
 
 import peer_env
@@ -19,7 +20,8 @@ def lines(results, limits, pipeline, threads, sides, model, quick):
     out.append("limits (GenPipe.Bench.Kernels, measured): " + "; ".join(
         f"{t} thread(s): peak FP32 FMA {v['peak_fp32_gflops']:.0f} GFLOP/s, triad {v['triad_gbps']:.1f} GB/s"
         for t, v in sorted(peaks.items())) + f" ({limits.get('peak_vector', '?')})")
-    out.append(f"weights: {'models/tiny-sd (--quick)' if quick else 'SD 1.5 configs, random weights'} from {model}")
+    shown = os.path.relpath(model, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    out.append(f"weights: {'models/tiny-sd (--quick)' if quick else 'SD 1.5 configs, random weights'} from {shown}")
     engines = {}
     for result in results.values():
         for side, answer in result["best"].items():
