@@ -12,11 +12,12 @@ using GenPipe.Tensors.Backends;
 // images, peak 2; encoded means of the test picture, peak their range), seconds, and the activation buffers the model
 // holds afterwards (Module.MemoryByDevice), each on a freshly loaded model. With --sd-side N it also decodes latents of
 // an N-pixel image with Stable Diffusion 1.5's VAE architecture (synthetic weights) untiled and at --sd-tile, for the
-// activation memory of the real size. Prints a markdown table.
+// activation memory of the real size. Tiles in --image-norm-tiles run a second time with the whole image's group-norm
+// statistics (AutoencoderKL.ImageNormStatistics). Prints a markdown table.
 var settings = Settings.Parse(args);
 if (settings is null)
 {
-    Console.Error.WriteLine("usage: GenPipe.Bench.VaeTiling [--side 512] [--tiles 32,64,128,256] [--seed 12] [--sd-side 0] [--sd-tile 512]");
+    Console.Error.WriteLine("usage: GenPipe.Bench.VaeTiling [--side 512] [--tiles 32,64,128,256] [--image-norm-tiles 128,256] [--seed 12] [--sd-side 0] [--sd-tile 512]");
     return 2;
 }
 
@@ -38,6 +39,16 @@ foreach (int tile in settings.Tiles)
     double decodePsnr = VaeTilingMeasures.Psnr(whole.Decoded, tiled.Decoded, 2);
     double encodePsnr = VaeTilingMeasures.Psnr(whole.Mean, tiled.Mean, VaeTilingMeasures.Range(whole.Mean));
     Console.WriteLine(Row(tile.ToString(CultureInfo.InvariantCulture), perSide * perSide, tiled, decodePsnr, encodePsnr));
+    if (settings.ImageNormTiles.Contains(tile))
+    {
+        var shared = Run(tile, imageNorms: true);
+        Console.WriteLine(Row(
+            $"{tile}, image norms",
+            perSide * perSide,
+            shared,
+            VaeTilingMeasures.Psnr(whole.Decoded, shared.Decoded, 2),
+            VaeTilingMeasures.Psnr(whole.Mean, shared.Mean, VaeTilingMeasures.Range(whole.Mean))));
+    }
 }
 
 if (settings.SdSide > 0)
@@ -57,16 +68,18 @@ if (settings.SdSide > 0)
 
 return 0;
 
-Result Run(int? tile)
+Result Run(int? tile, bool imageNorms = false)
 {
     using var decoder = AutoencoderKL.Load(folder, backend);
     decoder.TileSize = tile;
+    decoder.ImageNormStatistics = imageNorms;
     var clock = Stopwatch.StartNew();
     float[] decoded = decoder.Decode(latents).ToArray();
     double decodeSeconds = clock.Elapsed.TotalSeconds;
     double decodeMib = Mib(decoder);
     using var encoder = AutoencoderKL.Load(folder, backend);
     encoder.TileSize = tile;
+    encoder.ImageNormStatistics = imageNorms;
     clock.Restart();
     float[] mean = encoder.Encode(picture).Mean.ToArray();
     return new Result(decoded, decodeSeconds, decodeMib, mean, clock.Elapsed.TotalSeconds, Mib(encoder));
@@ -96,11 +109,11 @@ static string Db(double psnr) => double.IsPositiveInfinity(psnr) ? "-" : psnr.To
 
 internal sealed record Result(float[] Decoded, double DecodeSeconds, double DecodeMib, float[] Mean, double EncodeSeconds, double EncodeMib);
 
-internal sealed record Settings(int Side, int[] Tiles, int Seed, int SdSide, int SdTile)
+internal sealed record Settings(int Side, int[] Tiles, int[] ImageNormTiles, int Seed, int SdSide, int SdTile)
 {
     public static Settings? Parse(string[] args)
     {
-        var settings = new Settings(512, [32, 64, 128, 256], 12, 0, 512);
+        var settings = new Settings(512, [32, 64, 128, 256], [128, 256], 12, 0, 512);
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
             string value = args[i + 1];
@@ -108,6 +121,7 @@ internal sealed record Settings(int Side, int[] Tiles, int Seed, int SdSide, int
             {
                 "--side" => settings with { Side = Int(value) },
                 "--tiles" => settings with { Tiles = value.Split(',').Select(Int).ToArray() },
+                "--image-norm-tiles" => settings with { ImageNormTiles = value.Split(',').Select(Int).ToArray() },
                 "--seed" => settings with { Seed = Int(value) },
                 "--sd-side" => settings with { SdSide = Int(value) },
                 "--sd-tile" => settings with { SdTile = Int(value) },

@@ -42,6 +42,7 @@ public sealed class KlAutoencoder : IEncoder, IDecoder, IMemoryFootprint, IDispo
         }
 
         model.Slicing = options.Slicing;
+        model.ImageNormStatistics = options.ImageNorms;
     }
 
     /// <summary>The network.</summary>

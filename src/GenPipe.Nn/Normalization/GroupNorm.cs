@@ -61,6 +61,14 @@ public sealed class GroupNorm : Module
             throw new ArgumentException($"GroupNorm({Groups}, {Channels}) got input {input.Shape}.", nameof(input));
         }
 
+        if (SharedStatistics?.Normalize(this, Backend, input, output, activation) == true)
+        {
+            return;
+        }
+
         Backend.GroupNorm(input, Groups, Weight.View, Bias.View, Epsilon, output, activation);
     }
+
+    /// <summary>The image statistics that tiles of one image share while a model runs tiled with them; null otherwise.</summary>
+    internal SharedGroupNormStatistics? SharedStatistics { get; set; }
 }

@@ -27,11 +27,15 @@ public sealed class KlAutoencoderTilingTests
         options.Tiling.ShouldBe(KlAutoencoderTiling.Auto);
         options.TileSize.ShouldBe(0);
         options.Slicing.ShouldBeTrue();
+        options.ImageNorms.ShouldBeFalse("diffusers' tiling by default");
         options.Validate().ShouldBeEmpty();
 
         using var vae = KlAutoencoder.Open("vae", Folder, options, TensorBackends.Cpu);
         vae.TileSize.ShouldBe(32);
         vae.Model.Slicing.ShouldBeTrue();
+        vae.Model.ImageNormStatistics.ShouldBeFalse();
+        using var shared = KlAutoencoder.Open("vae", Folder, new KlAutoencoderOptions { ImageNorms = true }, TensorBackends.Cpu);
+        shared.Model.ImageNormStatistics.ShouldBeTrue();
         vae.Tiles(512, 512).ShouldBeFalse();
         vae.Tiles(256, 1024).ShouldBeFalse();
         vae.Tiles(512, 520).ShouldBeTrue();

@@ -10,6 +10,9 @@ namespace GenPipe.Nn.Models.Vae;
 /// </summary>
 internal readonly record struct TileLayout(int InputTile, int InputStride, int OutputTile, int Blend, int Keep);
 
+/// <summary>The part of a tile that no other tile owns, as fractions [start, end) of its height and width.</summary>
+internal readonly record struct OwnedPart(double RowStart, double RowEnd, double ColumnStart, double ColumnEnd);
+
 /// <summary>
 /// Runs a model over overlapping tiles of an image-like input [B, C, H, W] and joins the tiles' outputs with diffusers'
 /// <c>AutoencoderKL.tiled_decode</c>/<c>tiled_encode</c> semantics: tiles start every <c>InputStride</c> along each
@@ -103,6 +106,41 @@ internal sealed class TileBlender
         }
 
         RequireFilled(outRow, output.Dim(2), "rows");
+    }
+
+    /// <summary>
+    /// Copies each tile of <paramref name="input"/> (the tiles <see cref="Run"/> takes, in its order) and hands it to
+    /// <paramref name="visit"/> with the part of the tile it owns, as fractions of its height and width: from the
+    /// middle of the overlap with the tile before to the middle of the overlap with the tile after (the image's edges at
+    /// the first and last tiles), so that the owned parts cover the image once and keep away from the tiles' inner edges.
+    /// Joins nothing.
+    /// </summary>
+    public void Visit(TensorView input, TileLayout layout, Action<TensorView, OwnedPart> visit)
+    {
+        var backend = _owner.BackendForBuffers;
+        int batch = input.Dim(0), channels = input.Dim(1), height = input.Dim(2), width = input.Dim(3);
+        for (int top = 0; top < height; top += layout.InputStride)
+        {
+            int tileHeight = Math.Min(layout.InputTile, height - top);
+            var (rowStart, rowEnd) = Owned(top, tileHeight, height, layout);
+            for (int left = 0; left < width; left += layout.InputStride)
+            {
+                int tileWidth = Math.Min(layout.InputTile, width - left);
+                var (columnStart, columnEnd) = Owned(left, tileWidth, width, layout);
+                var tileInput = _input.Get(batch, channels, tileHeight, tileWidth);
+                backend.Copy(input.Slice(2, top, tileHeight).Slice(3, left, tileWidth), tileInput);
+                visit(tileInput, new OwnedPart(rowStart, rowEnd, columnStart, columnEnd));
+            }
+        }
+    }
+
+    // The owned span of a tile starting at `start` with `size` along an axis of `total`, as fractions of `size`.
+    private static (double Start, double End) Owned(int start, int size, int total, TileLayout layout)
+    {
+        int halfOverlap = (layout.InputTile - layout.InputStride) / 2;
+        int from = start == 0 ? 0 : Math.Min(halfOverlap, size);
+        int to = start + layout.InputStride >= total ? size : Math.Min(size, layout.InputStride + halfOverlap);
+        return ((double)from / size, (double)Math.Max(from, to) / size);
     }
 
     // blend_v: b[:, :, y] = a[:, :, -extent + y] * (1 - y / extent) + b[:, :, y] * (y / extent) for y < extent.
