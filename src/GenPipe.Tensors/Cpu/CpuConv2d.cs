@@ -105,7 +105,7 @@ internal static unsafe class CpuConv2d
             job.ResidualImageStride = residual.IsNone ? 0 : copyResidual ? (nint)packed.OutChannels * outH * outW : residual.Stride(0);
             job.ResidualChannelStride = residual.IsNone ? 0 : copyResidual ? (nint)outH * outW : residual.Stride(1);
             job.Epilogue = CpuGemm.Terms(epilogue, pr, job.ResidualChannelStride, biasPerRow: true);
-            if (epilogue.Activation == Activation.None && epilogue.Alpha == 1f && WinogradConv.Suits(images, height, width)
+            if (epilogue.Activation == Activation.None && epilogue.Alpha == 1f && WinogradConv.Suits(height, width)
                 && packed.Winograd is { } winograd)
             {
                 WinogradConv.Run(

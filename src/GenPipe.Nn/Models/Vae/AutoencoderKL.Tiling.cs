@@ -206,17 +206,17 @@ public sealed partial class AutoencoderKL
 
     private void RunOne(TensorView input, TensorView output, TileLayout? tiles, Func<TensorView, TensorView> whole)
     {
-        if (tiles is TileLayout layout && ImageNormStatistics)
+        if (tiles is not TileLayout layout)
+        {
+            Backend.Copy(whole(input), output);
+        }
+        else if (ImageNormStatistics)
         {
             RunWithImageStatistics(input, output, layout, whole);
         }
-        else if (tiles is TileLayout tileLayout)
-        {
-            _tiles.Run(input, output, tileLayout, whole);
-        }
         else
         {
-            Backend.Copy(whole(input), output);
+            _tiles.Run(input, output, layout, whole);
         }
     }
 }

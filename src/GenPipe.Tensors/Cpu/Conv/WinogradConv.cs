@@ -42,12 +42,12 @@ internal sealed unsafe class WinogradConv : IParallelWork
     private int _chunksPerImage;
 
     /// <summary>
-    /// Whether a call of this size takes the Winograd path. Decided by one image's size, never the batch's: the two paths
+    /// Whether images of this size take the Winograd path. Decided by one image's size, never the batch's: the two paths
     /// round differently, and a row's numbers must not depend on what it is batched with (classifier-free guidance
     /// batches, VAE slicing).
     /// </summary>
-    public static bool Suits(int images, int height, int width) =>
-        images > 0 && height % 2 == 0 && width % 2 == 0 && (height / 2) * (width / 2) >= MinTiles;
+    public static bool Suits(int height, int width) =>
+        height % 2 == 0 && width % 2 == 0 && (height / 2) * (width / 2) >= MinTiles;
 
     /// <summary>
     /// Runs the convolution. The input and output have dense H x W planes; the residual (or null) has the output's
