@@ -44,6 +44,26 @@ public sealed class AttentionTests
     }
 
     [Fact]
+    public void A_NaN_query_gives_NaN_in_its_own_row_only()
+    {
+        // 9 queries (one partial task) over 260 keys: two full blocks of 128 and a partial one.
+        var refs = KernelRefs.Load("attention");
+        var q = refs.Tensor("d80_long.q");
+        var k = refs.Tensor("d80_long.k");
+        var clean = Tensor.Zeros(q.GetShape());
+        Backend.Attention(q, k, refs.Tensor("d80_long.v"), clean, 0.1f, causal: false);
+        q.Span[3 * q.GetShape()[3]] = float.NaN;
+        var output = Tensor.Zeros(q.GetShape());
+        Backend.Attention(q, k, refs.Tensor("d80_long.v"), output, 0.1f, causal: false);
+
+        int d = q.GetShape()[3];
+        Assert.All(output.Span.Slice(3 * d, d).ToArray(), x => Assert.True(float.IsNaN(x)));
+        output.Span.Slice(3 * d, d).Clear();
+        clean.Span.Slice(3 * d, d).Clear();
+        Assert.Equal(clean.Span.ToArray(), output.Span.ToArray());
+    }
+
+    [Fact]
     public void Mismatched_shapes_name_them()
     {
         var q = Tensor.Zeros(1, 2, 5, 8);

@@ -44,13 +44,13 @@ internal static partial class CpuAttention
             // Scratch: scaled queries [rows][D], output accumulators [rows][Dp], running max and sum, and one
             // probability tile [4][64].
             int qsSize = paddedRows * d, osSize = paddedRows * dp;
-            float[] scratch = ThreadScratch.Attention(qsSize + osSize + (2 * QueryBlock) + (RowGroup * KeyBlock));
+            Span<float> scratch = ThreadScratch.Attention(qsSize + osSize + (2 * QueryBlock) + (RowGroup * KeyBlock));
             ref float qs = ref scratch[0];
             ref float os = ref scratch[qsSize];
             ref float ms = ref scratch[qsSize + osSize];
             ref float ls = ref scratch[qsSize + osSize + QueryBlock];
             ref float ps = ref scratch[qsSize + osSize + (2 * QueryBlock)];
-            scratch.AsSpan(0, qsSize + osSize).Clear();
+            scratch[..(qsSize + osSize)].Clear();
             for (int r = 0; r < rows; r++)
             {
                 ref float q = ref Row(Query, b, h, q0 + r);

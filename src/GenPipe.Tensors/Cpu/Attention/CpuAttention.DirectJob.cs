@@ -20,7 +20,7 @@ internal static partial class CpuAttention
             long items = (long)g.Batch * g.Heads * g.Lq;
             var (start, end) = Chunking.Range(items, Chunks, index);
             int d = g.D, dp = g.PaddedD;
-            float[] scratch = ThreadScratch.Attention((2 * dp) + g.Lk);
+            Span<float> scratch = ThreadScratch.Attention((2 * dp) + g.Lk);
             ref float q = ref scratch[0];
             ref float o = ref scratch[dp];
             ref float scores = ref scratch[2 * dp];
@@ -29,7 +29,7 @@ internal static partial class CpuAttention
                 int i = (int)(item % g.Lq);
                 int head = (int)(item / g.Lq);
                 int b = head / g.Heads, h = head % g.Heads;
-                scratch.AsSpan(0, 2 * dp).Clear();
+                scratch[..(2 * dp)].Clear();
                 ref float qRow = ref Row(Query, b, h, i);
                 for (int e = 0; e < d; e++)
                 {

@@ -57,9 +57,15 @@ internal static partial class CpuAttention
 
             if (UseTransposedPath)
             {
+                var transposedPack = jobs.TransposedPack;
+                transposedPack.Set(query, key, value, output, geometry);
+                transposedPack.EnsureBuffer();
+                workers.For(batch * heads * TransposedKeyBlocks(lk), transposedPack);
+
                 var transposed = jobs.Transposed;
                 transposed.Set(query, key, value, output, geometry);
                 transposed.Starts = starts;
+                transposed.Packed = transposedPack.Packed;
                 workers.For(batch * heads * transposed.QueryBlocks, transposed);
                 return;
             }
@@ -153,6 +159,8 @@ internal static partial class CpuAttention
 
         public BlockedJob Blocked { get; } = new();
 
+        public TransposedPackJob TransposedPack { get; } = new();
+
         public TransposedJob Transposed { get; } = new();
 
         private int[] _starts = [];
@@ -179,10 +187,12 @@ internal static partial class CpuAttention
             Direct.Starts = null;
             Blocked.Starts = null;
             Transposed.Starts = null;
+            Transposed.Packed = [];
             Direct.Set(default, default, default, default, default);
             Pack.Set(default, default, default, default, default);
             Blocked.Set(default, default, default, default, default);
             Transposed.Set(default, default, default, default, default);
+            TransposedPack.Set(default, default, default, default, default);
         }
     }
 
