@@ -15,8 +15,8 @@ namespace GenPipe.Tensors.Cpu.Attention;
 /// broadcast query elements by key vectors), and values padded to whole vectors; then (batch, head, 32-query block)
 /// tasks run over the workers. Few queries (a decode step) take a direct path that reads keys and values in place.
 /// Per-row key starts (left padding) mask the keys before them; without any, nothing about the work changes. CPUs
-/// without fast 512-bit vectors (AVX2) take the transposed path of CpuAttention.TransposedJob.cs instead of the two
-/// phases.
+/// without fast 512-bit vectors (AVX2) take the transposed path of CpuAttention.TransposedJob.cs instead: its own
+/// packing (blocks of 128 keys) and tasks of 24 queries.
 /// </remarks>
 internal static partial class CpuAttention
 {
