@@ -34,44 +34,24 @@ internal static partial class CpuAttention
     private static long TransposedPackedPerHead(int lk, int d) => (long)TransposedKeyBlocks(lk) * TransposedKeyBlock * (d + FeatureGroups4(d));
 
     /// <summary>Phase one of the transposed path: per (batch, head, block of 128 keys), keys and values packed.</summary>
-    private sealed class TransposedPackJob : AttentionJob
+    private sealed class TransposedPackJob : KeyValuePackJob
     {
-        public float[] Packed { get; private set; } = [];
+        protected override int BlockKeys => TransposedKeyBlock;
 
-        public void EnsureBuffer()
+        protected override long PerHead => TransposedPackedPerHead(Geometry.Lk, Geometry.D);
+
+        protected override void PackBlock(long headBase, int block, int count, ref float keyRows, int keyStride, ref float valueRows, int valueStride)
         {
-            long length = Geometry.Batch * Geometry.Heads * TransposedPackedPerHead(Geometry.Lk, Geometry.D);
-            if (length > Array.MaxLength)
-            {
-                throw new ArgumentException($"Attention: keys {Key.Shape} are too large to pack ({length} floats).", "key");
-            }
-
-            if (Packed.Length < length)
-            {
-                Packed = GC.AllocateUninitializedArray<float>((int)length);
-            }
-        }
-
-        public override void Execute(int index)
-        {
-            var g = Geometry;
-            int blocks = TransposedKeyBlocks(g.Lk);
-            int head = index / blocks, block = index % blocks;
-            int b = head / g.Heads, h = head % g.Heads;
-            int d = g.D, d4 = FeatureGroups4(d);
-            int first = block * TransposedKeyBlock;
-            int count = Math.Min(TransposedKeyBlock, g.Lk - first);
-            var keys = Packed.AsSpan((int)((head * TransposedPackedPerHead(g.Lk, d)) + ((long)block * TransposedKeyBlock * (d + d4))), TransposedKeyBlock * d);
-            var values = Packed.AsSpan((int)((head * TransposedPackedPerHead(g.Lk, d)) + ((long)block * TransposedKeyBlock * (d + d4)) + (TransposedKeyBlock * d)), TransposedKeyBlock * d4);
+            int d = Geometry.D, d4 = FeatureGroups4(d);
+            long blockBase = headBase + ((long)block * TransposedKeyBlock * (d + d4));
+            var keys = Packed.AsSpan((int)blockBase, TransposedKeyBlock * d);
+            var values = Packed.AsSpan((int)blockBase + (TransposedKeyBlock * d), TransposedKeyBlock * d4);
             if (count < TransposedKeyBlock || d4 != d)
             {
                 keys.Clear();
                 values.Clear();
             }
 
-            ref float keyRows = ref Row(Key, b, h, first);
-            ref float valueRows = ref Row(Value, b, h, first);
-            int keyStride = Key.Stride(2), valueStride = Value.Stride(2);
             for (int j = 0; j < count; j++)
             {
                 ref float k = ref Unsafe.Add(ref keyRows, j * keyStride);

@@ -60,7 +60,7 @@ internal static partial class CpuAttention
                 var transposedPack = jobs.TransposedPack;
                 transposedPack.Set(query, key, value, output, geometry);
                 transposedPack.EnsureBuffer();
-                workers.For(batch * heads * TransposedKeyBlocks(lk), transposedPack);
+                workers.For(transposedPack.Tasks, transposedPack);
 
                 var transposed = jobs.Transposed;
                 transposed.Set(query, key, value, output, geometry);
@@ -73,7 +73,7 @@ internal static partial class CpuAttention
             var pack = jobs.Pack;
             pack.Set(query, key, value, output, geometry);
             pack.EnsureBuffer();
-            workers.For(batch * heads * geometry.KeyBlocks, pack);
+            workers.For(pack.Tasks, pack);
 
             var blocked = jobs.Blocked;
             blocked.Set(query, key, value, output, geometry);
@@ -229,14 +229,25 @@ internal static partial class CpuAttention
             ref Unsafe.Add(ref view.Origin, (b * view.Stride(0)) + (h * view.Stride(1)) + (position * view.Stride(2)));
     }
 
-    /// <summary>Phase one: per (batch, head, key block), keys transposed to [D][64] and values padded to whole vectors.</summary>
-    private sealed class PackJob : AttentionJob
+    /// <summary>
+    /// The packing phase both paths share: one task per (batch, head, key block) copies that block's keys and values
+    /// into <see cref="Packed"/> in the layout its products stream. Derived jobs give the sizes and the layout.
+    /// </summary>
+    private abstract class KeyValuePackJob : AttentionJob
     {
         public float[] Packed { get; private set; } = [];
 
+        /// <summary>Keys per block.</summary>
+        protected abstract int BlockKeys { get; }
+
+        /// <summary>Floats of one head's packed keys and values.</summary>
+        protected abstract long PerHead { get; }
+
+        public int Tasks => Geometry.Batch * Geometry.Heads * ((Geometry.Lk + BlockKeys - 1) / BlockKeys);
+
         public void EnsureBuffer()
         {
-            long length = (long)Geometry.Batch * Geometry.Heads * (Geometry.PackedKeysPerHead + Geometry.PackedValuesPerHead);
+            long length = Geometry.Batch * Geometry.Heads * PerHead;
             if (length > Array.MaxLength)
             {
                 throw new ArgumentException($"Attention: keys {Key.Shape} are too large to pack ({length} floats).", "key");
@@ -244,31 +255,44 @@ internal static partial class CpuAttention
 
             if (Packed.Length < length)
             {
-                Packed = new float[length];
+                Packed = GC.AllocateUninitializedArray<float>((int)length);
             }
         }
 
         public override void Execute(int index)
         {
             var g = Geometry;
-            int blocks = g.KeyBlocks;
+            int blocks = (g.Lk + BlockKeys - 1) / BlockKeys;
             int head = index / blocks, block = index % blocks;
             int b = head / g.Heads, h = head % g.Heads;
+            int first = block * BlockKeys;
+            int count = Math.Min(BlockKeys, g.Lk - first);
+            PackBlock(head * PerHead, block, count, ref Row(Key, b, h, first), Key.Stride(2), ref Row(Value, b, h, first), Value.Stride(2));
+        }
+
+        /// <summary>Packs <paramref name="count"/> key and value rows of block <paramref name="block"/> of the head at <paramref name="headBase"/>, zeroing any padding.</summary>
+        protected abstract void PackBlock(long headBase, int block, int count, ref float keyRows, int keyStride, ref float valueRows, int valueStride);
+    }
+
+    /// <summary>Phase one: per (batch, head, key block), keys transposed to [D][64] and values padded to whole vectors.</summary>
+    private sealed class PackJob : KeyValuePackJob
+    {
+        protected override int BlockKeys => KeyBlock;
+
+        protected override long PerHead => Geometry.PackedKeysPerHead + Geometry.PackedValuesPerHead;
+
+        protected override void PackBlock(long headBase, int block, int count, ref float keyRows, int keyStride, ref float valueRows, int valueStride)
+        {
+            var g = Geometry;
             int d = g.D, dp = g.PaddedD;
-            int first = block * KeyBlock;
-            int count = Math.Min(KeyBlock, g.Lk - first);
-            long headBase = head * (g.PackedKeysPerHead + g.PackedValuesPerHead);
             var keys = Packed.AsSpan((int)(headBase + ((long)block * KeyBlock * d)), KeyBlock * d);
-            var values = Packed.AsSpan((int)(headBase + g.PackedKeysPerHead + ((long)first * dp)), KeyBlock * dp);
+            var values = Packed.AsSpan((int)(headBase + g.PackedKeysPerHead + ((long)block * KeyBlock * dp)), KeyBlock * dp);
             if (count < KeyBlock)
             {
                 keys.Clear();
                 values.Clear();
             }
 
-            ref float keyRows = ref Row(Key, b, h, first);
-            ref float valueRows = ref Row(Value, b, h, first);
-            int keyStride = Key.Stride(2), valueStride = Value.Stride(2);
             for (int j = 0; j < count; j++)
             {
                 ref float k = ref Unsafe.Add(ref keyRows, j * keyStride);
