@@ -42,7 +42,7 @@ public sealed class PndmScheduler : DiffusersScheduler<PndmSchedulerOptions>
     /// </summary>
     private (int[] RungeKutta, int[] Plms) Schedule(int steps)
     {
-        double[] descending = TimestepSpacing.Timesteps(Options, steps, roundLinspace: true);
+        float[] descending = TimestepSpacing.WholeTimesteps(Options, steps);
         int[] grid = [.. descending.Reverse().Select(t => (int)t)];
         if (Options.SkipPrkSteps || steps < RungeKuttaWarmUp)
         {
@@ -52,6 +52,15 @@ public sealed class PndmScheduler : DiffusersScheduler<PndmSchedulerOptions>
         }
 
         int half = Options.NumTrainTimesteps / steps / 2;
+        if (grid[^1] + half > Options.NumTrainTimesteps - 1)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(steps), steps,
+                $"With steps_offset={Options.StepsOffset}, {steps} steps put the first Runge-Kutta half step at timestep " +
+                $"{grid[^1] + half}, past the last training step {Options.NumTrainTimesteps - 1}; use fewer steps, " +
+                "skip_prk_steps, or timestep_spacing \"trailing\".");
+        }
+
         // The last four grid points, each followed by its half step: g0, g0+h, g1, g1+h, ...
         int[] pairs = [.. grid[^RungeKuttaWarmUp..].SelectMany(g => new[] { g, g + half })];
         // All but the very last, each repeated, less the first and last copy.

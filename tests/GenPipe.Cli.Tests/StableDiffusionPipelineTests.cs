@@ -67,6 +67,24 @@ public sealed class StableDiffusionPipelineTests
     }
 
     [Fact]
+    public async Task A_step_count_past_the_training_schedule_is_invalid_input_in_the_users_words()
+    {
+        // PNDM with steps_offset 1 (the tiny-sd scheduler config): 1000 leading steps would reach timestep 1000.
+        using var temp = new TempFolder();
+
+        var result = await RealProcess.RunAsync(temp.Path, true, "run", Pipeline, "--set", "steps=1000", "--out", "out");
+
+        // In a terminal stderr and stdout share the pseudo-terminal.
+        string shown = result.Output + result.Error;
+        result.ExitCode.ShouldBe(2, result.ToString());
+        shown.ShouldContain("1000 leading steps reach timestep 1000, past the last training step 999; use fewer steps");
+        shown.ShouldNotContain("(Parameter");
+        shown.ShouldNotContain("Actual value");
+        StackTraces.In(shown).ShouldBeFalse(result.ToString());
+        Directory.Exists(Path.Combine(temp.Path, "out")).ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task A_missing_input_image_is_refused_before_anything_runs()
     {
         using var temp = new TempFolder();

@@ -27,6 +27,20 @@ public sealed class PndmSchedulerTests(ITestOutputHelper output) : SchedulerSpec
     }
 
     [Theory]
+    [InlineData(true, 1000, "timestep 1000")]
+    [InlineData(false, 500, "half step at timestep 1000")]
+    public void Refuses_step_counts_whose_offset_timesteps_pass_the_last_training_step(bool skipPrkSteps, int steps, string named)
+    {
+        // leading spacing with steps_offset 1: 1000 steps reach timestep 1000, 500 put a Runge-Kutta half step there;
+        // diffusers indexes alphas_cumprod past its end at both.
+        var scheduler = new PndmScheduler(new PndmSchedulerOptions { StepsOffset = 1, SkipPrkSteps = skipPrkSteps });
+        var error = Should.Throw<ArgumentOutOfRangeException>(() => scheduler.SetTimesteps(steps));
+        error.Message.ShouldContain(named);
+        error.Message.ShouldContain("last training step 999");
+        scheduler.SetTimesteps(steps - 1).Timesteps.Max().ShouldBeLessThanOrEqualTo(999f);
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public void Follows_the_exact_trajectory_when_the_model_knows_the_noise(bool skipPrkSteps)

@@ -159,7 +159,7 @@ internal sealed class PipelineRunner(IComponentPool pool, IServiceProvider servi
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            throw new PipelineExecutionException(step.Id, $"Step '{step.Id}' ({step.OperatorName}) failed: {ex.Message}", ex);
+            throw new PipelineExecutionException(step.Id, $"Step '{step.Id}' ({step.OperatorName}) failed: {UserMessage(ex)}", ex);
         }
         finally
         {
@@ -191,4 +191,26 @@ internal sealed class PipelineRunner(IComponentPool pool, IServiceProvider servi
         return output;
     }
 
+    /// <summary>
+    /// The exception's message as a user should read it: ArgumentException appends "(Parameter 'name')" and
+    /// ArgumentOutOfRangeException "Actual value was ...", .NET's words about the code rather than the pipeline.
+    /// </summary>
+    private static string UserMessage(Exception ex)
+    {
+        string message = ex.Message;
+        if (ex is ArgumentOutOfRangeException { ActualValue: { } actual })
+        {
+            message = WithoutSuffix(message, Environment.NewLine + $"Actual value was {actual}.");
+        }
+
+        if (ex is ArgumentException { ParamName: { } name })
+        {
+            message = WithoutSuffix(message, $" (Parameter '{name}')");
+        }
+
+        return message;
+    }
+
+    private static string WithoutSuffix(string message, string suffix) =>
+        message.EndsWith(suffix, StringComparison.Ordinal) ? message[..^suffix.Length] : message;
 }
