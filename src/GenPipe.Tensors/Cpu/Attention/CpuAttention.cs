@@ -187,7 +187,6 @@ internal static partial class CpuAttention
             Direct.Starts = null;
             Blocked.Starts = null;
             Transposed.Starts = null;
-            Transposed.Packed = [];
             Direct.Set(default, default, default, default, default);
             Pack.Set(default, default, default, default, default);
             Blocked.Set(default, default, default, default, default);

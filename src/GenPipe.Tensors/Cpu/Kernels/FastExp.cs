@@ -49,32 +49,10 @@ internal static class FastExp
         return p * twoToN;
     }
 
-    /// <summary><see cref="Exp(Vector512{float})"/> on 8 lanes, the same arithmetic (for AVX2 kernels, where a Vector512 is two halves).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Exp(Vector256<float> x)
-    {
-        var clamped = Vector256.MinNative(Vector256.MaxNative(x, Vector256.Create(Low)), Vector256.Create(High));
-        var n = Vector256.Round(clamped * Vector256.Create(1.44269504088896341f));
-        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-0.693145751953125f), clamped);
-        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-1.4286068202862268e-06f), r);
-        var p = Vector256.Create(1f / 5040f);
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1f / 720f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1f / 120f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1f / 24f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1f / 6f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(0.5f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256<float>.One);
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256<float>.One);
-        var result = p * Vector256.ShiftLeft(Vector256.ConvertToInt32Native(n) + Vector256.Create(127), 23).AsSingle();
-        result = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(Low)), Vector256<float>.Zero, result);
-        result = Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256.Create(High)), Vector256.Create(float.PositiveInfinity), result);
-        return Vector256.ConditionalSelect(Vector256.Equals(x, x), result, x);
-    }
-
     /// <summary>
     /// 2^x for x ≤ 0, the softmax exponential when scores are kept in base 2 (log2(e) folded into the query scale):
     /// x = n + r with n = round(x), |r| ≤ 1/2, and 2^r = e^(r ln2) by its Taylor series to degree 7 (truncation
-    /// below 6e-9); half the operations of <see cref="Exp(Vector256{float})"/>, with no range reduction by ln2 to split.
+    /// below 6e-9); half the operations of <see cref="Exp(Vector512{float})"/>, with no range reduction by ln2 to split.
     /// Inputs under -126 (-inf included) give 0, NaN stays NaN; positive inputs are outside its contract.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
