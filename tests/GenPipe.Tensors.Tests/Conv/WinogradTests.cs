@@ -18,6 +18,7 @@ public sealed class WinogradTests
     [InlineData(2, 37, 13, 2, 26, 40)]
     [InlineData(2, 64, 24, 2, 64, 16)]
     [InlineData(1, 40, 640, 1, 32, 34)]
+    [InlineData(2, 40, 1280, 2, 16, 16)]
     public void Matches_a_direct_convolution_with_bias_and_residual(int threads, int cin, int cout, int images, int height, int width) =>
         MatMulReferenceTests.WithThreads(threads, () =>
         {
@@ -62,12 +63,14 @@ public sealed class WinogradTests
     }
 
     [Fact]
-    public void Small_images_narrow_inputs_and_wide_outputs_keep_the_direct_path()
+    public void Small_images_and_narrow_inputs_keep_the_direct_path()
     {
-        WinogradConv.Suits(16, 16).ShouldBeFalse();
-        WinogradConv.Suits(33, 32).ShouldBeFalse();
+        WinogradConv.Suits(16, 16).ShouldBeTrue("64 tiles, the least that takes the path");
+        WinogradConv.Suits(14, 16).ShouldBeFalse("56 tiles");
+        WinogradConv.Suits(8, 8).ShouldBeFalse("16 tiles");
+        WinogradConv.Suits(33, 32).ShouldBeFalse("odd height");
         ((CpuPackedConv2d)Backend.PackConv2d(Random(1, 8, 16, 3, 3), Conv2dGeometry.Square(1, 1))).Winograd.ShouldBeNull();
-        ((CpuPackedConv2d)Backend.PackConv2d(Random(1, 1280, 32, 3, 3), Conv2dGeometry.Square(1, 1))).Winograd.ShouldBeNull();
         ((CpuPackedConv2d)Backend.PackConv2d(Random(1, 32, 32, 3, 3), Conv2dGeometry.Square(2, 1))).Winograd.ShouldBeNull();
+        ((CpuPackedConv2d)Backend.PackConv2d(Random(1, 1280, 32, 3, 3), Conv2dGeometry.Square(1, 1))).Winograd.ShouldNotBeNull("wide outputs take it too");
     }
 }

@@ -48,7 +48,7 @@ internal sealed unsafe class CpuPackedConv2d : PackedConv2d
             }
         }
 
-        _suitsWinograd = WinogradWeights.Suits(OutChannels, InChannels, KernelH, KernelW, geometry);
+        _suitsWinograd = WinogradWeights.Suits(InChannels, KernelH, KernelW, geometry);
     }
 
     /// The F(2x2, 3x3) copy of the weights when they suit it, or null. Made on first use, from the packed weights: it

@@ -10,10 +10,6 @@ namespace GenPipe.Tensors.Cpu.Conv;
 /// </summary>
 internal sealed class WinogradWeights
 {
-    /// <summary>Output channels at most: wider layers (SD's 1280-channel levels) run at small images, where the direct
-    /// path is as fast and the transformed copy (16/9 of the weights) would cost the most memory.</summary>
-    internal const int MaxOutChannels = 640;
-
     /// <summary>Input channels at least: narrower layers are too little work for the transforms to pay.</summary>
     internal const int MinInChannels = 32;
 
@@ -39,11 +35,11 @@ internal sealed class WinogradWeights
 
     /// <summary>
     /// Whether the transformed path is set up for weights [Cout, Cin, 3, 3] with this geometry: a dense 3x3 kernel,
-    /// stride 1, padding 1, no dilation or groups, channel counts in range, and <see cref="CpuConv2d.WinogradEnabled"/>.
+    /// stride 1, padding 1, no dilation or groups, at least <see cref="MinInChannels"/> input channels, and <see cref="CpuConv2d.WinogradEnabled"/>.
     /// </summary>
-    public static bool Suits(int outChannels, int inChannels, int kernelH, int kernelW, Conv2dGeometry g) =>
+    public static bool Suits(int inChannels, int kernelH, int kernelW, Conv2dGeometry g) =>
         CpuConv2d.WinogradEnabled && kernelH == 3 && kernelW == 3 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 1 && g.PadW == 1
-        && g.DilationH == 1 && g.DilationW == 1 && g.Groups == 1 && outChannels <= MaxOutChannels && inChannels >= MinInChannels;
+        && g.DilationH == 1 && g.DilationW == 1 && g.Groups == 1 && inChannels >= MinInChannels;
 
     /// <summary>Transforms and packs <paramref name="weight"/> [Cout, Cin, 3, 3].</summary>
     public static WinogradWeights Create(TensorView weight) => Create(weight.ToArray(), weight.Dim(0), weight.Dim(1));
