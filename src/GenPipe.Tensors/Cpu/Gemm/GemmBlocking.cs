@@ -32,6 +32,12 @@ internal static class GemmBlocking
         return Math.Min(KC, RoundUp((depth + blocks - 1) / blocks, 8));
     }
 
+    /// Rows of A packed at a time when several column blocks re-read them: a multiple of MR whose packed depth block
+    /// (rows x depth) takes at most 256 KiB, half of AVX2 Zen 3's L2 (the B block takes 192 KiB). With AVX-512 A is
+    /// read in place and not chunked (int.MaxValue: all rows at once), as measured there before.
+    public static int RowChunk(int depthBlock) =>
+        MicroKernel.UsesAvx2 ? Math.Max(MR, 65536 / Math.Max(depthBlock, 1) / MR * MR) : int.MaxValue;
+
     /// Rounds <paramref name="value"/> up to a multiple of <paramref name="multiple"/>.
     public static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 }

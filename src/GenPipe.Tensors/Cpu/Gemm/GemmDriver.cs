@@ -42,16 +42,25 @@ internal static unsafe class GemmDriver
             return;
         }
 
-        // A packed per depth block for all of this share's rows, then shared by every column block.
-        for (int pc = 0; pc < depth; pc += blockDepth)
+        // A packed per depth block, then shared by every column block. When several column blocks of a prepacked B
+        // re-read it, the rows go in chunks whose packed A stays in L2, so A comes from memory once rather than once
+        // per column block (8192 x 320 x 320, a UNet projection: 10-15% faster on Zen 3). A B packed per call is not
+        // chunked: each chunk would pack it again.
+        bool chunkRows = typeof(TB) == typeof(PrepackedB) && j1 - j0 > GemmBlocking.NC;
+        int rowChunk = chunkRows ? Math.Min(GemmBlocking.RowChunk(blockDepth), i1 - i0) : i1 - i0;
+        for (int ic = i0; ic < i1; ic += rowChunk)
         {
-            int kc = Math.Min(blockDepth, depth - pc);
-            a.Prepare(i0, i1, pc, kc, scratch);
-            for (int jc = j0; jc < j1; jc += GemmBlocking.NC)
+            int icEnd = Math.Min(i1, ic + rowChunk);
+            for (int pc = 0; pc < depth; pc += blockDepth)
             {
-                int nc = Math.Min(GemmBlocking.NC, j1 - jc);
-                float* block = b.Block(pc, kc, jc, nc, scratch.BBlock);
-                Macro(ref a, block, i0, i1, jc, nc, pc, kc, depth, c, ldc, epilogue, scratch.Tile);
+                int kc = Math.Min(blockDepth, depth - pc);
+                a.Prepare(ic, icEnd, pc, kc, scratch);
+                for (int jc = j0; jc < j1; jc += GemmBlocking.NC)
+                {
+                    int nc = Math.Min(GemmBlocking.NC, j1 - jc);
+                    float* block = b.Block(pc, kc, jc, nc, scratch.BBlock);
+                    Macro(ref a, block, ic, icEnd, jc, nc, pc, kc, depth, c, ldc, epilogue, scratch.Tile);
+                }
             }
         }
     }
