@@ -84,5 +84,11 @@ public sealed class Conv2d : Module
     }
 
     /// <inheritdoc />
-    protected override void OnWeightsLoaded() => _packed = Backend.PackConv2d(Weight.View, Geometry);
+    protected override void OnWeightsLoaded()
+    {
+        _packed = Backend.PackConv2d(Weight.View, Geometry);
+
+        // Forward reads only the packed copy: the file's pages need not stay resident beside it.
+        Weight.ReleasePages();
+    }
 }

@@ -66,5 +66,11 @@ public sealed class Linear : Module
     }
 
     /// <inheritdoc />
-    protected override void OnWeightsLoaded() => _packed = Backend.PackMatrix(Weight.View.Transpose(0, 1));
+    protected override void OnWeightsLoaded()
+    {
+        _packed = Backend.PackMatrix(Weight.View.Transpose(0, 1));
+
+        // Forward reads only the packed copy: the file's pages need not stay resident beside it.
+        Weight.ReleasePages();
+    }
 }

@@ -31,6 +31,19 @@ public sealed class Parameter
     /// <summary>The bound value's view (what kernels take).</summary>
     public TensorView View => Value.View;
 
+    /// <summary>
+    /// Lets the memory of the bound value go back to the operating system where it can (a memory-mapped weight's
+    /// pages; see <see cref="TensorStorage.ReleasePages"/>). For layers that packed the value into a copy of their own
+    /// and no longer read it; reading it later still gives the file's values.
+    /// </summary>
+    internal void ReleasePages()
+    {
+        if (_value?.View is { IsContiguous: true } view)
+        {
+            view.Storage.ReleasePages(view.Offset, view.Length);
+        }
+    }
+
     internal void Bind(Tensor value)
     {
         if (!ReferenceEquals(_value, value))

@@ -21,4 +21,18 @@ public abstract class TensorStorage
 
     /// <summary>All elements as memory, for code that cannot hold a span across an await.</summary>
     public abstract Memory<float> Memory { get; }
+
+    /// <summary>
+    /// Says that elements [<paramref name="start"/>, <paramref name="start"/> + <paramref name="length"/>) will not be
+    /// read soon, so that memory they hold can go back to the operating system. A memory-mapped storage drops the pages
+    /// that lie wholly inside the range from the process (they are read again from the file if touched; writes made
+    /// to them are lost, so call it only on elements nobody writes, such as weights a layer has packed); other storages
+    /// keep their elements and ignore it.
+    /// </summary>
+    public virtual void ReleasePages(int start, int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Length - start);
+    }
 }
