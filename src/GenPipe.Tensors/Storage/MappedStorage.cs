@@ -1,6 +1,6 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
 using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
 namespace GenPipe.Tensors;
@@ -19,6 +19,9 @@ namespace GenPipe.Tensors;
 /// </remarks>
 public sealed unsafe partial class MappedStorage : TensorStorage
 {
+    // madvise's MADV_DONTNEED on Linux.
+    private const int MadviseDontNeed = 4;
+
     private readonly ViewLease _lease;
     private readonly float* _elements;
     private readonly int _length;
@@ -67,8 +70,6 @@ public sealed unsafe partial class MappedStorage : TensorStorage
 
         GC.KeepAlive(_lease);
     }
-
-    private const int MadviseDontNeed = 4;
 
     [LibraryImport("libc", EntryPoint = "madvise")]
     private static partial int Madvise(void* address, nuint length, int advice);

@@ -242,7 +242,9 @@ internal static partial class CpuAttention
         /// <summary>Floats of one head's packed keys and values.</summary>
         protected abstract long PerHead { get; }
 
-        public int Tasks => Geometry.Batch * Geometry.Heads * ((Geometry.Lk + BlockKeys - 1) / BlockKeys);
+        public int Tasks => Geometry.Batch * Geometry.Heads * Blocks;
+
+        private int Blocks => (Geometry.Lk + BlockKeys - 1) / BlockKeys;
 
         public void EnsureBuffer()
         {
@@ -261,7 +263,7 @@ internal static partial class CpuAttention
         public override void Execute(int index)
         {
             var g = Geometry;
-            int blocks = (g.Lk + BlockKeys - 1) / BlockKeys;
+            int blocks = Blocks;
             int head = index / blocks, block = index % blocks;
             int b = head / g.Heads, h = head % g.Heads;
             int first = block * BlockKeys;
