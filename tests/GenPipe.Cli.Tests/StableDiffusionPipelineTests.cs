@@ -96,16 +96,38 @@ public sealed class StableDiffusionPipelineTests
         Directory.Exists(Path.Combine(temp.Path, "out")).ShouldBeFalse();
     }
 
-    [Fact]
-    public async Task A_size_that_is_not_a_whole_number_of_latents_is_refused_naming_the_multiple()
+    [Theory]
+    [InlineData("run")]
+    [InlineData("validate")]
+    public async Task A_size_that_is_not_a_whole_number_of_latents_is_refused_before_anything_runs(string command)
     {
         using var temp = new TempFolder();
 
-        var result = await CliRunner.RunAsync("run", Pipeline, "--set", "width=31", "--out", temp.Combine("out"), "--quiet");
+        // tiny-sd's VAE has two levels: one latent spans 2 pixels, read from models/tiny-sd/vae/config.json.
+        var result = await RealProcess.RunAsync(temp.Path, false, command, Pipeline, "--set", "width=31");
 
         result.ExitCode.ShouldBe(2, result.ToString());
-        result.Error.ShouldContain("'image_width' is 31; it must be a multiple of 2 (one latent spans 2 pixels), e.g. 30 or 32.");
-        Directory.Exists(temp.Combine("out")).ShouldBeFalse();
+        result.Error.ShouldContain(
+            "--set width=31: error at $.parameters.width.default: parameter 'width' (input 'image_width' of step 'latents') is 31; it must be a multiple of 2 (one latent spans 2 pixels), e.g. 30 or 32");
+        result.Error.ShouldContain("nothing was run");
+        result.Error.ShouldNotContain("started");
+        Directory.Exists(temp.Combine("out")).ShouldBeFalse("run writes to ./out by default");
+    }
+
+    [Fact]
+    public async Task An_input_file_that_is_not_an_image_is_refused_before_anything_runs()
+    {
+        using var temp = new TempFolder();
+        File.WriteAllText(temp.Combine("photo.png"), "not a picture");
+
+        var result = await RealProcess.RunAsync(temp.Path, false, "run", CliRunner.TestData("pipelines", "sd15-img2img.json"), "--set", "image=photo.png", "--out", "out");
+
+        result.ExitCode.ShouldBe(2, result.ToString());
+        result.Error.ShouldContain(
+            $"parameter 'image' (input 'path' of step 'image') names a file that cannot be used: {temp.Combine("photo.png")}: not an image GenPipe can read");
+        result.Error.ShouldContain("give a PNG or JPEG file");
+        StackTraces.In(result.Error).ShouldBeFalse(result.ToString());
+        Directory.Exists(Path.Combine(temp.Path, "out")).ShouldBeFalse();
     }
 
     [Fact]

@@ -117,6 +117,11 @@ public sealed class DiffuseOperator : IPipelineOperator, IStepPreflight
                 "the samples will be wrong unless they agree: give the scheduler the denoiser's schedule options");
         }
 
+        foreach (var finding in PixelSizeFindings(context, denoiser))
+        {
+            yield return finding;
+        }
+
         if (context.TryGetInput("count", out int count) && count >= 1 && (denoiser as ISampleShapeOptions)?.SampleShape is { } shape)
         {
             long sampleSize = SaturatingProduct([.. shape.Select(d => (long)d)]);
@@ -134,6 +139,44 @@ public sealed class DiffuseOperator : IPipelineOperator, IStepPreflight
                 "count",
                 SaturatingProduct([elements, sizeof(float), 3]),
                 $"{count} samples of shape {Tensor.FormatShape(shape.ToArray())}, the denoiser's prediction and the next samples (float32)");
+        }
+    }
+
+    // Image sides in pixels against the denoiser's geometry, read from its configs, so that a size that is no whole
+    // number of latents is refused before the text encoder or anything else runs.
+    private static IEnumerable<PreflightFinding> PixelSizeFindings(PreflightContext context, object? denoiser)
+    {
+        bool hasHeight = context.TryGetInput("image_height", out int height);
+        bool hasWidth = context.TryGetInput("image_width", out int width);
+        if (denoiser is not ILatentImageGeometryOptions reader || !(hasHeight || hasWidth))
+        {
+            yield break;
+        }
+
+        ILatentImageGeometry? geometry;
+        try
+        {
+            geometry = reader.ReadGeometry(context.GetComponentSource("denoiser"));
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            // A broken source is the component's to report, with its file, when it is measured or loaded.
+            geometry = null;
+        }
+
+        if (geometry is null)
+        {
+            yield break;
+        }
+
+        if (hasHeight && DiffuseSettings.PixelSizeProblem(height, geometry) is { } heightProblem)
+        {
+            yield return PreflightFinding.Error("image_height", heightProblem);
+        }
+
+        if (hasWidth && DiffuseSettings.PixelSizeProblem(width, geometry) is { } widthProblem)
+        {
+            yield return PreflightFinding.Error("image_width", widthProblem);
         }
     }
 

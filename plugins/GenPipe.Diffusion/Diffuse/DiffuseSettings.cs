@@ -117,17 +117,32 @@ internal sealed record DiffuseSettings(
             throw new ArgumentException($"Step '{stepId}': '{input}' gives a size in pixels, but this denoiser does not work on image latents; use 'height' and 'width' (latents) instead.");
         }
 
-        int factor = geometry.PixelsPerLatent * geometry.LatentMultiple;
-        if (value % factor != 0)
+        if (PixelSizeProblem(value, geometry) is { } problem)
         {
-            int lower = Math.Max(factor, value / factor * factor);
-            string why = geometry.LatentMultiple == 1
-                ? $"one latent spans {geometry.PixelsPerLatent} pixels"
-                : $"one latent spans {geometry.PixelsPerLatent} pixels and the denoiser needs latent sizes in multiples of {geometry.LatentMultiple}";
-            throw new ArgumentException($"Step '{stepId}': '{input}' is {value}; it must be a multiple of {factor} ({why}), e.g. {lower} or {lower + factor}.");
+            throw new ArgumentException($"Step '{stepId}': '{input}' {problem}.");
         }
 
         return value / geometry.PixelsPerLatent;
+    }
+
+    /// <summary>
+    /// What is wrong with an image side of <paramref name="pixels"/> for a denoiser of <paramref name="geometry"/> (not a
+    /// whole number of latents, or of the latent multiple it needs), with the nearest fixes; null when nothing is.
+    /// </summary>
+    public static string? PixelSizeProblem(int pixels, ILatentImageGeometry geometry)
+    {
+        ArgumentNullException.ThrowIfNull(geometry);
+        int factor = geometry.PixelsPerLatent * geometry.LatentMultiple;
+        if (pixels % factor == 0)
+        {
+            return null;
+        }
+
+        int lower = Math.Max(factor, pixels / factor * factor);
+        string why = geometry.LatentMultiple == 1
+            ? $"one latent spans {geometry.PixelsPerLatent} pixels"
+            : $"one latent spans {geometry.PixelsPerLatent} pixels and the denoiser needs latent sizes in multiples of {geometry.LatentMultiple}";
+        return $"is {pixels}; it must be a multiple of {factor} ({why}), e.g. {lower} or {lower + factor}";
     }
 
     private static T? Optional<T>(OperatorContext context, string name) where T : class =>

@@ -50,11 +50,23 @@ public sealed class UNetDenoiser : IDenoiser, ILatentImageGeometry, IMemoryFootp
 
         var (json, origin) = SingleFileSource.Config("unet", options.ConfigFolder);
         var config = UNet2DConditionConfig.Parse(json, origin);
-        int pixelsPerLatent = SingleFileSource.PixelsPerLatent(options.ConfigFolder);
+        int pixelsPerLatent = PixelsPerLatentOf(source, options);
         using var checkpoint = SingleFileCheckpoint.Open(source);
         var model = SingleFileSource.Load(
             () => UNet2DConditionModel.Load(config, checkpoint.UNet(UNetLayout.From(config)), backend), "unet", origin, options.ConfigFolder);
         return new UNetDenoiser(model, options.PredictionType, pixelsPerLatent);
+    }
+
+    /// <summary>
+    /// Pixels per latent of the VAE that goes with the UNet of <paramref name="source"/>, from configs only: the VAE
+    /// beside a <c>unet/</c> folder, the config folder's for a single file, Stable Diffusion's when there is none.
+    /// </summary>
+    public static int PixelsPerLatentOf(string source, UNetDenoiserOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return SingleFileSource.IsSingleFile(source)
+            ? SingleFileSource.PixelsPerLatent(options.ConfigFolder)
+            : DiffusersSource.PixelsPerLatent(Path.Combine(DiffusersSource.ComponentFolder("unet", ComponentId, source, "unet", "UNet2DConditionModel"), "..", "vae"));
     }
 
     /// <summary>

@@ -29,6 +29,12 @@ public abstract class PreflightContext
     /// null when the slot is empty. No component is created.
     /// </summary>
     public abstract object? GetComponentOptions(string slot);
+
+    /// <summary>
+    /// The absolute path of the <c>source</c> of the component in <paramref name="slot"/>, or null when the slot is empty
+    /// or the component has none. Nothing is read.
+    /// </summary>
+    public virtual string? GetComponentSource(string slot) => null;
 }
 
 /// <summary>One finding of <see cref="IStepPreflight.Preflight"/>.</summary>

@@ -15,28 +15,27 @@ public static class ImageFiles
     /// <summary>The most pixels accepted (64 megapixels, 192 MiB as RGB).</summary>
     public const long MaxPixels = 64L << 20;
 
+    /// <summary>
+    /// Checks from its header alone that <paramref name="path"/> is an image GenPipe reads, of a size it accepts, and
+    /// returns that size. No pixel is decoded, so it is cheap enough to run when a pipeline is validated.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="InvalidDataException">Not an image SkiaSharp decodes, or one too large; the message names the file.</exception>
+    public static (int Width, int Height) ReadSize(string path)
+    {
+        using var stream = OpenFile(path);
+        using var codec = OpenCodec(path, stream);
+        return (codec.Info.Width, codec.Info.Height);
+    }
+
     /// <summary>Reads <paramref name="path"/> as RGB.</summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="InvalidDataException">Not an image SkiaSharp decodes, a damaged one, or one too large; the message names the file.</exception>
     public static RgbImage ReadRgb(string path)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"{path}: no such image file.", path);
-        }
-
-        using var stream = File.OpenRead(path);
-        using var codec = SKCodec.Create(stream, out var result)
-            ?? throw new InvalidDataException(
-                $"{path}: not an image GenPipe can read (no complete PNG, JPEG, WebP, GIF or BMP header: {Describe(result)}); give a PNG or JPEG file.");
+        using var stream = OpenFile(path);
+        using var codec = OpenCodec(path, stream);
         var size = codec.Info;
-        if (size.Width < 1 || size.Height < 1 || size.Width > MaxSide || size.Height > MaxSide || (long)size.Width * size.Height > MaxPixels)
-        {
-            throw new InvalidDataException(
-                $"{path}: the image is {size.Width}x{size.Height}; GenPipe reads images of at most {MaxSide} pixels a side and {MaxPixels >> 20} megapixels. Resize it first.");
-        }
-
         var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var bitmap = new SKBitmap(info);
         var decoded = codec.GetPixels(info, bitmap.GetPixels());
@@ -60,6 +59,34 @@ public static class ImageFiles
         }
 
         return new RgbImage(size.Width, size.Height, pixels);
+    }
+
+    private static FileStream OpenFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{path}: no such image file.", path);
+        }
+
+        return File.OpenRead(path);
+    }
+
+    // The codec of the file's header, once its size is known to be one GenPipe accepts.
+    private static SKCodec OpenCodec(string path, Stream stream)
+    {
+        var codec = SKCodec.Create(stream, out var result)
+            ?? throw new InvalidDataException(
+                $"{path}: not an image GenPipe can read (no complete PNG, JPEG, WebP, GIF or BMP header: {Describe(result)}); give a PNG or JPEG file.");
+        var size = codec.Info;
+        if (size.Width < 1 || size.Height < 1 || size.Width > MaxSide || size.Height > MaxSide || (long)size.Width * size.Height > MaxPixels)
+        {
+            codec.Dispose();
+            throw new InvalidDataException(
+                $"{path}: the image is {size.Width}x{size.Height}; GenPipe reads images of at most {MaxSide} pixels a side and {MaxPixels >> 20} megapixels. Resize it first.");
+        }
+
+        return codec;
     }
 
     /// <summary>

@@ -9,7 +9,7 @@ namespace GenPipe.Core.Operators;
 /// size is given. As diffusers' image processors do: an image becomes [1, 3, H, W] scaled to [-1, 1]; a mask becomes
 /// [1, 1, H, W] of 0 and 1 (its grey level thresholded at one half: white, 1, marks what to repaint).
 /// </summary>
-public sealed class LoadImageOperator : IPipelineOperator
+public sealed class LoadImageOperator : IPipelineOperator, IStepPreflight
 {
     /// <summary>The operator name.</summary>
     public const string OperatorName = "load_image";
@@ -41,6 +41,34 @@ public sealed class LoadImageOperator : IPipelineOperator
         var image = await Task.Run(() => ImageFiles.ReadRgb(path), cancellationToken).ConfigureAwait(false);
         image = ImageFiles.Resize(image, width > 0 ? width : image.Width, height > 0 ? height : image.Height);
         return mask ? MaskTensor(image) : ImageTensor(image);
+    }
+
+    /// <summary>
+    /// Reads the header of a file known before the run (a literal or a parameter), so that a file that is not an image,
+    /// or too large a one, is refused when the pipeline is validated. (A missing file is the path rule's to report.)
+    /// </summary>
+    public IEnumerable<PreflightFinding> Preflight(PreflightContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (!context.TryGetInput("path", out string path) || !File.Exists(path))
+        {
+            yield break;
+        }
+
+        string? problem = null;
+        try
+        {
+            ImageFiles.ReadSize(path);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            problem = ex.Message;
+        }
+
+        if (problem is not null)
+        {
+            yield return PreflightFinding.Error("path", $"names a file that cannot be used: {problem}");
+        }
     }
 
     /// <summary>[1, 3, H, W] with each 8-bit level v as v / 127.5 - 1.</summary>

@@ -170,5 +170,8 @@ internal sealed partial class PipelineCompiler
 
         public override object? GetComponentOptions(string slot) =>
             step.Components.TryGetValue(slot, out var component) ? component.Options : null;
+
+        public override string? GetComponentSource(string slot) =>
+            step.Components.TryGetValue(slot, out var component) ? component.SourcePath : null;
     }
 }

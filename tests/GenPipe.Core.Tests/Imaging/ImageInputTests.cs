@@ -58,6 +58,24 @@ public sealed class ImageInputTests : IDisposable
     }
 
     [Fact]
+    public void The_header_alone_gives_the_size_and_refuses_what_is_not_an_image()
+    {
+        string png = Encode("square.png", SKEncodedImageFormat.Png, (x, y) => new SKColor((byte)x, (byte)y, 0), size: 64);
+        ImageFiles.ReadSize(png).ShouldBe((64, 64));
+
+        // Half a PNG still has its header: the size check passes, only decoding would find the damage.
+        byte[] bytes = File.ReadAllBytes(png);
+        File.WriteAllBytes(png, bytes[..(bytes.Length / 2)]);
+        ImageFiles.ReadSize(png).ShouldBe((64, 64));
+
+        string text = Path.Combine(_folder, "notes.png");
+        File.WriteAllText(text, "not an image");
+        Should.Throw<InvalidDataException>(() => ImageFiles.ReadSize(text)).Message
+            .ShouldBe($"{text}: not an image GenPipe can read (no complete PNG, JPEG, WebP, GIF or BMP header: the data ends early); give a PNG or JPEG file.");
+        Should.Throw<FileNotFoundException>(() => ImageFiles.ReadSize(Path.Combine(_folder, "none.png")));
+    }
+
+    [Fact]
     public void A_huge_image_is_refused_from_its_header_before_decoding()
     {
         // A valid PNG header claiming 100000 x 100000 pixels and a few bytes of data: refused without decoding them.
