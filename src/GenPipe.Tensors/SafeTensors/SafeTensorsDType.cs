@@ -2,8 +2,9 @@ namespace GenPipe.Tensors.SafeTensors;
 
 /// <summary>
 /// The element types the safetensors format names. GenPipe loads <see cref="F32"/>, <see cref="F16"/> and
-/// <see cref="BF16"/> as float32 tensors and <see cref="I64"/> as <see cref="long"/> arrays; the others are parsed and
-/// listed so that a file holding them still opens, but loading them is refused with a clear message.
+/// <see cref="BF16"/> as float32 tensors, <see cref="I64"/> as <see cref="long"/> arrays and <see cref="U8"/> as
+/// <see cref="byte"/> arrays; the others are parsed and listed so that a file holding them still opens, but loading
+/// them is refused with a clear message.
 /// </summary>
 public enum SafeTensorsDType
 {

@@ -8,7 +8,8 @@ namespace GenPipe.Tensors.SafeTensors;
 /// <summary>
 /// A safetensors file opened for reading. <see cref="Open"/> reads and validates only the header; each tensor's data
 /// is read when it is loaded. F32 tensors whose data is 4-byte aligned are memory-mapped without a copy
-/// (<see cref="MappedStorage"/>); F16 and BF16 tensors are converted to float32 on load.
+/// (<see cref="MappedStorage"/>); F16 and BF16 tensors are converted to float32 on load. I64 and U8 tensors load as
+/// <see cref="long"/> and <see cref="byte"/> arrays (<see cref="LoadInt64"/>, <see cref="LoadUInt8"/>).
 /// </summary>
 /// <remarks>
 /// <para>Safety: a broken or hostile file is refused by <see cref="Open"/> with a <see cref="SafeTensorsFormatException"/>
@@ -145,11 +146,7 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     public long[] LoadInt64(string name)
     {
         SafeTensorsEntry entry = Entry(name);
-        if (entry.DType != SafeTensorsDType.I64)
-        {
-            throw new NotSupportedException(
-                $"{Path}: tensor '{name}' is {entry.DType}, not I64. Fix: use Load for F32, F16 and BF16 tensors.");
-        }
+        RequireDType(entry, SafeTensorsDType.I64);
 
         int count = RequireLoadable(entry);
         var values = new long[count];
@@ -164,6 +161,27 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         }
 
         return values;
+    }
+
+    /// <summary>
+    /// Loads a U8 tensor as a new array (row-major), such as 8-bit image pixels. The bytes stay bytes: a float tensor
+    /// of them would take four times the memory, and callers scale them as their data needs.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The tensor is not U8.</exception>
+    public byte[] LoadUInt8(string name)
+    {
+        SafeTensorsEntry entry = Entry(name);
+        RequireDType(entry, SafeTensorsDType.U8);
+        int count = RequireLoadable(entry);
+        bool entered = EnterView();
+        try
+        {
+            return new ReadOnlySpan<byte>(Data(entry), count).ToArray();
+        }
+        finally
+        {
+            ExitView(entered);
+        }
     }
 
     /// <summary>A copy of a tensor's raw little-endian bytes, whatever its dtype.</summary>
@@ -224,11 +242,27 @@ public sealed unsafe class SafeTensorsFile : IDisposable
             return;
         }
 
-        string fix = entry.DType == SafeTensorsDType.I64
-            ? "use LoadInt64 for I64 tensors"
-            : "GenPipe loads F32, F16 and BF16 tensors as float32 (and I64 with LoadInt64); convert the file, e.g. with PyTorch, to one of those";
-        throw new NotSupportedException($"{Path}: tensor '{entry.Name}' is {entry.DType}, which Load does not support. Fix: {fix}.");
+        throw new NotSupportedException($"{Path}: tensor '{entry.Name}' is {entry.DType}, which Load does not support. Fix: {LoaderFor(entry.DType)}.");
     }
+
+    // The integer accessors take exactly their dtype: widening or narrowing silently would hide a file that is not what
+    // the caller thinks it is.
+    private void RequireDType(SafeTensorsEntry entry, SafeTensorsDType expected)
+    {
+        if (entry.DType != expected)
+        {
+            throw new NotSupportedException($"{Path}: tensor '{entry.Name}' is {entry.DType}, not {expected}. Fix: {LoaderFor(entry.DType)}.");
+        }
+    }
+
+    /// <summary>The fix a refusal names: the accessor that does load <paramref name="dtype"/>, or what to convert to.</summary>
+    private static string LoaderFor(SafeTensorsDType dtype) => dtype switch
+    {
+        SafeTensorsDType.F32 or SafeTensorsDType.F16 or SafeTensorsDType.BF16 => "use Load for F32, F16 and BF16 tensors",
+        SafeTensorsDType.I64 => "use LoadInt64 for I64 tensors",
+        SafeTensorsDType.U8 => "use LoadUInt8 for U8 tensors",
+        _ => "GenPipe loads F32, F16 and BF16 tensors as float32 (I64 with LoadInt64, U8 with LoadUInt8); convert the file, e.g. with PyTorch, to one of those",
+    };
 
     private int RequireLoadable(SafeTensorsEntry entry)
     {

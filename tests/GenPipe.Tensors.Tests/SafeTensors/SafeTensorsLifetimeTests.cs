@@ -116,6 +116,7 @@ public sealed class SafeTensorsLifetimeTests : IDisposable
 
         Should.Throw<ObjectDisposedException>(() => file.Load("w"));
         Should.Throw<ObjectDisposedException>(() => file.LoadInt64("w"));
+        Should.Throw<ObjectDisposedException>(() => file.LoadUInt8("w"));
         Should.Throw<ObjectDisposedException>(() => file.ReadBytes("w"));
         file.Entries.Count.ShouldBe(1, "the header stays readable");
     }

@@ -182,7 +182,7 @@ public sealed class SafeTensorsRoundTripTests : IDisposable
 
         file.Entries["i"].DType.ShouldBe(SafeTensorsDType.I32);
         Should.Throw<NotSupportedException>(() => file.Load("i")).Message
-            .ShouldBe($"{path}: tensor 'i' is I32, which Load does not support. Fix: GenPipe loads F32, F16 and BF16 tensors as float32 (and I64 with LoadInt64); convert the file, e.g. with PyTorch, to one of those.");
+            .ShouldBe($"{path}: tensor 'i' is I32, which Load does not support. Fix: GenPipe loads F32, F16 and BF16 tensors as float32 (I64 with LoadInt64, U8 with LoadUInt8); convert the file, e.g. with PyTorch, to one of those.");
         Should.Throw<NotSupportedException>(() => file.Load("l")).Message.ShouldContain("use LoadInt64");
         Should.Throw<NotSupportedException>(() => file.LoadInt64("i")).Message.ShouldContain("'i' is I32, not I64");
         Should.Throw<KeyNotFoundException>(() => file.Load("missing")).Message.ShouldContain("no tensor named 'missing'. The file holds 2 tensors (i, l)");
