@@ -33,8 +33,8 @@ public sealed class DiffusionPlugin : IGenPipePlugin
             UNetDenoiser.ComponentId, [typeof(IDenoiser)], "UNet2DConditionModel", "unet", o => o.Variant, UNetDenoiser.Open,
             "diffusers UNet2DConditionModel (Stable Diffusion 1.x/2.x) from a model folder (model_index.json), its unet/ folder, or an SD 1.x single-file checkpoint."));
         plugin.AddComponent(Diffusers<KlAutoencoderOptions>(
-            KlAutoencoder.ComponentId, [typeof(IEncoder), typeof(IDecoder)], "AutoencoderKL", "vae", o => o.Variant, KlAutoencoder.Open,
-            "diffusers AutoencoderKL (Stable Diffusion's VAE), encoder and decoder in one, scaling latents by its own scaling_factor; from a model folder, its vae/ folder, or an SD 1.x single-file checkpoint."));
+            KlAutoencoder.ComponentId, [typeof(IEncoder), typeof(IDecoder), typeof(IPriorSampler)], "AutoencoderKL", "vae", o => o.Variant, KlAutoencoder.Open,
+            "diffusers AutoencoderKL (Stable Diffusion's VAE), encoder, decoder and prior sampler in one, scaling latents by its own scaling_factor; from a model folder, its vae/ folder, or an SD 1.x single-file checkpoint."));
         plugin.AddComponent(Diffusers<ClipTextConditionerOptions>(
             ClipTextConditioner.ComponentId, [typeof(IConditioner)], "CLIPTextModel", "text_encoder", o => o.Variant, ClipTextConditioner.Open,
             "Stable Diffusion's text conditioning: CLIP tokenizer and transformers CLIPTextModel (hidden states, clip skip, pooled output); from a model folder, or an SD 1.x single-file checkpoint with config_folder."));

@@ -37,9 +37,9 @@ public sealed class DecodeAndPluginTests
     }
 
     [Fact]
-    public void BuiltInOperatorsAreConditionEncodeDecodeLoadImageSaveAndSaveText()
+    public void BuiltInOperatorsAreConditionEncodeDecodeSamplePriorLoadImageSaveAndSaveText()
     {
-        BuiltInOperators.All.Select(o => o.Signature.Name).ShouldBe(["condition", "encode", "decode", "load_image", "save", "save_text"]);
+        BuiltInOperators.All.Select(o => o.Signature.Name).ShouldBe(["condition", "encode", "decode", "sample_prior", "load_image", "save", "save_text"]);
     }
 
     [Fact]
@@ -56,7 +56,7 @@ public sealed class DecodeAndPluginTests
             ("decoder/identity", typeof(IDecoder), typeof(NoOptions), false),
         ]);
         builder.Components.ShouldAllBe(c => c.Description.Length > 0);
-        builder.Component("autoencoder/kl").Contracts.ShouldBe([typeof(IEncoder), typeof(IDecoder)]);
+        builder.Component("autoencoder/kl").Contracts.ShouldBe([typeof(IEncoder), typeof(IDecoder), typeof(IPriorSampler)]);
         var options = new GaussianMixtureOptions { Means = [[1, 2, 3]], Stds = [0.5] };
         var created = await builder.Components[0].Factory(Activation(options), CancellationToken.None);
         created.ShouldBeOfType<GaussianMixtureDenoiser>().SampleShape.ShouldBe([3]);

@@ -150,8 +150,31 @@ public sealed class SaveOperatorTests
             ("samples", typeof(Tensor), true, (object?)null),
             ("name", typeof(string), false, "samples"),
             ("format", typeof(string), false, "png+npy"),
+            ("npy_range", typeof(string), false, "raw"),
         ]);
     }
+
+    [Fact]
+    public async Task Npy_range_0_1_writes_images_as_diffusers_output_type_np_and_the_png_is_the_same()
+    {
+        var images = new Tensor([-3f, -1f, -0.25f, 0f, 0.5f, 1f, 3f, 0.999f, -0.999f], 1, 1, 3, 3);
+        var raw = SaveContext(images).WithInput("name", "raw");
+        var unit = SaveContext(images).WithInput("name", "unit").WithInput("npy_range", "0-1");
+
+        await new SaveOperator().ExecuteAsync(raw, CancellationToken.None);
+        await new SaveOperator().ExecuteAsync(unit, CancellationToken.None);
+
+        // (x / 2 + 0.5).clamp(0, 1) in float32; the data are the file's last 36 bytes, little-endian float32.
+        float[] expected = [0f, 0f, 0.375f, 0.5f, 0.75f, 1f, 1f, (0.999f / 2f) + 0.5f, (-0.999f / 2f) + 0.5f];
+        var npy = unit.Sink.Files[0].Content;
+        Floats(npy[^36..]).ShouldBe(expected);
+        Floats(raw.Sink.Files[0].Content[^36..]).ShouldBe(images.View.ToArray());
+        unit.Sink.Files[1].Content.ShouldBe(raw.Sink.Files[1].Content.ToArray(), "the picture does not depend on the npy's range");
+        images.View.ToArray()[0].ShouldBe(-3f, "the samples are left alone");
+    }
+
+    private static float[] Floats(byte[] bytes) =>
+        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray();
 
     private static FakeOperatorContext SaveContext(Tensor samples) =>
         new FakeOperatorContext(new SaveOperator()).WithInput("samples", samples);

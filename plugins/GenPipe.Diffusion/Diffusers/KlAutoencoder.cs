@@ -13,8 +13,9 @@ namespace GenPipe.Diffusion.Diffusers;
 /// <c>(z - shift_factor) * scaling_factor</c> and decoding undoes it, from the VAE's own config, so pipeline authors never
 /// handle the factor. Images are [-1, 1]. Large images are encoded and decoded tile by tile and batches one image at a
 /// time as its options ask (<see cref="KlAutoencoderOptions.Tiling"/>, <see cref="KlAutoencoderOptions.Slicing"/>).
+/// As a prior sampler it draws the VAE's N(0, I) latents at its config's <c>sample_size</c>, scaled as encoding scales.
 /// </summary>
-public sealed class KlAutoencoder : IEncoder, IDecoder, IMemoryFootprint, IDisposable
+public sealed class KlAutoencoder : IEncoder, IDecoder, IPriorSampler, IMemoryFootprint, IDisposable
 {
     /// <summary>The component type id.</summary>
     public const string ComponentId = "autoencoder/kl";
@@ -115,6 +116,45 @@ public sealed class KlAutoencoder : IEncoder, IDecoder, IMemoryFootprint, IDispo
 
         int[] shape = posterior.Mean.Shape.ToArray();
         return ValueTask.FromResult<LatentEncoding>(new GaussianLatent(new Tensor(mean, shape), new Tensor(logVariance, shape)));
+    }
+
+    /// <summary>
+    /// [latent_channels, h, w] for an image of the config's <c>sample_size</c>: each level's stride-2 convolution after
+    /// diffusers' (0, 1) padding takes a side s to (s - 2) / 2 + 1 (28 -> 14 -> 7; 512 -> 64 for Stable Diffusion).
+    /// </summary>
+    public IReadOnlyList<int> LatentShape
+    {
+        get
+        {
+            int side = Model.Config.SampleSize;
+            for (int level = 1; level < Model.Config.BlockOutChannels.Count; level++)
+            {
+                side = ((side - 2) / 2) + 1;
+            }
+
+            return [Model.Config.LatentChannels, side, side];
+        }
+    }
+
+    /// <summary>
+    /// The prior N(0, I) of the raw latents at <paramref name="temperature"/>, in the scaled space the decoder takes:
+    /// <c>(temperature * randn - shift_factor) * scaling_factor</c>, so decoding gives the VAE's image of
+    /// <c>temperature * randn</c>.
+    /// </summary>
+    public Tensor SamplePrior(int count, double temperature, IRandomSource random)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(temperature);
+        ArgumentNullException.ThrowIfNull(random);
+        var noise = random.Randn([count, .. LatentShape]);
+        float t = (float)temperature, scale = Model.ScalingFactor, shift = Model.ShiftFactor ?? 0f;
+        var values = noise.Span;
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = ((t * values[i]) - shift) * scale;
+        }
+
+        return noise;
     }
 
     /// <summary>Scaled latents to images in [-1, 1] (the VAE's output, not clamped).</summary>

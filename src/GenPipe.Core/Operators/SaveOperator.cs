@@ -28,6 +28,7 @@ public sealed class SaveOperator : IPipelineOperator
             new InputPort("samples", typeof(Tensor), Description: "The samples, batch first: [N, 2] points or [N, C, H, W] images."),
             new InputPort("name", typeof(string), Required: false, Default: "samples", Description: "File name without extension.") { Path = PathRule.FileName },
             new InputPort("format", typeof(string), Required: false, Default: "png+npy", Description: "Which files to write.") { AllowedValues = ["png+npy", "png", "npy", "npy+png"] },
+            new InputPort("npy_range", typeof(string), Required: false, Default: "raw", Description: "The values of the .npy: \"raw\" as the samples are; \"0-1\" for images in [-1, 1]: x / 2 + 0.5 clamped to [0, 1], as diffusers' output_type=\"np\".") { AllowedValues = ["raw", "0-1"] },
         ],
         typeof(string[]),
         Cacheable: false);
@@ -51,11 +52,12 @@ public sealed class SaveOperator : IPipelineOperator
         var written = new List<string>();
         if (npy)
         {
+            var values = context.GetInput<string>("npy_range") == "0-1" ? UnitRange(samples) : samples;
             written.Add(await context.Artifacts.WriteAsync(
                 name + ".npy",
                 (stream, token) =>
                 {
-                    NpyWriter.Write(stream, samples, token);
+                    NpyWriter.Write(stream, values, token);
                     return ValueTask.CompletedTask;
                 },
                 cancellationToken).ConfigureAwait(false));
@@ -78,6 +80,20 @@ public sealed class SaveOperator : IPipelineOperator
         }
 
         return written.ToArray();
+    }
+
+    /// <summary>Images in [-1, 1] as [0, 1]: <c>(x / 2 + 0.5).clamp(0, 1)</c> in float32, diffusers' order; NaN stays NaN.</summary>
+    public static Tensor UnitRange(Tensor images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var result = images.Clone();
+        var values = result.Span;
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = Math.Clamp((values[i] / 2f) + 0.5f, 0f, 1f);
+        }
+
+        return result;
     }
 
     /// <summary>Why <paramref name="samples"/> has no picture, or null when it has one.</summary>
