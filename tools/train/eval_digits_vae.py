@@ -17,7 +17,6 @@ import os
 import sys
 import time
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -45,7 +44,7 @@ def main():
     with open(os.path.join(args.model, "likelihood.json")) as f:
         logit_scale = json.load(f)["bernoulli_logit_scale"]
 
-    images = torch.from_numpy(digits_data.load()["heldout.images"][: args.count].astype(np.float32) / 255.0).unsqueeze(1)
+    images = digits_data.part("heldout")[0][: args.count]
     binary = torch.bernoulli(images, generator=torch.Generator().manual_seed(0))
     noise_generator = torch.Generator().manual_seed(1)
     iwae, elbo = [], []

@@ -17,7 +17,6 @@ import os
 import sys
 import time
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -28,10 +27,6 @@ sys.path.insert(0, HERE)
 import digits_data  # noqa: E402
 import safetensors_io  # noqa: E402
 from digits_models import DigitClassifier  # noqa: E402
-
-
-def as_float(images):
-    return torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1)
 
 
 def augment(x, generator):
@@ -58,19 +53,11 @@ def accuracy(model, images, labels, batch=500):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--batch", type=int, default=128)
-    parser.add_argument("--lr", type=float, default=3e-3)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--out", default=os.path.join(ROOT, "models", "digits-classifier"))
+    digits_data.add_training_arguments(parser, batch=128, lr=3e-3, model="digits-classifier")
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    generator = torch.Generator().manual_seed(args.seed)
-
-    data = digits_data.load()
-    train_x, train_y = as_float(data["train.images"]), torch.from_numpy(data["train.labels"].astype(np.int64))
-    test_x, test_y = as_float(data["heldout.images"]), torch.from_numpy(data["heldout.labels"].astype(np.int64))
+    generator = digits_data.start_training(args)
+    train_x, train_y = digits_data.part("train")
+    test_x, test_y = digits_data.part("heldout")
     model = DigitClassifier()
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     steps_per_epoch = math.ceil(len(train_x) / args.batch)
@@ -103,7 +90,7 @@ def main():
         "train_seconds": round(seconds, 1),
         "threads": args.threads,
         "epochs": args.epochs,
-        "split_sha256": digits_data.split_hash(data["heldout.index"]),
+        "split_sha256": digits_data.split_hash(digits_data.load()["heldout.index"]),
     }
     os.makedirs(args.out, exist_ok=True)
     model.save_config(os.path.join(args.out, "config.json"))

@@ -85,19 +85,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--minutes", type=float, help="stop after this long (the learning-rate schedule assumes --epochs)")
-    parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--out", default=os.path.join(ROOT, "models", "digits-vae"))
+    digits_data.add_training_arguments(parser, batch=64, lr=2e-3, model="digits-vae")
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    generator = torch.Generator().manual_seed(args.seed)
-
-    data = digits_data.load()
-    train = torch.from_numpy(data["train.images"].astype(np.float32) / 255.0).unsqueeze(1)
-    heldout = torch.from_numpy(data["heldout.images"].astype(np.float32) / 255.0).unsqueeze(1)
+    generator = digits_data.start_training(args)
+    train, _ = digits_data.part("train")
+    heldout, _ = digits_data.part("heldout")
     model = AutoencoderKL(CONFIG)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
     steps_per_epoch = math.ceil(len(train) / args.batch)
@@ -144,7 +136,7 @@ def main():
         "epochs": epochs_run,
         "train_seconds": round(seconds, 1),
         "threads": args.threads,
-        "split_sha256": digits_data.split_hash(data["heldout.index"]),
+        "split_sha256": digits_data.split_hash(digits_data.load()["heldout.index"]),
     }
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "config.json"), "w") as f:
