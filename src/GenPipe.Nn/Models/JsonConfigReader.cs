@@ -77,6 +77,9 @@ internal sealed class JsonConfigReader : IDisposable
     /// <summary>An error about <paramref name="key"/>: <c>source: $.key message</c>.</summary>
     public InvalidDataException Error(string key, string message) => new($"{Source}: $.{key} {message}");
 
+    /// <summary>Whether <paramref name="key"/> is present with a value other than null.</summary>
+    public bool Has(string key) => TryGet(key, out _);
+
     /// <summary>An integer, or <paramref name="fallback"/> when absent or null.</summary>
     public int Int(string key, int fallback) =>
         TryGet(key, out var value) ? AsInt(value, key) : fallback;

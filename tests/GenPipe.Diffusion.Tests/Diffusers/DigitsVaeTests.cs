@@ -49,9 +49,9 @@ public sealed class DigitsVaeTests
     }
 
     [Fact]
-    public void The_sd15_vae_config_gives_sd_latents()
+    public void The_latent_shape_halves_the_sample_size_at_each_level_of_another_vae()
     {
-        // 512 pixels over four levels: 512 -> 256 -> 128 -> 64, Stable Diffusion's 64x64 latents.
+        // tiny-sd's VAE: 32 pixels over two levels, 16x16 latents (SD 1.5's 512 over four levels gives its 64x64).
         using var vae = KlAutoencoder.Open("vae", Path.Combine(AppContext.BaseDirectory, "models", "tiny-sd"), new KlAutoencoderOptions(), TensorBackends.Cpu);
         int side = vae.Model.Config.SampleSize;
         for (int level = 1; level < vae.Model.Config.BlockOutChannels.Count; level++)

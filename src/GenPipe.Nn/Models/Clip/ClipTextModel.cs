@@ -225,11 +225,6 @@ public sealed class ClipTextModel : Module
         return pooled;
     }
 
-    private static string RequireFile(string folder, string name)
-    {
-        string path = Path.Combine(folder, name);
-        return File.Exists(path)
-            ? path
-            : throw new FileNotFoundException($"The CLIP text encoder folder {folder} has no {name}; a transformers model folder holds {ConfigFileName} and {WeightsFileName}.", path);
-    }
+    private static string RequireFile(string folder, string name) =>
+        ModelFolder.RequireFile(folder, name, "CLIP text encoder", "a transformers model folder", ConfigFileName, WeightsFileName);
 }

@@ -103,11 +103,6 @@ public sealed class DigitClassifier : Module
         return new DigitClassifierOutput(Classifier.Forward(features), features);
     }
 
-    private static string RequireFile(string folder, string name)
-    {
-        string path = Path.Combine(folder, name);
-        return File.Exists(path)
-            ? path
-            : throw new FileNotFoundException($"The digit classifier folder {folder} has no {name}; a classifier folder holds {ConfigFileName} and {WeightsFileName}.", path);
-    }
+    private static string RequireFile(string folder, string name) =>
+        ModelFolder.RequireFile(folder, name, "digit classifier", "a classifier folder", ConfigFileName, WeightsFileName);
 }

@@ -112,17 +112,13 @@ public sealed record DigitClassifierConfig
     }
 
     private static int RequiredInt(JsonConfigReader reader, string key) =>
-        reader.OptionalInt(key) ?? throw reader.Error(key, "is missing; the classifier's config.json names every key of CLASSIFIER_CONFIG.");
+        reader.Has(key) ? reader.Int(key, 0) : throw Missing(reader, key);
 
-    private static IReadOnlyList<int> RequiredIntList(JsonConfigReader reader, string key)
-    {
-        // The reader returns the fallback itself when the key is absent; a fresh array tells that apart from a list.
-        int[] absent = [];
-        IReadOnlyList<int> values = reader.IntList(key, absent);
-        return ReferenceEquals(values, absent)
-            ? throw reader.Error(key, "is missing; the classifier's config.json names every key of CLASSIFIER_CONFIG.")
-            : values;
-    }
+    private static IReadOnlyList<int> RequiredIntList(JsonConfigReader reader, string key) =>
+        reader.Has(key) ? reader.IntList(key, []) : throw Missing(reader, key);
+
+    private static InvalidDataException Missing(JsonConfigReader reader, string key) =>
+        reader.Error(key, "is missing; the classifier's config.json names every key of CLASSIFIER_CONFIG.");
 
     private static void Require(bool condition, string message) => JsonConfigReader.Require(condition, message);
 }

@@ -226,11 +226,6 @@ public sealed partial class AutoencoderKL : Module
     private TensorView DecodeWhole(TensorView latents) =>
         Decoder.Forward(PostQuantConv is null ? latents : PostQuantConv.Forward(latents));
 
-    private static string RequireFile(string folder, string name)
-    {
-        string path = Path.Combine(folder, name);
-        return File.Exists(path)
-            ? path
-            : throw new FileNotFoundException($"The AutoencoderKL folder {folder} has no {name}; a diffusers VAE folder holds {ConfigFileName} and {WeightsFileName}.", path);
-    }
+    private static string RequireFile(string folder, string name) =>
+        ModelFolder.RequireFile(folder, name, "AutoencoderKL", "a diffusers VAE folder", ConfigFileName, WeightsFileName);
 }
