@@ -48,6 +48,7 @@ public sealed class DocumentedCommandTests
     {
         var readme = Commands().Select(row => ((string)row[0], (string)row[1])).Where(r => r.Item1 == "README.md").Select(r => r.Item2).ToList();
 
+        readme.ShouldContain(c => c.StartsWith("dotnet run --project src/GenPipe.Cli -c Release -- run pipelines/digits-text.json --set prompt=", StringComparison.Ordinal));
         readme.ShouldContain(c => c.StartsWith("dotnet run --project src/GenPipe.Cli -c Release -- run pipelines/gaussian-mixture.json", StringComparison.Ordinal));
         readme.ShouldContain(c => c.StartsWith("dotnet run --project samples/GenPipe.Samples.Embedding", StringComparison.Ordinal));
         readme.Count.ShouldBeGreaterThan(10);
