@@ -35,6 +35,9 @@ public sealed class DiffusionPlugin : IGenPipePlugin
         plugin.AddComponent(Diffusers<KlAutoencoderOptions>(
             KlAutoencoder.ComponentId, [typeof(IEncoder), typeof(IDecoder), typeof(IPriorSampler)], "AutoencoderKL", "vae", o => o.Variant, KlAutoencoder.Open,
             "diffusers AutoencoderKL (Stable Diffusion's VAE), encoder, decoder and prior sampler in one, scaling latents by its own scaling_factor; from a model folder, its vae/ folder, or an SD 1.x single-file checkpoint."));
+        plugin.AddComponent(Diffusers<VqAutoencoderOptions>(
+            VqAutoencoder.ComponentId, [typeof(IEncoder), typeof(IDecoder), typeof(IImageTokenizer)], "VQModel", "vqvae", o => o.Variant, VqAutoencoder.Open,
+            "diffusers VQModel: encoder (latents before quantization), decoder (nearest codebook vectors, then the decoder) and image tokenizer (images to codes and back) in one; from its folder or a model folder's vqvae/."));
         plugin.AddComponent(Diffusers<ClipTextConditionerOptions>(
             ClipTextConditioner.ComponentId, [typeof(IConditioner)], "CLIPTextModel", "text_encoder", o => o.Variant, ClipTextConditioner.Open,
             "Stable Diffusion's text conditioning: CLIP tokenizer and transformers CLIPTextModel (hidden states, clip skip, pooled output); from a model folder, or an SD 1.x single-file checkpoint with config_folder."));

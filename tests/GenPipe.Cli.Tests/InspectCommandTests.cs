@@ -79,6 +79,6 @@ public sealed class InspectCommandTests
         decoder.ExitCode.ShouldBe(2, decoder.ToString());
         decoder.Error.ShouldStartWith("error: no plugin can inspect 'decoder/identity' (IDecoder)");
         contract.ExitCode.ShouldBe(2, contract.ToString());
-        contract.Error.ShouldContain("the contracts are: conditioner, decoder, denoiser, encoder, languagemodel, priorsampler, sampler, scheduler.");
+        contract.Error.ShouldContain("the contracts are: conditioner, decoder, denoiser, encoder, imagetokenizer, languagemodel, priorsampler, sampler, scheduler.");
     }
 }

@@ -37,9 +37,9 @@ public sealed class DecodeAndPluginTests
     }
 
     [Fact]
-    public void BuiltInOperatorsAreConditionEncodeDecodeSamplePriorLoadImageSaveAndSaveText()
+    public void BuiltInOperatorsAreConditionEncodeDecodeSamplePriorTheCodeOperatorsLoadImageSaveAndSaveText()
     {
-        BuiltInOperators.All.Select(o => o.Signature.Name).ShouldBe(["condition", "encode", "decode", "sample_prior", "load_image", "save", "save_text"]);
+        BuiltInOperators.All.Select(o => o.Signature.Name).ShouldBe(["condition", "encode", "decode", "sample_prior", "encode_codes", "decode_codes", "load_image", "save", "save_text"]);
     }
 
     [Fact]
@@ -52,11 +52,13 @@ public sealed class DecodeAndPluginTests
             ("denoiser/gaussian-mixture", typeof(IDenoiser), typeof(GaussianMixtureOptions), false),
             ("denoiser/unet2d-condition", typeof(IDenoiser), typeof(GenPipe.Diffusion.Diffusers.UNetDenoiserOptions), true),
             ("autoencoder/kl", typeof(IEncoder), typeof(GenPipe.Diffusion.Diffusers.KlAutoencoderOptions), true),
+            ("autoencoder/vq", typeof(IEncoder), typeof(GenPipe.Diffusion.Diffusers.VqAutoencoderOptions), true),
             ("conditioner/clip-text", typeof(IConditioner), typeof(GenPipe.Diffusion.Diffusers.ClipTextConditionerOptions), true),
             ("decoder/identity", typeof(IDecoder), typeof(NoOptions), false),
         ]);
         builder.Components.ShouldAllBe(c => c.Description.Length > 0);
         builder.Component("autoencoder/kl").Contracts.ShouldBe([typeof(IEncoder), typeof(IDecoder), typeof(IPriorSampler)]);
+        builder.Component("autoencoder/vq").Contracts.ShouldBe([typeof(IEncoder), typeof(IDecoder), typeof(IImageTokenizer)]);
         var options = new GaussianMixtureOptions { Means = [[1, 2, 3]], Stds = [0.5] };
         var created = await builder.Components[0].Factory(Activation(options), CancellationToken.None);
         created.ShouldBeOfType<GaussianMixtureDenoiser>().SampleShape.ShouldBe([3]);

@@ -88,7 +88,7 @@ public sealed class GenPipeServiceCollectionExtensionsTests
         var catalog = provider.GetRequiredService<ComponentCatalog>();
 
         catalog.Operators.Select(o => (o.Name, o.Source.Name)).ShouldBe(
-            [("condition", "built-in"), ("encode", "built-in"), ("decode", "built-in"), ("sample_prior", "built-in"), ("load_image", "built-in"), ("save", "built-in"), ("save_text", "built-in"), ("static-op", "GenPipe.Hosting.Tests"), ("echo", "EchoPlugin")]);
+            [("condition", "built-in"), ("encode", "built-in"), ("decode", "built-in"), ("sample_prior", "built-in"), ("encode_codes", "built-in"), ("decode_codes", "built-in"), ("load_image", "built-in"), ("save", "built-in"), ("save_text", "built-in"), ("static-op", "GenPipe.Hosting.Tests"), ("echo", "EchoPlugin")]);
         catalog.Components.Select(c => c.Descriptor.Id).ShouldBe(["static/greeting", "test/echo", "test/ones", "test/lib-v1"]);
         provider.GetRequiredService<PluginLoadReport>().HasProblems.ShouldBeFalse();
 
@@ -104,7 +104,7 @@ public sealed class GenPipeServiceCollectionExtensionsTests
         var component = (Func<string, string>)await echo.Descriptor.Factory(context, CancellationToken.None);
         component("x").ShouldBe("echo: x!");
         host.Services.GetService<StaticGreeting>()!.Text.ShouldBe("hello from the static plugin");
-        host.Services.GetServices<IPipelineOperator>().Select(o => o.Signature.Name).ShouldBe(["condition", "encode", "decode", "sample_prior", "load_image", "save", "save_text"]);
+        host.Services.GetServices<IPipelineOperator>().Select(o => o.Signature.Name).ShouldBe(["condition", "encode", "decode", "sample_prior", "encode_codes", "decode_codes", "load_image", "save", "save_text"]);
     }
 
     [Fact]

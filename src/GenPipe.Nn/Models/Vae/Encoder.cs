@@ -7,18 +7,20 @@ using GenPipe.Tensors.Backends;
 namespace GenPipe.Nn.Models.Vae;
 
 /// <summary>
-/// The VAE encoder as diffusers' <c>Encoder</c> (with <c>double_z</c>): <c>conv_in</c>, one
-/// <see cref="DownEncoderBlock2D"/> per level (<c>down_blocks.i</c>, all but the last halving the resolution),
-/// <c>mid_block</c> (resnet, single-head attention over all channels, resnet; no time embedding), then
-/// <c>conv_norm_out</c>, SiLU (<c>conv_act</c>, which has no weights) and <c>conv_out</c> to twice the latent
-/// channels: the posterior's mean and log-variance.
+/// The VAE encoder as diffusers' <c>Encoder</c>: <c>conv_in</c>, one <see cref="DownEncoderBlock2D"/> per level
+/// (<c>down_blocks.i</c>, all but the last halving the resolution), <c>mid_block</c> (resnet, single-head attention over
+/// all channels, resnet; no time embedding), then <c>conv_norm_out</c>, SiLU (<c>conv_act</c>, which has no weights) and
+/// <c>conv_out</c>: to twice the latent channels with <c>double_z</c> (<see cref="AutoencoderKL"/>: the posterior's mean
+/// and log-variance), to the latent channels without (<see cref="VQModel"/>: the latents to quantize).
 /// </summary>
 public sealed class Encoder : Module
 {
     private readonly DownEncoderBlock2D[] _downBlocks;
 
     /// <summary>Builds the encoder of <paramref name="config"/> (weights come from <see cref="Module.LoadWeights"/>).</summary>
-    public Encoder(AutoencoderKLConfig config)
+    /// <param name="config">The shape.</param>
+    /// <param name="doubleZ">diffusers' <c>double_z</c>: whether <c>conv_out</c> emits 2 x latent channels (a Gaussian's moments) or the latent channels.</param>
+    public Encoder(AutoencoderKLConfig config, bool doubleZ = true)
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
@@ -37,11 +39,19 @@ public sealed class Encoder : Module
         // One head of all channels: diffusers passes attention_head_dim = the mid block's channel count.
         MidBlock = AddChild("mid_block", new UNetMidBlock2D(channels[^1], null, channels[^1], groups, eps, config.MidBlockAddAttention));
         ConvNormOut = AddChild("conv_norm_out", new GroupNorm(groups, channels[^1], eps));
-        ConvOut = AddChild("conv_out", new Conv2d(channels[^1], 2 * config.LatentChannels, 3, padding: 1));
+        DoubleZ = doubleZ;
+        OutChannels = doubleZ ? 2 * config.LatentChannels : config.LatentChannels;
+        ConvOut = AddChild("conv_out", new Conv2d(channels[^1], OutChannels, 3, padding: 1));
     }
 
     /// <summary>The configuration.</summary>
     public AutoencoderKLConfig Config { get; }
+
+    /// <summary>Whether the output doubles the latent channels (diffusers' <c>double_z</c>).</summary>
+    public bool DoubleZ { get; }
+
+    /// <summary>Channels of the output: 2 x latent with <see cref="DoubleZ"/>, the latent channels without.</summary>
+    public int OutChannels { get; }
 
     /// <summary>The input convolution.</summary>
     public Conv2d ConvIn { get; }
@@ -55,12 +65,12 @@ public sealed class Encoder : Module
     /// <summary>The output normalization (SiLU follows, fused into it).</summary>
     public GroupNorm ConvNormOut { get; }
 
-    /// <summary>The output convolution, to 2 x latent channels.</summary>
+    /// <summary>The output convolution, to <see cref="OutChannels"/>.</summary>
     public Conv2d ConvOut { get; }
 
     /// <summary>
-    /// Encodes <paramref name="image"/> [B, in, H, W] to the moments [B, 2 x latent, H / 2^(levels-1), ...] (before
-    /// <c>quant_conv</c>), valid until the next forward.
+    /// Encodes <paramref name="image"/> [B, in, H, W] to [B, <see cref="OutChannels"/>, H / 2^(levels-1), ...] (before
+    /// <c>quant_conv</c>): the moments with <see cref="DoubleZ"/>, the latents without; valid until the next forward.
     /// </summary>
     public TensorView Forward(TensorView image)
     {
