@@ -22,6 +22,7 @@ public static class GenPipeCli
         root.Subcommands.Add(DescribeCommand.Create(globals, output, error));
         root.Subcommands.Add(InspectCommand.Create(globals, output, error));
         root.Subcommands.Add(TokenizeCommand.Create(globals, output, error));
+        root.Subcommands.Add(EvalCommand.Create(globals, output, error));
         ExitCodesHelpAction.AddTo(root);
 
         var parsed = root.Parse(args);
