@@ -36,27 +36,19 @@ import digits_data  # noqa: E402
 import safetensors_io  # noqa: E402
 from sd_torch import VQModel  # noqa: E402
 from train_digits_ldm import load_classifier  # noqa: E402
+from train_digits_vae import CONFIG as VAE_CONFIG  # noqa: E402
 
 LOGIT_SCALE = 4.0
 BETA = 0.25
+# digits-vae's encoder and decoder, with 8 latent channels quantized against 256 codes of width 8.
 CONFIG = {
+    **{k: v for k, v in VAE_CONFIG.items() if k not in ("_class_name", "latent_channels", "scaling_factor")},
     "_class_name": "VQModel",
-    "_diffusers_version": "0.30.0",
-    "in_channels": 1,
-    "out_channels": 1,
-    "down_block_types": ["DownEncoderBlock2D"] * 3,
-    "up_block_types": ["UpDecoderBlock2D"] * 3,
-    "block_out_channels": [16, 32, 64],
-    "layers_per_block": 1,
-    "act_fn": "silu",
     "latent_channels": 8,
     "vq_embed_dim": 8,
     "num_vq_embeddings": 256,
-    "norm_num_groups": 8,
     "norm_type": "group",
-    "sample_size": 28,
     "scaling_factor": 1.0,
-    "mid_block_add_attention": False,
     "lookup_from_codebook": False,
     "force_upcast": False,
 }
