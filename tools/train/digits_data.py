@@ -99,8 +99,12 @@ def part(name, path=DEFAULT_OUT):
     return images, torch.from_numpy(data[f"{name}.labels"].astype(np.int64))
 
 
-def add_training_arguments(parser, *, batch, lr, model):
-    """The options every digits training script takes, with its own defaults."""
+def add_training_arguments(parser, *, batch, lr, model, epochs=None):
+    """The options every digits training script takes, with its own defaults; with `epochs`, also --epochs and the
+    --minutes budget (for scripts whose loop checks it)."""
+    if epochs is not None:
+        parser.add_argument("--epochs", type=int, default=epochs)
+        parser.add_argument("--minutes", type=float, help="stop after this long (the learning-rate schedule assumes --epochs)")
     parser.add_argument("--batch", type=int, default=batch)
     parser.add_argument("--lr", type=float, default=lr)
     parser.add_argument("--seed", type=int, default=1)

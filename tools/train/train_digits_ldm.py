@@ -170,11 +170,9 @@ def vae_scale(vae):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--epochs", type=int, default=22)
-    parser.add_argument("--minutes", type=float, help="stop after this long (the learning-rate schedule assumes --epochs)")
     parser.add_argument("--eval-per-class", type=int, default=50)
     parser.add_argument("--ema", type=float, default=0.995)
-    digits_data.add_training_arguments(parser, batch=128, lr=1.5e-3, model="digits-ldm")
+    digits_data.add_training_arguments(parser, batch=128, lr=1.5e-3, model="digits-ldm", epochs=22)
     args = parser.parse_args()
     generator = digits_data.start_training(args)
     rng = np.random.default_rng(args.seed)

@@ -66,9 +66,7 @@ def sample(model, first_tokens, generator, temperature=1.0):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--epochs", type=int, default=40)
-    parser.add_argument("--minutes", type=float, help="stop after this long (the learning-rate schedule assumes --epochs)")
-    digits_data.add_training_arguments(parser, batch=64, lr=2e-3, model="digits-prior")
+    digits_data.add_training_arguments(parser, batch=64, lr=2e-3, model="digits-prior", epochs=40)
     args = parser.parse_args()
     generator = digits_data.start_training(args)
 

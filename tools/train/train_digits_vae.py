@@ -83,9 +83,7 @@ def heldout_elbo(model, images01, seed=0, batch=500):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--minutes", type=float, help="stop after this long (the learning-rate schedule assumes --epochs)")
-    digits_data.add_training_arguments(parser, batch=64, lr=2e-3, model="digits-vae")
+    digits_data.add_training_arguments(parser, batch=64, lr=2e-3, model="digits-vae", epochs=30)
     args = parser.parse_args()
     generator = digits_data.start_training(args)
     train, _ = digits_data.part("train")

@@ -89,9 +89,7 @@ def evaluate(model, images01, labels):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--minutes", type=float, help="stop after this long (the learning-rate schedule assumes --epochs)")
-    digits_data.add_training_arguments(parser, batch=64, lr=2e-3, model="digits-vq")
+    digits_data.add_training_arguments(parser, batch=64, lr=2e-3, model="digits-vq", epochs=20)
     args = parser.parse_args()
     generator = digits_data.start_training(args)
     train, _ = digits_data.part("train")
